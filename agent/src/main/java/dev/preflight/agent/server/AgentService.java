@@ -1,0 +1,101 @@
+package dev.preflight.agent.server;
+
+import dev.preflight.agent.check.Check;
+import dev.preflight.agent.check.CheckRunner;
+import dev.preflight.agent.check.Checks;
+import dev.preflight.agent.node.NodeInfoCollector;
+import dev.preflight.proto.v1.AgentGrpc;
+import dev.preflight.proto.v1.CheckProgress;
+import dev.preflight.proto.v1.CheckResult;
+import dev.preflight.proto.v1.CheckResults;
+import dev.preflight.proto.v1.GetNodeInfoRequest;
+import dev.preflight.proto.v1.NodeInfo;
+import dev.preflight.proto.v1.RunChecksEvent;
+import dev.preflight.proto.v1.RunChecksRequest;
+import io.grpc.Context;
+import io.grpc.Status;
+import io.grpc.stub.ServerCallStreamObserver;
+import io.grpc.stub.StreamObserver;
+import java.util.List;
+
+/** The Agent gRPC service. Failed checks are data in the response; status codes are for protocol problems. */
+public final class AgentService extends AgentGrpc.AgentImplBase {
+    static final int MAX_CHECK_IDS = 256;
+    static final int MAX_CHECK_ID_LENGTH = 128;
+
+    private final NodeInfoCollector nodeInfo;
+    private final Checks checks;
+    private final CheckRunner runner;
+
+    public AgentService(NodeInfoCollector nodeInfo, Checks checks, CheckRunner runner) {
+        this.nodeInfo = nodeInfo;
+        this.checks = checks;
+        this.runner = runner;
+    }
+
+    @Override
+    public void getNodeInfo(GetNodeInfoRequest request, StreamObserver<NodeInfo> responseObserver) {
+        responseObserver.onNext(nodeInfo.collect());
+        responseObserver.onCompleted();
+    }
+
+    @Override
+    public void runChecks(RunChecksRequest request, StreamObserver<RunChecksEvent> responseObserver) {
+        if (request.getCheckIdsCount() > MAX_CHECK_IDS) {
+            responseObserver.onError(Status.INVALID_ARGUMENT
+                    .withDescription("check_ids: " + request.getCheckIdsCount() + " ids, at most " + MAX_CHECK_IDS)
+                    .asRuntimeException());
+            return;
+        }
+        for (String id : request.getCheckIdsList()) {
+            if (id.length() > MAX_CHECK_ID_LENGTH) {
+                responseObserver.onError(Status.INVALID_ARGUMENT
+                        .withDescription("check_ids: an id of " + id.length() + " characters, at most " + MAX_CHECK_ID_LENGTH)
+                        .asRuntimeException());
+                return;
+            }
+        }
+        List<Check> selected;
+        try {
+            selected = checks.select(request.getCheckIdsList());
+        } catch (IllegalArgumentException e) {
+            responseObserver.onError(Status.INVALID_ARGUMENT.withDescription("check_ids: " + e.getMessage()).asRuntimeException());
+            return;
+        }
+        Context context = Context.current();
+        if (responseObserver instanceof ServerCallStreamObserver) {
+            // With a cancel handler set, onNext on a cancelled call is a no-op instead of an
+            // exception; the runner sees the cancellation and stops between checks.
+            ((ServerCallStreamObserver<RunChecksEvent>) responseObserver).setOnCancelHandler(() -> { });
+        }
+        List<CheckResult> results = runner.run(selected, new CheckRunner.Listener() {
+            @Override
+            public void started(String checkId, int done, int total) {
+                progress(responseObserver, checkId, CheckProgress.Phase.STARTED, done, total);
+            }
+
+            @Override
+            public void finished(CheckResult result, int done, int total) {
+                progress(responseObserver, result.getId(), CheckProgress.Phase.FINISHED, done, total);
+            }
+        }, context::isCancelled);
+        if (context.isCancelled()) {
+            return;
+        }
+        responseObserver.onNext(RunChecksEvent.newBuilder()
+                .setResults(CheckResults.newBuilder().addAllChecks(results))
+                .build());
+        responseObserver.onCompleted();
+    }
+
+    private static void progress(StreamObserver<RunChecksEvent> observer, String checkId,
+            CheckProgress.Phase phase, int done, int total) {
+        observer.onNext(RunChecksEvent.newBuilder()
+                .setProgress(CheckProgress.newBuilder()
+                        .setCheckId(checkId)
+                        .setPhase(phase)
+                        .setDone(done)
+                        .setTotal(total))
+                .build());
+    }
+}

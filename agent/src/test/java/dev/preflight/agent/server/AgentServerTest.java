@@ -1,0 +1,115 @@
+package dev.preflight.agent.server;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.preflight.agent.AgentSettings;
+import dev.preflight.agent.Fixtures;
+import dev.preflight.proto.v1.AgentGrpc;
+import dev.preflight.proto.v1.CheckProgress;
+import dev.preflight.proto.v1.CheckResult;
+import dev.preflight.proto.v1.GetNodeInfoRequest;
+import dev.preflight.proto.v1.RunChecksEvent;
+import dev.preflight.proto.v1.RunChecksRequest;
+import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.health.v1.HealthCheckRequest;
+import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
+import io.grpc.health.v1.HealthGrpc;
+import io.grpc.inprocess.InProcessChannelBuilder;
+import io.grpc.inprocess.InProcessServerBuilder;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+class AgentServerTest {
+    private AgentServer server;
+    private ManagedChannel channel;
+
+    @BeforeEach
+    void start() throws Exception {
+        String name = "agent-test-" + UUID.randomUUID();
+        server = AgentServer.start(InProcessServerBuilder.forName(name), Fixtures.hostFs("docker-default"),
+                AgentSettings.builder().nodeName("node-a").build());
+        channel = InProcessChannelBuilder.forName(name).build();
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+        server.close();
+    }
+
+    @Test
+    void healthIsServingOnceStartedAndNotServingAfterShutdown() {
+        HealthGrpc.HealthBlockingStub health = HealthGrpc.newBlockingStub(channel).withDeadlineAfter(5, TimeUnit.SECONDS);
+        assertEquals(ServingStatus.SERVING, health.check(HealthCheckRequest.getDefaultInstance()).getStatus());
+        assertEquals(ServingStatus.SERVING,
+                health.check(HealthCheckRequest.newBuilder().setService(AgentGrpc.SERVICE_NAME).build()).getStatus());
+        server.close();
+        assertThrows(StatusRuntimeException.class, () -> HealthGrpc.newBlockingStub(channel)
+                .withDeadlineAfter(2, TimeUnit.SECONDS).check(HealthCheckRequest.getDefaultInstance()));
+    }
+
+    @Test
+    void nodeInfoCarriesTheGivenName() {
+        assertEquals("node-a", AgentGrpc.newBlockingStub(channel).withDeadlineAfter(5, TimeUnit.SECONDS)
+                .getNodeInfo(GetNodeInfoRequest.getDefaultInstance()).getNodeName());
+    }
+
+    @Test
+    void runChecksStreamsProgressThenOneResultsEvent() {
+        Iterator<RunChecksEvent> events = AgentGrpc.newBlockingStub(channel).withDeadlineAfter(10, TimeUnit.SECONDS)
+                .runChecks(RunChecksRequest.getDefaultInstance());
+        List<RunChecksEvent> all = new ArrayList<>();
+        events.forEachRemaining(all::add);
+        RunChecksEvent last = all.get(all.size() - 1);
+        assertTrue(last.hasResults());
+        List<String> ids = last.getResults().getChecksList().stream().map(CheckResult::getId).toList();
+        assertEquals(List.of("host.memlock", "host.shm"), ids);
+        List<RunChecksEvent> progress = all.subList(0, all.size() - 1);
+        assertEquals(4, progress.size());
+        assertEquals(CheckProgress.Phase.STARTED, progress.get(0).getProgress().getPhase());
+        assertEquals(CheckProgress.Phase.FINISHED, progress.get(3).getProgress().getPhase());
+        assertEquals(2, progress.get(3).getProgress().getDone());
+        assertEquals(2, progress.get(3).getProgress().getTotal());
+    }
+
+    @Test
+    void selectedChecksOnly() {
+        Iterator<RunChecksEvent> events = AgentGrpc.newBlockingStub(channel).withDeadlineAfter(10, TimeUnit.SECONDS)
+                .runChecks(RunChecksRequest.newBuilder().addCheckIds("host.shm").build());
+        RunChecksEvent last = null;
+        while (events.hasNext()) {
+            last = events.next();
+        }
+        assertEquals(1, last.getResults().getChecksCount());
+        assertEquals("host.shm", last.getResults().getChecks(0).getId());
+    }
+
+    @Test
+    void unknownOrOversizedCheckIdsAreInvalidArgumentsNamingTheField() {
+        StatusRuntimeException unknown = assertThrows(StatusRuntimeException.class, () ->
+                AgentGrpc.newBlockingStub(channel).withDeadlineAfter(5, TimeUnit.SECONDS)
+                        .runChecks(RunChecksRequest.newBuilder().addCheckIds("host.nope").build()).next());
+        assertEquals(Status.Code.INVALID_ARGUMENT, unknown.getStatus().getCode());
+        assertTrue(unknown.getStatus().getDescription().startsWith("check_ids: unknown check id 'host.nope'"));
+        RunChecksRequest.Builder many = RunChecksRequest.newBuilder();
+        for (int i = 0; i <= AgentService.MAX_CHECK_IDS; i++) {
+            many.addCheckIds("host.shm");
+        }
+        StatusRuntimeException tooMany = assertThrows(StatusRuntimeException.class, () ->
+                AgentGrpc.newBlockingStub(channel).withDeadlineAfter(5, TimeUnit.SECONDS).runChecks(many.build()).next());
+        assertEquals(Status.Code.INVALID_ARGUMENT, tooMany.getStatus().getCode());
+        // the agent keeps serving
+        assertEquals("node-a", AgentGrpc.newBlockingStub(channel).withDeadlineAfter(5, TimeUnit.SECONDS)
+                .getNodeInfo(GetNodeInfoRequest.getDefaultInstance()).getNodeName());
+    }
+}

@@ -1,0 +1,90 @@
+package dev.preflight.coordinator.cli;
+
+import dev.preflight.proto.ToolVersion;
+import java.io.PrintWriter;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.IVersionProvider;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.ScopeType;
+import picocli.CommandLine.Spec;
+
+/** The preflight command line. Only {@link #main} calls System.exit; every command returns its exit code. */
+@Command(name = "preflight",
+        mixinStandardHelpOptions = true,
+        versionProvider = Main.Version.class,
+        description = "Decides, with measured evidence, whether a GPU cluster can serve a model across several nodes.",
+        subcommands = {RunCommand.class, AgentCommand.class, CommandLine.HelpCommand.class},
+        exitCodeListHeading = "%nExit codes:%n",
+        exitCodeList = {
+            "0:viable (warnings allowed unless --fail-on-warn)",
+            "1:not viable: at least one FAIL (even when nodes were unreachable)",
+            "2:usage error: bad flags or input files",
+            "3:warnings only, and --fail-on-warn was given",
+            "4:incomplete with no FAIL: unreachable agents, an errored phase, an unexpected error"})
+public final class Main implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = {"-v", "--verbose"}, scope = ScopeType.INHERIT,
+            description = "Print stack traces of unexpected errors.")
+    boolean verbose;
+
+    @Override
+    public Integer call() {
+        throw new ParameterException(spec.commandLine(), "a subcommand is required (run, agent, ...)");
+    }
+
+    public static void main(String[] args) {
+        System.exit(execute(args));
+    }
+
+    /** Runs the command line and returns the exit code; never throws. */
+    public static int execute(String... args) {
+        return execute(new PrintWriter(System.out, true), new PrintWriter(System.err, true), args);
+    }
+
+    /** As {@link #execute(String...)}, with the output and error streams given (tests read them). */
+    public static int execute(PrintWriter out, PrintWriter err, String... args) {
+        CommandLine commandLine = new CommandLine(new Main());
+        commandLine.setOut(out);
+        commandLine.setErr(err);
+        commandLine.setParameterExceptionHandler(Main::usageError);
+        commandLine.setExecutionExceptionHandler((exception, failed, parseResult) -> {
+            PrintWriter stderr = failed.getErr();
+            stderr.println("preflight: unexpected error: " + describe(exception));
+            if (parseResult.hasMatchedOption("--verbose")) {
+                exception.printStackTrace(stderr);
+            } else {
+                stderr.println("(run with --verbose for the stack trace)");
+            }
+            stderr.flush();
+            return ExitCodes.INCOMPLETE;
+        });
+        return commandLine.execute(args);
+    }
+
+    private static int usageError(ParameterException exception, String[] args) {
+        CommandLine failed = exception.getCommandLine();
+        PrintWriter err = failed.getErr();
+        err.println("preflight: " + exception.getMessage());
+        err.println("Try '" + failed.getCommandSpec().qualifiedName() + " --help' for more information.");
+        err.flush();
+        return ExitCodes.USAGE;
+    }
+
+    private static String describe(Throwable exception) {
+        String message = exception.getMessage();
+        return message == null ? exception.getClass().getName() : exception.getClass().getSimpleName() + ": " + message;
+    }
+
+    static final class Version implements IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            return new String[] {"preflight " + ToolVersion.get()};
+        }
+    }
+}

@@ -1,0 +1,153 @@
+package dev.preflight.coordinator.fanout;
+
+import dev.preflight.proto.v1.AgentGrpc;
+import dev.preflight.proto.v1.CheckResults;
+import dev.preflight.proto.v1.GetNodeInfoRequest;
+import dev.preflight.proto.v1.NodeInfo;
+import dev.preflight.proto.v1.NodeReport;
+import dev.preflight.proto.v1.RunChecksEvent;
+import dev.preflight.proto.v1.RunChecksRequest;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.stub.StreamObserver;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Asks every agent at once for its node info, then its checks, with a deadline on every call. The
+ * calls are asynchronous, so a thousand agents need no thousand threads; a dead or slow agent
+ * becomes that node's UNREACHABLE or LOST report, never a hang.
+ */
+public final class Fanout {
+    private final Duration connectTimeout;
+    private final Duration checksTimeout;
+    private final FanoutListener listener;
+
+    public Fanout(Duration connectTimeout, Duration checksTimeout, FanoutListener listener) {
+        this.connectTimeout = connectTimeout;
+        this.checksTimeout = checksTimeout;
+        this.listener = listener;
+    }
+
+    /** One report per target, in the targets' order. */
+    public List<NodeReport> run(List<AgentTarget> targets, RunChecksRequest request) {
+        List<CompletableFuture<NodeReport>> futures = new ArrayList<>();
+        for (AgentTarget target : targets) {
+            futures.add(node(target, request).whenComplete((node, error) -> {
+                if (node != null) {
+                    listener.nodeDone(node);
+                }
+            }));
+        }
+        List<NodeReport> nodes = new ArrayList<>();
+        for (CompletableFuture<NodeReport> future : futures) {
+            nodes.add(future.join());
+        }
+        return nodes;
+    }
+
+    private CompletableFuture<NodeReport> node(AgentTarget target, RunChecksRequest request) {
+        NodeReport.Builder node = NodeReport.newBuilder().setAddress(target.address());
+        return nodeInfo(target)
+                .thenCompose(info -> {
+                    node.setInfo(info)
+                            .setNodeName(info.getNodeName())
+                            .setHostname(info.getHostname())
+                            .setReachability(NodeReport.Reachability.REACHABLE);
+                    return checks(target, request);
+                })
+                .handle((checks, error) -> {
+                    if (error == null) {
+                        return node.addAllChecks(checks.getChecksList()).build();
+                    }
+                    Throwable cause = error.getCause() != null && !(error instanceof StatusRuntimeException)
+                            ? error.getCause() : error;
+                    boolean answered = node.getReachability() == NodeReport.Reachability.REACHABLE;
+                    return node.setReachability(answered ? NodeReport.Reachability.LOST : NodeReport.Reachability.UNREACHABLE)
+                            .setError((answered ? "running checks: " : "") + describe(cause))
+                            .build();
+                });
+    }
+
+    private CompletableFuture<NodeInfo> nodeInfo(AgentTarget target) {
+        CompletableFuture<NodeInfo> result = new CompletableFuture<>();
+        AgentGrpc.newStub(target.channel())
+                .withDeadlineAfter(connectTimeout.toMillis(), TimeUnit.MILLISECONDS)
+                .getNodeInfo(GetNodeInfoRequest.getDefaultInstance(), new StreamObserver<>() {
+                    @Override
+                    public void onNext(NodeInfo value) {
+                        result.complete(value);
+                    }
+
+                    @Override
+                    public void onError(Throwable t) {
+                        result.completeExceptionally(t);
+                    }
+
+                    @Override
+                    public void onCompleted() {
+                        if (!result.isDone()) {
+                            result.completeExceptionally(new IllegalStateException("agent sent no node info"));
+                        }
+                    }
+                });
+        return result;
+    }
+
+    private CompletableFuture<CheckResults> checks(AgentTarget target, RunChecksRequest request) {
+        CompletableFuture<CheckResults> result = new CompletableFuture<>();
+        AgentGrpc.newStub(target.channel())
+                .withDeadlineAfter(checksTimeout.toMillis(), TimeUnit.MILLISECONDS)
+                .runChecks(request, new StreamObserver<>() {
+                    private CheckResults results;
+
+                    @Override
+                    public void onNext(RunChecksEvent event) {
+                        if (event.hasProgress()) {
+                            listener.progress(target.address(), event.getProgress());
+                        } else if (event.hasResults()) {
+                            results = event.getResults();
+                        }
+                    }
+
+                    @Override
+                    public void onError(Throwable t) {
+                        result.completeExceptionally(t);
+                    }
+
+                    @Override
+                    public void onCompleted() {
+                        if (results == null) {
+                            result.completeExceptionally(new IllegalStateException("agent ended the stream without results"));
+                        } else {
+                            result.complete(results);
+                        }
+                    }
+                });
+        return result;
+    }
+
+    /** gRPC's status as a person reads it: "UNAVAILABLE: Connection refused", "DEADLINE_EXCEEDED after 10 s". */
+    static String describe(Throwable error) {
+        if (error instanceof StatusRuntimeException) {
+            Status status = ((StatusRuntimeException) error).getStatus();
+            StringBuilder text = new StringBuilder(status.getCode().name());
+            if (status.getDescription() != null) {
+                text.append(": ").append(status.getDescription());
+            }
+            Throwable cause = status.getCause();
+            while (cause != null && cause.getCause() != null) {
+                cause = cause.getCause();
+            }
+            if (cause != null && cause.getMessage() != null
+                    && (status.getDescription() == null || !status.getDescription().contains(cause.getMessage()))) {
+                text.append(" (").append(cause.getMessage()).append(')');
+            }
+            return text.toString();
+        }
+        return error.getMessage() == null ? error.toString() : error.getMessage();
+    }
+}

@@ -1,0 +1,102 @@
+package dev.preflight.reports;
+
+import dev.preflight.proto.v1.CheckResult;
+import dev.preflight.proto.v1.NodeReport;
+import dev.preflight.proto.v1.PreflightReport;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * The summary a person reads on a terminal: the verdict and its deciding reasons first, then per
+ * node and per check the status, what was found, what was observed and how to fix it.
+ */
+public final class TerminalSummary {
+    private static final String RESET = "\u001b[0m";
+
+    private final boolean color;
+
+    /** @param color ANSI colours; callers pass false when NO_COLOR is set or stdout is no terminal */
+    public TerminalSummary(boolean color) {
+        this.color = color;
+    }
+
+    public String render(PreflightReport report) {
+        StringBuilder out = new StringBuilder();
+        out.append("preflight ").append(report.getToolVersion()).append(": verdict ")
+                .append(paint(report.getVerdict().name(), verdictColor(report.getVerdict().name())))
+                .append('\n');
+        for (String reason : report.getReasonsList()) {
+            out.append("  - ").append(reason).append('\n');
+        }
+        if (!report.getClusterChecksList().isEmpty()) {
+            out.append('\n').append("cluster\n");
+            appendChecks(out, report.getClusterChecksList());
+        }
+        for (NodeReport node : report.getNodesList()) {
+            out.append('\n').append("node ").append(nodeLabel(node));
+            if (node.getReachability() != NodeReport.Reachability.REACHABLE) {
+                out.append(": ").append(paint(node.getReachability().name(), "31"))
+                        .append(" (").append(node.getError()).append(")\n");
+            } else {
+                out.append('\n');
+            }
+            appendChecks(out, node.getChecksList());
+        }
+        return out.toString();
+    }
+
+    private void appendChecks(StringBuilder out, List<CheckResult> checks) {
+        int width = checks.stream().mapToInt(c -> c.getId().length()).max().orElse(0);
+        for (CheckResult check : checks) {
+            String status = check.getStatus().name();
+            out.append("  ").append(paint(String.format(Locale.ROOT, "%-5s", status), statusColor(status)))
+                    .append(' ').append(String.format(Locale.ROOT, "%-" + width + "s", check.getId()))
+                    .append("  ").append(check.getSummary()).append('\n');
+            String indent = " ".repeat(width + 9);
+            if (check.getStatus() != CheckResult.Status.PASS && !check.getObserved().isEmpty()) {
+                out.append(indent).append("observed: ").append(check.getObserved());
+                if (!check.getExpected().isEmpty()) {
+                    out.append("; expected: ").append(check.getExpected());
+                }
+                out.append('\n');
+            }
+            if (!check.getRemediation().isEmpty()) {
+                out.append(indent).append("fix: ").append(check.getRemediation()).append('\n');
+            }
+        }
+    }
+
+    private static String nodeLabel(NodeReport node) {
+        String name = !node.getNodeName().isEmpty() ? node.getNodeName() : node.getAddress();
+        return name.equals(node.getAddress()) ? name : name + " (" + node.getAddress() + ")";
+    }
+
+    private String paint(String text, String code) {
+        return color && code != null ? "\u001b[" + code + "m" + text + RESET : text;
+    }
+
+    private static String statusColor(String status) {
+        switch (status) {
+            case "PASS":
+                return "32";
+            case "WARN":
+                return "33";
+            case "FAIL":
+            case "ERROR":
+                return "31";
+            default:
+                return null;
+        }
+    }
+
+    private static String verdictColor(String verdict) {
+        switch (verdict) {
+            case "VIABLE":
+                return "1;32";
+            case "VIABLE_WITH_WARNINGS":
+                return "1;33";
+            default:
+                return "1;31";
+        }
+    }
+}
