@@ -3,6 +3,8 @@
  * one Java exception that names the operation. Only Java_* symbols are exported
  * (-fvisibility=hidden; JNIEXPORT sets default visibility).
  */
+#include "glibc_compat.h"
+
 #include <jni.h>
 
 #include "dev_preflight_nativelib_PreflightNative.h"
