@@ -16,7 +16,7 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-@Command(name = "agent",
+@Command(name = "agent", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Run the per-node agent: a gRPC server the coordinator (preflight run --agents) talks to.",
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:stopped by SIGTERM/SIGINT after a graceful shutdown",

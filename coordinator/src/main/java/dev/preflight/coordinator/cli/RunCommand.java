@@ -37,7 +37,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
-@Command(name = "run",
+@Command(name = "run", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = {"Check the cluster and decide whether it can serve a multinode model.",
                 "With no --agents, an agent for this node runs inside this process."},
         exitCodeListHeading = "%nExit codes:%n",

@@ -1,0 +1,61 @@
+package dev.preflight.coordinator;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.preflight.proto.v1.NodeReport;
+import dev.preflight.proto.v1.PreflightReport;
+import dev.preflight.proto.v1.Verdict;
+import dev.preflight.reports.JsonReport;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Two real agent processes on loopback ports and the coordinator, all from the fat jar. */
+class TwoAgentsIT {
+    @TempDir
+    Path out;
+
+    private static List<String> agentArgs(String nodeName, String scenario) {
+        List<String> args = new ArrayList<>(List.of("--node-name", nodeName));
+        args.addAll(TestFixtures.rootFlags(scenario));
+        return args;
+    }
+
+    @Test
+    void bothNodesAreInTheReportAndTheFailingOneDecides() throws Exception {
+        try (AgentProcess good = AgentProcess.start(agentArgs("node-a", "memlock-unlimited"));
+             AgentProcess bad = AgentProcess.start(agentArgs("node-b", "docker-default"))) {
+            Process coordinator = new ProcessBuilder(AgentProcess.javaCommand(
+                    "run", "--agents", good.address() + "," + bad.address(), "--out", out.toString()))
+                    .redirectErrorStream(true).start();
+            String output = new String(coordinator.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertTrue(coordinator.waitFor(60, TimeUnit.SECONDS), output);
+            assertEquals(1, coordinator.exitValue(), output);
+
+            PreflightReport report = JsonReport.read(out.resolve(JsonReport.FILE_NAME));
+            assertEquals(Verdict.NOT_VIABLE, report.getVerdict());
+            assertEquals(List.of("node-a", "node-b"), report.getNodesList().stream().map(NodeReport::getNodeName).toList());
+            assertTrue(report.getNodesList().stream().allMatch(n -> n.getReachability() == NodeReport.Reachability.REACHABLE));
+            assertTrue(report.getReasons(0).startsWith("node node-b: "), report.getReasons(0));
+            assertTrue(output.contains("node node-a (" + good.address() + ")"), output);
+        }
+    }
+
+    @Test
+    void sigtermShutsTheAgentDownGracefully() throws Exception {
+        AgentProcess agent = AgentProcess.start(agentArgs("node-a", "memlock-unlimited"));
+        try {
+            agent.process().destroy();
+            assertTrue(agent.process().waitFor(15, TimeUnit.SECONDS), "agent still running 15 s after SIGTERM");
+            // 143 = 128 + SIGTERM: the JVM ran its shutdown hooks and exited on the signal
+            assertEquals(143, agent.process().exitValue(), String.join("\n", agent.output()));
+        } finally {
+            agent.close();
+        }
+    }
+}
