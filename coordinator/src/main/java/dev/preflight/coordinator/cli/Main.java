@@ -55,11 +55,11 @@ public final class Main implements Callable<Integer> {
         commandLine.setParameterExceptionHandler(Main::usageError);
         commandLine.setExecutionExceptionHandler((exception, failed, parseResult) -> {
             PrintWriter stderr = failed.getErr();
-            stderr.println("preflight: unexpected error: " + describe(exception));
-            if (parseResult.hasMatchedOption("--verbose")) {
+            boolean verbose = parseResult.hasMatchedOption("--verbose");
+            stderr.println("preflight: unexpected error: " + describe(exception)
+                    + (verbose ? "" : " (--verbose prints the stack trace)"));
+            if (verbose) {
                 exception.printStackTrace(stderr);
-            } else {
-                stderr.println("(run with --verbose for the stack trace)");
             }
             stderr.flush();
             return ExitCodes.INCOMPLETE;
