@@ -4,6 +4,8 @@ import dev.preflight.agent.AgentSettings;
 import dev.preflight.agent.check.CheckRunner;
 import dev.preflight.agent.check.Checks;
 import dev.preflight.agent.hostfs.HostFs;
+import dev.preflight.agent.hostnet.DataListeners;
+import dev.preflight.agent.hostnet.HostNetService;
 import dev.preflight.agent.node.NodeInfoCollector;
 import dev.preflight.proto.v1.AgentGrpc;
 import io.grpc.Server;
@@ -36,10 +38,13 @@ public final class AgentServer implements AutoCloseable {
     private final HealthStatusManager health;
     private final ExecutorService executor;
 
-    private AgentServer(Server server, HealthStatusManager health, ExecutorService executor) {
+    private final DataListeners dataListeners;
+
+    private AgentServer(Server server, HealthStatusManager health, ExecutorService executor, DataListeners dataListeners) {
         this.server = server;
         this.health = health;
         this.executor = executor;
+        this.dataListeners = dataListeners;
     }
 
     public static AgentServer start(ServerBuilder<?> builder, HostFs fs, AgentSettings settings) throws IOException {
@@ -57,15 +62,18 @@ public final class AgentServer implements AutoCloseable {
                     return thread;
                 });
         executor.allowCoreThreadTimeOut(true);
+        DataListeners dataListeners = new DataListeners();
+        ConcurrencyLimit limit = new ConcurrencyLimit(MAX_CONCURRENT_CALLS);
         Server server = builder
                 .executor(executor)
-                .addService(ServerInterceptors.intercept(service, new ConcurrencyLimit(MAX_CONCURRENT_CALLS)))
+                .addService(ServerInterceptors.intercept(service, limit))
+                .addService(ServerInterceptors.intercept(new HostNetService(dataListeners).definition(), limit))
                 .addService(health.getHealthService())
                 .build()
                 .start();
         health.setStatus("", ServingStatus.SERVING);
         health.setStatus(AgentGrpc.SERVICE_NAME, ServingStatus.SERVING);
-        return new AgentServer(server, health, executor);
+        return new AgentServer(server, health, executor, dataListeners);
     }
 
     /** The port bound, for a server started on port 0; -1 for an in-process server. */
@@ -91,6 +99,7 @@ public final class AgentServer implements AutoCloseable {
             server.shutdownNow();
             Thread.currentThread().interrupt();
         } finally {
+            dataListeners.close();
             executor.shutdownNow();
         }
     }
