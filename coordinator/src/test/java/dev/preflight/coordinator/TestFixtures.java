@@ -1,10 +1,13 @@
 package dev.preflight.coordinator;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.UUID;
+import java.util.stream.Stream;
 
 /** The agent module's fixture trees (real captured /proc and /sys files), found through a system property. */
 public final class TestFixtures {
@@ -24,7 +27,31 @@ public final class TestFixtures {
 
     /** The --procfs/--sysfs/--devfs/--rootfs flags that point an agent at a fixture tree. */
     public static List<String> rootFlags(String scenario) {
-        Path tree = tree(scenario);
+        return rootFlags(tree(scenario));
+    }
+
+    /**
+     * A copy of a fixture tree with its own hostname and a fresh boot id: fixture trees were all
+     * captured on one machine, and nodes of a cluster must differ in both.
+     */
+    public static Path distinctNode(String scenario, Path target, String hostname) throws IOException {
+        Path source = tree(scenario);
+        try (Stream<Path> paths = Files.walk(source)) {
+            for (Path path : (Iterable<Path>) paths::iterator) {
+                Path destination = target.resolve(source.relativize(path).toString());
+                if (Files.isDirectory(path)) {
+                    Files.createDirectories(destination);
+                } else {
+                    Files.copy(path, destination);
+                }
+            }
+        }
+        Files.writeString(target.resolve("proc/sys/kernel/hostname"), hostname + "\n");
+        Files.writeString(target.resolve("proc/sys/kernel/random/boot_id"), UUID.randomUUID() + "\n");
+        return target;
+    }
+
+    public static List<String> rootFlags(Path tree) {
         List<String> flags = new ArrayList<>();
         flags.add("--procfs");
         flags.add(tree.resolve("proc").toString());

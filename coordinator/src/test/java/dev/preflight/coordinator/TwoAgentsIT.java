@@ -3,10 +3,12 @@ package dev.preflight.coordinator;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.preflight.proto.v1.CheckResult;
 import dev.preflight.proto.v1.NodeReport;
 import dev.preflight.proto.v1.PreflightReport;
 import dev.preflight.proto.v1.Verdict;
 import dev.preflight.reports.JsonReport;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -20,9 +22,11 @@ class TwoAgentsIT {
     @TempDir
     Path out;
 
-    private static List<String> agentArgs(String nodeName, String scenario) {
+    /** A copy of a fixture tree with its own hostname and boot id, as a separate machine would have. */
+    private List<String> agentArgs(String nodeName, String scenario) throws IOException {
+        Path tree = TestFixtures.distinctNode(scenario, out.resolve("trees").resolve(nodeName), nodeName + ".cluster");
         List<String> args = new ArrayList<>(List.of("--node-name", nodeName));
-        args.addAll(TestFixtures.rootFlags(scenario));
+        args.addAll(TestFixtures.rootFlags(tree));
         return args;
     }
 
@@ -42,6 +46,10 @@ class TwoAgentsIT {
             assertEquals(List.of("node-a", "node-b"), report.getNodesList().stream().map(NodeReport::getNodeName).toList());
             assertTrue(report.getNodesList().stream().allMatch(n -> n.getReachability() == NodeReport.Reachability.REACHABLE));
             assertTrue(report.getReasons(0).startsWith("node node-b: "), report.getReasons(0));
+            assertEquals(List.of("cluster.consistency", "cluster.identity", "cluster.clock"),
+                    report.getClusterChecksList().stream().map(CheckResult::getId).toList());
+            assertTrue(report.getClusterChecksList().stream()
+                    .allMatch(c -> c.getStatus() == CheckResult.Status.PASS), report.getClusterChecksList().toString());
             assertTrue(output.contains("node node-a (" + good.address() + ")"), output);
         }
     }

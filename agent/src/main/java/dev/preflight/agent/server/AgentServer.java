@@ -6,6 +6,7 @@ import dev.preflight.agent.check.Checks;
 import dev.preflight.agent.hostfs.HostFs;
 import dev.preflight.agent.hostnet.DataListeners;
 import dev.preflight.agent.hostnet.HostNetService;
+import dev.preflight.agent.node.FingerprintCollector;
 import dev.preflight.agent.node.NodeInfoCollector;
 import dev.preflight.proto.v1.AgentGrpc;
 import io.grpc.Server;
@@ -48,8 +49,10 @@ public final class AgentServer implements AutoCloseable {
     }
 
     public static AgentServer start(ServerBuilder<?> builder, HostFs fs, AgentSettings settings) throws IOException {
+        NodeInfoCollector nodeInfo = new NodeInfoCollector(fs, settings, Clock.systemUTC());
         AgentService service = new AgentService(
-                new NodeInfoCollector(fs, settings, Clock.systemUTC()),
+                nodeInfo,
+                new FingerprintCollector(nodeInfo, System.getenv()),
                 Checks.standard(),
                 new CheckRunner(fs, settings));
         HealthStatusManager health = new HealthStatusManager();

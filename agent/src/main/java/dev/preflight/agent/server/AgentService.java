@@ -3,11 +3,14 @@ package dev.preflight.agent.server;
 import dev.preflight.agent.check.Check;
 import dev.preflight.agent.check.CheckRunner;
 import dev.preflight.agent.check.Checks;
+import dev.preflight.agent.node.FingerprintCollector;
 import dev.preflight.agent.node.NodeInfoCollector;
 import dev.preflight.proto.v1.AgentGrpc;
 import dev.preflight.proto.v1.CheckProgress;
 import dev.preflight.proto.v1.CheckResult;
 import dev.preflight.proto.v1.CheckResults;
+import dev.preflight.proto.v1.Fingerprint;
+import dev.preflight.proto.v1.GetFingerprintRequest;
 import dev.preflight.proto.v1.GetNodeInfoRequest;
 import dev.preflight.proto.v1.NodeInfo;
 import dev.preflight.proto.v1.RunChecksEvent;
@@ -24,13 +27,21 @@ public final class AgentService extends AgentGrpc.AgentImplBase {
     static final int MAX_CHECK_ID_LENGTH = 128;
 
     private final NodeInfoCollector nodeInfo;
+    private final FingerprintCollector fingerprint;
     private final Checks checks;
     private final CheckRunner runner;
 
-    public AgentService(NodeInfoCollector nodeInfo, Checks checks, CheckRunner runner) {
+    public AgentService(NodeInfoCollector nodeInfo, FingerprintCollector fingerprint, Checks checks, CheckRunner runner) {
         this.nodeInfo = nodeInfo;
+        this.fingerprint = fingerprint;
         this.checks = checks;
         this.runner = runner;
+    }
+
+    @Override
+    public void getFingerprint(GetFingerprintRequest request, StreamObserver<Fingerprint> responseObserver) {
+        responseObserver.onNext(fingerprint.collect());
+        responseObserver.onCompleted();
     }
 
     @Override

@@ -4,6 +4,7 @@ import com.google.protobuf.Timestamp;
 import dev.preflight.agent.AgentSettings;
 import dev.preflight.agent.check.Checks;
 import dev.preflight.agent.net.HostPort;
+import dev.preflight.coordinator.consistency.Consistency;
 import dev.preflight.coordinator.fanout.AgentTarget;
 import dev.preflight.coordinator.fanout.EmbeddedAgent;
 import dev.preflight.coordinator.fanout.Fanout;
@@ -11,6 +12,7 @@ import dev.preflight.coordinator.fanout.FanoutListener;
 import dev.preflight.coordinator.score.Verdicts;
 import dev.preflight.proto.ToolVersion;
 import dev.preflight.proto.v1.CheckProgress;
+import dev.preflight.proto.v1.CheckResult;
 import dev.preflight.proto.v1.NodeReport;
 import dev.preflight.proto.v1.PreflightReport;
 import dev.preflight.proto.v1.RunChecksRequest;
@@ -149,7 +151,8 @@ public final class RunCommand implements Callable<Integer> {
             }
         }
 
-        Verdicts.Decision decision = Verdicts.decide(nodes, List.of());
+        List<CheckResult> clusterChecks = nodes.size() > 1 ? Consistency.check(nodes) : List.of();
+        Verdicts.Decision decision = Verdicts.decide(nodes, clusterChecks);
         PreflightReport report = PreflightReport.newBuilder()
                 .setSchemaVersion(JsonReport.SCHEMA_VERSION)
                 .setToolVersion(ToolVersion.get())
@@ -158,6 +161,7 @@ public final class RunCommand implements Callable<Integer> {
                 .setVerdict(decision.verdict())
                 .addAllReasons(decision.reasons())
                 .addAllNodes(nodes)
+                .addAllClusterChecks(clusterChecks)
                 .setCommandLine("preflight " + String.join(" ", spec.commandLine().getParseResult().originalArgs()))
                 .build();
 

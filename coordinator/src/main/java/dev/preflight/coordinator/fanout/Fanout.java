@@ -2,6 +2,8 @@ package dev.preflight.coordinator.fanout;
 
 import dev.preflight.proto.v1.AgentGrpc;
 import dev.preflight.proto.v1.CheckResults;
+import dev.preflight.proto.v1.Fingerprint;
+import dev.preflight.proto.v1.GetFingerprintRequest;
 import dev.preflight.proto.v1.GetNodeInfoRequest;
 import dev.preflight.proto.v1.NodeInfo;
 import dev.preflight.proto.v1.NodeReport;
@@ -11,6 +13,7 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -51,12 +54,23 @@ public final class Fanout {
 
     private CompletableFuture<NodeReport> node(AgentTarget target, RunChecksRequest request) {
         NodeReport.Builder node = NodeReport.newBuilder().setAddress(target.address());
+        long sentNanos = System.nanoTime();
+        Instant sent = Instant.now();
         return nodeInfo(target)
                 .thenCompose(info -> {
+                    double rttMillis = (System.nanoTime() - sentNanos) / 1e6;
+                    Instant midpoint = sent.plusNanos((long) (rttMillis * 1e6 / 2));
+                    Instant agentTime = Instant.ofEpochSecond(info.getAgentTime().getSeconds(), info.getAgentTime().getNanos());
                     node.setInfo(info)
                             .setNodeName(info.getNodeName())
                             .setHostname(info.getHostname())
-                            .setReachability(NodeReport.Reachability.REACHABLE);
+                            .setReachability(NodeReport.Reachability.REACHABLE)
+                            .setClockRttMillis(rttMillis)
+                            .setClockOffsetMillis(Duration.between(midpoint, agentTime).toNanos() / 1e6);
+                    return fingerprint(target);
+                })
+                .thenCompose(fingerprint -> {
+                    node.setFingerprint(fingerprint);
                     return checks(target, request);
                 })
                 .handle((checks, error) -> {
@@ -76,25 +90,38 @@ public final class Fanout {
         CompletableFuture<NodeInfo> result = new CompletableFuture<>();
         AgentGrpc.newStub(target.channel())
                 .withDeadlineAfter(connectTimeout.toMillis(), TimeUnit.MILLISECONDS)
-                .getNodeInfo(GetNodeInfoRequest.getDefaultInstance(), new StreamObserver<>() {
-                    @Override
-                    public void onNext(NodeInfo value) {
-                        result.complete(value);
-                    }
-
-                    @Override
-                    public void onError(Throwable t) {
-                        result.completeExceptionally(t);
-                    }
-
-                    @Override
-                    public void onCompleted() {
-                        if (!result.isDone()) {
-                            result.completeExceptionally(new IllegalStateException("agent sent no node info"));
-                        }
-                    }
-                });
+                .getNodeInfo(GetNodeInfoRequest.getDefaultInstance(), unary(result));
         return result;
+    }
+
+    private CompletableFuture<Fingerprint> fingerprint(AgentTarget target) {
+        CompletableFuture<Fingerprint> result = new CompletableFuture<>();
+        AgentGrpc.newStub(target.channel())
+                .withDeadlineAfter(connectTimeout.toMillis(), TimeUnit.MILLISECONDS)
+                .getFingerprint(GetFingerprintRequest.getDefaultInstance(), unary(result));
+        return result;
+    }
+
+    /** An observer that completes a future with a unary call's single response. */
+    private static <T> StreamObserver<T> unary(CompletableFuture<T> result) {
+        return new StreamObserver<>() {
+            @Override
+            public void onNext(T value) {
+                result.complete(value);
+            }
+
+            @Override
+            public void onError(Throwable t) {
+                result.completeExceptionally(t);
+            }
+
+            @Override
+            public void onCompleted() {
+                if (!result.isDone()) {
+                    result.completeExceptionally(new IllegalStateException("agent sent no response"));
+                }
+            }
+        };
     }
 
     private CompletableFuture<CheckResults> checks(AgentTarget target, RunChecksRequest request) {
