@@ -46,8 +46,12 @@ class TwoAgentsIT {
             assertEquals(List.of("node-a", "node-b"), report.getNodesList().stream().map(NodeReport::getNodeName).toList());
             assertTrue(report.getNodesList().stream().allMatch(n -> n.getReachability() == NodeReport.Reachability.REACHABLE));
             assertTrue(report.getReasons(0).startsWith("node node-b: "), report.getReasons(0));
-            assertEquals(List.of("cluster.consistency", "cluster.identity", "cluster.clock"),
+            assertEquals(List.of("cluster.consistency", "cluster.identity", "cluster.clock",
+                            "cluster.host_network", "cluster.rendezvous"),
                     report.getClusterChecksList().stream().map(CheckResult::getId).toList());
+            assertEquals(1, report.getHostNetwork().getLinksCount(), "two nodes: one pair");
+            assertTrue(report.getHostNetwork().getLinks(0).getThroughputBytesPerSecond() > 0);
+            assertTrue(report.getHostNetwork().getLinks(0).getRendezvousChecked());
             assertTrue(report.getClusterChecksList().stream()
                     .allMatch(c -> c.getStatus() == CheckResult.Status.PASS), report.getClusterChecksList().toString());
             assertTrue(output.contains("node node-a (" + good.address() + ")"), output);

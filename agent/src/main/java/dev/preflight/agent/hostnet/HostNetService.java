@@ -147,10 +147,11 @@ public final class HostNetService extends HostNetGrpc.HostNetImplBase {
         if (request.getToken().size() != DataProtocol.TOKEN_BYTES) {
             return "token: " + request.getToken().size() + " bytes, expected " + DataProtocol.TOKEN_BYTES;
         }
-        if (request.getStreams() < 1 || request.getStreams() > MAX_STREAMS) {
-            return "streams: " + request.getStreams() + " is outside 1-" + MAX_STREAMS;
+        if (request.getStreams() < 0 || request.getStreams() > MAX_STREAMS) {
+            return "streams: " + request.getStreams() + " is outside 0-" + MAX_STREAMS;
         }
-        if (request.getDurationMillis() < MIN_DURATION_MILLIS || request.getDurationMillis() > MAX_DURATION_MILLIS) {
+        if (request.getStreams() > 0
+                && (request.getDurationMillis() < MIN_DURATION_MILLIS || request.getDurationMillis() > MAX_DURATION_MILLIS)) {
             return "duration_millis: " + request.getDurationMillis() + " is outside " + MIN_DURATION_MILLIS + "-" + MAX_DURATION_MILLIS;
         }
         if (request.getPings() < 0 || request.getPings() > MAX_PINGS) {

@@ -36,14 +36,14 @@ public final class PeerProbe {
     private PeerProbe() {}
 
     /**
-     * Streams for {@code duration} over {@code streams} connections, then {@code pings} one-byte
-     * round trips, then tries the rendezvous port (0 skips).
+     * Streams for {@code duration} over {@code streams} connections (0 skips), then {@code pings}
+     * one-byte round trips, then tries the rendezvous port (0 skips).
      *
      * @throws IOException when the data connections fail (refused, reset, timed out)
      */
     public static Result measure(Target target, int streams, Duration duration, int pings, int rendezvousPort)
             throws IOException, InterruptedException {
-        long[] received = throughput(target, streams, duration);
+        long[] received = streams > 0 ? throughput(target, streams, duration) : new long[] {0, 0};
         double[] rtt = pings > 0 ? pings(target, pings) : new double[] {0, 0};
         String rendezvousError = "";
         boolean reachable = false;

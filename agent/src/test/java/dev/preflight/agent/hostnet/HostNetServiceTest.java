@@ -121,7 +121,7 @@ class HostNetServiceTest {
         StatusRuntimeException streams = assertThrows(StatusRuntimeException.class,
                 () -> stub(toB).measurePeer(measure(listener).setStreams(17).build()));
         assertEquals(Status.Code.INVALID_ARGUMENT, streams.getStatus().getCode());
-        assertTrue(streams.getStatus().getDescription().startsWith("streams: 17"));
+        assertTrue(streams.getStatus().getDescription().startsWith("streams: 17 is outside 0-16"));
         StatusRuntimeException lifetime = assertThrows(StatusRuntimeException.class,
                 () -> stub(toA).openListener(OpenListenerRequest.newBuilder().setLifetimeSeconds(601).build()));
         assertTrue(lifetime.getStatus().getDescription().startsWith("lifetime_seconds: 601"));

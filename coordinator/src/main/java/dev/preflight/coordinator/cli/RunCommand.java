@@ -1,18 +1,16 @@
 package dev.preflight.coordinator.cli;
 
-import com.google.protobuf.Timestamp;
 import dev.preflight.agent.AgentSettings;
 import dev.preflight.agent.check.Checks;
 import dev.preflight.agent.net.HostPort;
-import dev.preflight.coordinator.consistency.Consistency;
 import dev.preflight.coordinator.fanout.AgentTarget;
 import dev.preflight.coordinator.fanout.EmbeddedAgent;
 import dev.preflight.coordinator.fanout.Fanout;
 import dev.preflight.coordinator.fanout.FanoutListener;
-import dev.preflight.coordinator.score.Verdicts;
-import dev.preflight.proto.ToolVersion;
+import dev.preflight.coordinator.hostnet.HostNetPhase;
+import dev.preflight.coordinator.run.Phase;
+import dev.preflight.coordinator.run.PreflightRun;
 import dev.preflight.proto.v1.CheckProgress;
-import dev.preflight.proto.v1.CheckResult;
 import dev.preflight.proto.v1.NodeReport;
 import dev.preflight.proto.v1.PreflightReport;
 import dev.preflight.proto.v1.RunChecksRequest;
@@ -26,12 +24,14 @@ import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -83,6 +83,14 @@ public final class RunCommand implements Callable<Integer> {
     @Option(names = "--quiet", description = "No progress lines on stderr.")
     boolean quiet;
 
+    @Option(names = "--phases", paramLabel = "PHASE[,PHASE...]",
+            description = "Phases to run, comma-separated (default: all): checks, consistency, hostnet. The checks phase always runs.")
+    String phasesValue;
+
+    @Option(names = "--master-port", paramLabel = "PORT", defaultValue = "29500",
+            description = "Rendezvous port every node must reach on the first node (default: ${DEFAULT-VALUE}; 0 skips).")
+    int masterPort;
+
     @Mixin
     HostFsOptions hostFs;
 
@@ -98,8 +106,6 @@ public final class RunCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), "--checks: " + e.getMessage());
         }
-        Clock clock = Clock.systemUTC();
-        Instant started = clock.instant();
         PrintWriter err = spec.commandLine().getErr();
         FanoutListener listener = quiet ? FanoutListener.NONE : new FanoutListener() {
             @Override
@@ -124,12 +130,23 @@ public final class RunCommand implements Callable<Integer> {
         };
         RunChecksRequest request = RunChecksRequest.newBuilder().addAllCheckIds(checkIds).build();
         Fanout fanout = new Fanout(connectTimeout, timeout, listener);
+        Consumer<String> progress = quiet ? line -> { } : line -> {
+            synchronized (err) {
+                err.println("preflight: " + line);
+                err.flush();
+            }
+        };
+        HostNetPhase.Settings hostNet = new HostNetPhase.Settings(HostNetPhase.Settings.DEFAULT.streams(),
+                HostNetPhase.Settings.DEFAULT.duration(), HostNetPhase.Settings.DEFAULT.pings(), masterPort,
+                HostNetPhase.Settings.DEFAULT.outliers());
+        PreflightRun run = new PreflightRun(fanout, new PreflightRun.Options(phases(), request, hostNet), progress, Clock.systemUTC());
+        String commandLine = "preflight " + String.join(" ", spec.commandLine().getParseResult().originalArgs());
 
-        List<NodeReport> nodes;
+        PreflightReport report;
         if (agents.isEmpty()) {
             AgentSettings settings = AgentSettings.builder().nodeName(nodeName == null ? "" : nodeName).build();
             try (EmbeddedAgent embedded = EmbeddedAgent.start(hostFs.toHostFs(), settings)) {
-                nodes = fanout.run(List.of(embedded.target()), request);
+                report = run.run(List.of(embedded.target()), commandLine);
             }
         } else {
             List<AgentTarget> targets = new ArrayList<>();
@@ -140,7 +157,7 @@ public final class RunCommand implements Callable<Integer> {
                 targets.add(new AgentTarget(agent.toString(), channel));
             }
             try {
-                nodes = fanout.run(targets, request);
+                report = run.run(targets, commandLine);
             } finally {
                 for (AgentTarget target : targets) {
                     target.channel().shutdownNow();
@@ -150,20 +167,7 @@ public final class RunCommand implements Callable<Integer> {
                 }
             }
         }
-
-        List<CheckResult> clusterChecks = nodes.size() > 1 ? Consistency.check(nodes) : List.of();
-        Verdicts.Decision decision = Verdicts.decide(nodes, clusterChecks);
-        PreflightReport report = PreflightReport.newBuilder()
-                .setSchemaVersion(JsonReport.SCHEMA_VERSION)
-                .setToolVersion(ToolVersion.get())
-                .setStartedAt(timestamp(started))
-                .setFinishedAt(timestamp(clock.instant()))
-                .setVerdict(decision.verdict())
-                .addAllReasons(decision.reasons())
-                .addAllNodes(nodes)
-                .addAllClusterChecks(clusterChecks)
-                .setCommandLine("preflight " + String.join(" ", spec.commandLine().getParseResult().originalArgs()))
-                .build();
+        Verdict verdict = report.getVerdict();
 
         boolean color = System.console() != null && System.getenv("NO_COLOR") == null;
         PrintWriter out = spec.commandLine().getOut();
@@ -176,9 +180,23 @@ public final class RunCommand implements Callable<Integer> {
         } catch (IOException e) {
             err.println("preflight: cannot write the report to " + outDir + ": " + e.getMessage());
             err.flush();
-            return decision.verdict() == Verdict.NOT_VIABLE ? ExitCodes.NOT_VIABLE : ExitCodes.INCOMPLETE;
+            return verdict == Verdict.NOT_VIABLE ? ExitCodes.NOT_VIABLE : ExitCodes.INCOMPLETE;
         }
-        return exitCode(decision.verdict(), failOnWarn);
+        return exitCode(verdict, failOnWarn);
+    }
+
+    private Set<Phase> phases() {
+        if (masterPort < 0 || masterPort > 65535) {
+            throw new ParameterException(spec.commandLine(), "--master-port " + masterPort + ": expected 0-65535");
+        }
+        if (phasesValue == null) {
+            return EnumSet.allOf(Phase.class);
+        }
+        try {
+            return Phase.parse(phasesValue);
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), "--phases: " + e.getMessage());
+        }
     }
 
     static int exitCode(Verdict verdict, boolean failOnWarn) {
@@ -192,9 +210,5 @@ public final class RunCommand implements Callable<Integer> {
             default:
                 return ExitCodes.INCOMPLETE;
         }
-    }
-
-    private static Timestamp timestamp(Instant instant) {
-        return Timestamp.newBuilder().setSeconds(instant.getEpochSecond()).setNanos(instant.getNano()).build();
     }
 }

@@ -9,8 +9,6 @@ import dev.preflight.proto.v1.NodeInfo;
 import dev.preflight.proto.v1.NodeReport;
 import dev.preflight.proto.v1.RunChecksEvent;
 import dev.preflight.proto.v1.RunChecksRequest;
-import io.grpc.Status;
-import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
 import java.time.Duration;
 import java.time.Instant;
@@ -77,11 +75,9 @@ public final class Fanout {
                     if (error == null) {
                         return node.addAllChecks(checks.getChecksList()).build();
                     }
-                    Throwable cause = error.getCause() != null && !(error instanceof StatusRuntimeException)
-                            ? error.getCause() : error;
                     boolean answered = node.getReachability() == NodeReport.Reachability.REACHABLE;
                     return node.setReachability(answered ? NodeReport.Reachability.LOST : NodeReport.Reachability.UNREACHABLE)
-                            .setError((answered ? "running checks: " : "") + describe(cause))
+                            .setError((answered ? "running checks: " : "") + Calls.describe(error))
                             .build();
                 });
     }
@@ -90,7 +86,7 @@ public final class Fanout {
         CompletableFuture<NodeInfo> result = new CompletableFuture<>();
         AgentGrpc.newStub(target.channel())
                 .withDeadlineAfter(connectTimeout.toMillis(), TimeUnit.MILLISECONDS)
-                .getNodeInfo(GetNodeInfoRequest.getDefaultInstance(), unary(result));
+                .getNodeInfo(GetNodeInfoRequest.getDefaultInstance(), Calls.unary(result));
         return result;
     }
 
@@ -98,30 +94,8 @@ public final class Fanout {
         CompletableFuture<Fingerprint> result = new CompletableFuture<>();
         AgentGrpc.newStub(target.channel())
                 .withDeadlineAfter(connectTimeout.toMillis(), TimeUnit.MILLISECONDS)
-                .getFingerprint(GetFingerprintRequest.getDefaultInstance(), unary(result));
+                .getFingerprint(GetFingerprintRequest.getDefaultInstance(), Calls.unary(result));
         return result;
-    }
-
-    /** An observer that completes a future with a unary call's single response. */
-    private static <T> StreamObserver<T> unary(CompletableFuture<T> result) {
-        return new StreamObserver<>() {
-            @Override
-            public void onNext(T value) {
-                result.complete(value);
-            }
-
-            @Override
-            public void onError(Throwable t) {
-                result.completeExceptionally(t);
-            }
-
-            @Override
-            public void onCompleted() {
-                if (!result.isDone()) {
-                    result.completeExceptionally(new IllegalStateException("agent sent no response"));
-                }
-            }
-        };
     }
 
     private CompletableFuture<CheckResults> checks(AgentTarget target, RunChecksRequest request) {
@@ -155,26 +129,5 @@ public final class Fanout {
                     }
                 });
         return result;
-    }
-
-    /** gRPC's status as a person reads it: "UNAVAILABLE: Connection refused", "DEADLINE_EXCEEDED after 10 s". */
-    static String describe(Throwable error) {
-        if (error instanceof StatusRuntimeException) {
-            Status status = ((StatusRuntimeException) error).getStatus();
-            StringBuilder text = new StringBuilder(status.getCode().name());
-            if (status.getDescription() != null) {
-                text.append(": ").append(status.getDescription());
-            }
-            Throwable cause = status.getCause();
-            while (cause != null && cause.getCause() != null) {
-                cause = cause.getCause();
-            }
-            if (cause != null && cause.getMessage() != null
-                    && (status.getDescription() == null || !status.getDescription().contains(cause.getMessage()))) {
-                text.append(" (").append(cause.getMessage()).append(')');
-            }
-            return text.toString();
-        }
-        return error.getMessage() == null ? error.toString() : error.getMessage();
     }
 }
