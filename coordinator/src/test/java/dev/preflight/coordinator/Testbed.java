@@ -1,0 +1,145 @@
+package dev.preflight.coordinator;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The network-namespace test bed (testbed/netns.sh) driven from a test: K nodes on a bridge, each
+ * running a real agent from the fat jar in its own namespace with its own fixture tree (hostname,
+ * boot id), and the coordinator run from the "coord" namespace. {@link #close()} tears everything
+ * down, also when the test failed.
+ */
+public final class Testbed implements AutoCloseable {
+    public static final int AGENT_PORT = 7744;
+    /** Small heaps and the client compiler keep five JVMs on two cores responsive. */
+    static final List<String> JVM_OPTIONS = List.of("-Xmx192m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1");
+
+    private final String id;
+    private final int nodes;
+    private final Path work;
+    private final List<Process> agents = new ArrayList<>();
+
+    private Testbed(String id, int nodes, Path work) {
+        this.id = id;
+        this.nodes = nodes;
+        this.work = work;
+    }
+
+    /** Why the test bed cannot run here, or null when it can. */
+    public static String unavailableReason() {
+        if (!"root".equals(System.getProperty("user.name"))) {
+            return "network namespaces need root; running as " + System.getProperty("user.name");
+        }
+        if (!Files.isExecutable(Paths.get("/usr/sbin/ip")) && !Files.isExecutable(Paths.get("/sbin/ip"))
+                && !Files.isExecutable(Paths.get("/usr/bin/ip"))) {
+            return "iproute2 (ip) is not installed";
+        }
+        return null;
+    }
+
+    public static Path script() {
+        return Paths.get(System.getProperty("preflight.root", ".."), "testbed", "netns.sh").toAbsolutePath().normalize();
+    }
+
+    /** Creates the namespaces; shapes like "3=100mbit" limit a node's link both ways. */
+    public static Testbed up(String id, int nodes, Path work, String... shapes) throws IOException, InterruptedException {
+        List<String> command = new ArrayList<>(List.of(script().toString(), "up", id, Integer.toString(nodes)));
+        command.addAll(List.of(shapes));
+        Testbed bed = new Testbed(id, nodes, work);
+        try {
+            bed.exec(command, 60);
+        } catch (IOException | RuntimeException e) {
+            bed.close();
+            throw e;
+        }
+        return bed;
+    }
+
+    public static String address(int node) {
+        return "198.18.0." + node;
+    }
+
+    public String agents() {
+        List<String> addresses = new ArrayList<>();
+        for (int i = 1; i <= nodes; i++) {
+            addresses.add(address(i) + ":" + AGENT_PORT);
+        }
+        return String.join(",", addresses);
+    }
+
+    /** Starts an agent in node i's namespace, named node-i, and waits until it serves. */
+    public Process startAgent(int node, String scenario, Map<String, String> environment, String... extraArgs)
+            throws IOException, InterruptedException {
+        Path tree = TestFixtures.distinctNode(scenario, work.resolve("node-" + node), "node-" + node + ".testbed");
+        List<String> command = new ArrayList<>(List.of(script().toString(), "exec", id, Integer.toString(node)));
+        command.add(Paths.get(System.getProperty("java.home"), "bin", "java").toString());
+        command.addAll(JVM_OPTIONS);
+        command.addAll(List.of("-jar", AgentProcess.jar().toString(), "agent",
+                "--listen", address(node) + ":" + AGENT_PORT, "--node-name", "node-" + node));
+        command.addAll(TestFixtures.rootFlags(tree));
+        command.addAll(List.of(extraArgs));
+        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
+                .redirectOutput(work.resolve("agent-" + node + ".log").toFile());
+        builder.environment().putAll(environment);
+        Process process = builder.start();
+        agents.add(process);
+        Path log = work.resolve("agent-" + node + ".log");
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (System.nanoTime() < deadline) {
+            if (Files.exists(log) && Files.readString(log).contains("serving on")) {
+                return process;
+            }
+            if (!process.isAlive()) {
+                break;
+            }
+            Thread.sleep(100);
+        }
+        throw new IllegalStateException("agent on node " + node + " did not start: "
+                + (Files.exists(log) ? Files.readString(log) : "(no output)"));
+    }
+
+    /** Runs the coordinator in the coord namespace; returns its exit code and output. */
+    public Result coordinator(long timeoutSeconds, String... args) throws IOException, InterruptedException {
+        List<String> command = new ArrayList<>(List.of(script().toString(), "exec", id, "coord"));
+        command.add(Paths.get(System.getProperty("java.home"), "bin", "java").toString());
+        command.addAll(List.of("-jar", AgentProcess.jar().toString()));
+        command.addAll(List.of(args));
+        Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (!process.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
+            process.destroyForcibly();
+            throw new IllegalStateException("coordinator still running after " + timeoutSeconds + " s: " + output);
+        }
+        return new Result(process.exitValue(), output);
+    }
+
+    public record Result(int exitCode, String output) {}
+
+    private String exec(List<String> command, long timeoutSeconds) throws IOException, InterruptedException {
+        Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (!process.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
+            process.destroyForcibly();
+            throw new IOException(String.join(" ", command) + ": still running after " + timeoutSeconds + " s");
+        }
+        if (process.exitValue() != 0) {
+            throw new IOException(String.join(" ", command) + " exited " + process.exitValue() + ": " + output);
+        }
+        return output;
+    }
+
+    @Override
+    public void close() throws IOException, InterruptedException {
+        for (Process agent : agents) {
+            agent.destroyForcibly();
+        }
+        exec(List.of(script().toString(), "down", id), 60);
+    }
+}

@@ -1,0 +1,57 @@
+package dev.preflight.coordinator;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.preflight.proto.v1.CheckResult;
+import dev.preflight.proto.v1.HostLink;
+import dev.preflight.proto.v1.PreflightReport;
+import dev.preflight.reports.JsonReport;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Four agents in network namespaces, node 3's link shaped to 100 Mbit/s: the host-network phase names it. */
+class TestbedHostNetIT {
+    @TempDir
+    Path work;
+
+    @Test
+    void theShapedNodeIsNamed() throws Exception {
+        String why = Testbed.unavailableReason();
+        assumeTrue(why == null, why);
+        try (Testbed bed = Testbed.up("hn" + (ProcessHandle.current().pid() % 10000), 4, work, "3=100mbit")) {
+            for (int node = 1; node <= 4; node++) {
+                // NCCL over sockets: the host network is then NCCL's data path, and scored
+                bed.startAgent(node, "memlock-unlimited", Map.of("NCCL_IB_DISABLE", "1"));
+            }
+            Path out = work.resolve("out");
+            Testbed.Result run = bed.coordinator(180, "run", "--agents", bed.agents(), "--phases", "hostnet",
+                    "--out", out.toString());
+            PreflightReport report = JsonReport.read(out.resolve(JsonReport.FILE_NAME));
+            CheckResult hostNet = report.getClusterChecksList().stream()
+                    .filter(c -> c.getId().equals("cluster.host_network")).findFirst().orElseThrow(() ->
+                            new AssertionError(run.output()));
+            assertEquals(CheckResult.Status.WARN, hostNet.getStatus(), hostNet + run.output());
+            assertTrue(hostNet.getSummary().startsWith("slow host network on node-3 at "), hostNet.getSummary());
+            assertEquals(6, report.getHostNetwork().getLinksCount());
+            // relative, not absolute: every link touching node 3 is slower than every link that does not
+            double slowest = Double.MAX_VALUE;
+            double fastestShaped = 0;
+            for (HostLink link : report.getHostNetwork().getLinksList()) {
+                boolean shaped = link.getFromNode().equals("node-3") || link.getToNode().equals("node-3");
+                if (shaped) {
+                    fastestShaped = Math.max(fastestShaped, link.getThroughputBytesPerSecond());
+                } else {
+                    slowest = Math.min(slowest, link.getThroughputBytesPerSecond());
+                }
+            }
+            assertTrue(fastestShaped < slowest, report.getHostNetwork().toString());
+            CheckResult rendezvous = report.getClusterChecksList().stream()
+                    .filter(c -> c.getId().equals("cluster.rendezvous")).findFirst().orElseThrow();
+            assertEquals(CheckResult.Status.PASS, rendezvous.getStatus(), rendezvous.toString());
+        }
+    }
+}
