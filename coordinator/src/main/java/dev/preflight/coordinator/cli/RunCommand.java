@@ -91,6 +91,14 @@ public final class RunCommand implements Callable<Integer> {
             description = "Rendezvous port every node must reach on the first node (default: ${DEFAULT-VALUE}; 0 skips).")
     int masterPort;
 
+    @Option(names = "--hostnet-streams", paramLabel = "N", defaultValue = "4",
+            description = "Parallel TCP streams per node pair in the host-network phase, 1-16 (default: ${DEFAULT-VALUE}).")
+    int hostNetStreams;
+
+    @Option(names = "--hostnet-duration", paramLabel = "DURATION", defaultValue = "2s", converter = DurationConverter.class,
+            description = "How long each node pair streams in the host-network phase, 100ms-30s (default: ${DEFAULT-VALUE}).")
+    Duration hostNetDuration;
+
     @Mixin
     HostFsOptions hostFs;
 
@@ -136,9 +144,15 @@ public final class RunCommand implements Callable<Integer> {
                 err.flush();
             }
         };
-        HostNetPhase.Settings hostNet = new HostNetPhase.Settings(HostNetPhase.Settings.DEFAULT.streams(),
-                HostNetPhase.Settings.DEFAULT.duration(), HostNetPhase.Settings.DEFAULT.pings(), masterPort,
-                HostNetPhase.Settings.DEFAULT.outliers());
+        if (hostNetStreams < 1 || hostNetStreams > 16) {
+            throw new ParameterException(spec.commandLine(), "--hostnet-streams " + hostNetStreams + ": expected 1-16");
+        }
+        if (hostNetDuration.toMillis() < 100 || hostNetDuration.toMillis() > 30_000) {
+            throw new ParameterException(spec.commandLine(), "--hostnet-duration " + hostNetDuration.toMillis()
+                    + " ms: expected 100ms-30s");
+        }
+        HostNetPhase.Settings hostNet = new HostNetPhase.Settings(hostNetStreams, hostNetDuration,
+                HostNetPhase.Settings.DEFAULT.pings(), masterPort, HostNetPhase.Settings.DEFAULT.outliers());
         PreflightRun run = new PreflightRun(fanout, new PreflightRun.Options(phases(), request, hostNet), progress, Clock.systemUTC());
         String commandLine = "preflight " + String.join(" ", spec.commandLine().getParseResult().originalArgs());
 
