@@ -41,6 +41,13 @@ final class BytedecoNvml implements Nvml {
 
     private BytedecoNvml() {}
 
+    /**
+     * Why the binding could not be loaded, kept for the JVM's life: the binding's classes fail
+     * their static initialisation once, and every later use only says "Could not initialize class".
+     * A driver installed after the agent started needs an agent restart.
+     */
+    private static volatile String loadFailure;
+
     /** Loads the binding and initialises NVML, or says why not. */
     static final class Loader implements NvmlLoader {
         private final Path cacheDir;
@@ -64,10 +71,14 @@ final class BytedecoNvml implements Nvml {
                 }
                 System.setProperty(JAVACPP_CACHE_PROPERTY, cacheDir.toString());
             }
+            if (loadFailure != null) {
+                throw GpuSourceException.unavailable("NVML unavailable: " + loadFailure);
+            }
             try {
                 org.bytedeco.javacpp.Loader.load(nvml.class);
-            } catch (UnsatisfiedLinkError | RuntimeException e) {
-                throw GpuSourceException.unavailable("NVML unavailable: " + loadFailure(e));
+            } catch (LinkageError | RuntimeException e) {
+                loadFailure = loadFailure(e);
+                throw GpuSourceException.unavailable("NVML unavailable: " + loadFailure);
             }
             int code = nvml.nvmlInit_v2();
             if (code != NVML_SUCCESS) {
