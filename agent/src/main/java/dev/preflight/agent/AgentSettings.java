@@ -1,5 +1,6 @@
 package dev.preflight.agent;
 
+import dev.preflight.agent.gpu.GpuSettings;
 import java.time.Duration;
 import java.util.Objects;
 
@@ -13,11 +14,13 @@ public final class AgentSettings {
     private final String nodeName;
     private final boolean hostViews;
     private final Duration checkTimeout;
+    private final GpuSettings gpu;
 
     private AgentSettings(Builder builder) {
         this.nodeName = builder.nodeName;
         this.hostViews = builder.hostViews;
         this.checkTimeout = builder.checkTimeout;
+        this.gpu = builder.gpu;
     }
 
     public static Builder builder() {
@@ -39,10 +42,16 @@ public final class AgentSettings {
         return checkTimeout;
     }
 
+    /** How GPUs are inventoried and judged. */
+    public GpuSettings gpu() {
+        return gpu;
+    }
+
     public static final class Builder {
         private String nodeName = "";
         private boolean hostViews;
         private Duration checkTimeout = DEFAULT_CHECK_TIMEOUT;
+        private GpuSettings gpu;
 
         private Builder() {}
 
@@ -64,7 +73,15 @@ public final class AgentSettings {
             return this;
         }
 
+        public Builder gpu(GpuSettings value) {
+            this.gpu = Objects.requireNonNull(value);
+            return this;
+        }
+
         public AgentSettings build() {
+            if (gpu == null) {
+                gpu = GpuSettings.defaults();
+            }
             return new AgentSettings(this);
         }
     }

@@ -1,5 +1,17 @@
 package dev.preflight.agent.check;
 
+import dev.preflight.agent.check.gpu.BusyCheck;
+import dev.preflight.agent.check.gpu.CountCheck;
+import dev.preflight.agent.check.gpu.EccCheck;
+import dev.preflight.agent.check.gpu.FabricCheck;
+import dev.preflight.agent.check.gpu.ModeCheck;
+import dev.preflight.agent.check.gpu.NvLinkCheck;
+import dev.preflight.agent.check.gpu.P2pCheck;
+import dev.preflight.agent.check.gpu.PcieCheck;
+import dev.preflight.agent.check.gpu.PresentCheck;
+import dev.preflight.agent.check.gpu.RowRemapCheck;
+import dev.preflight.agent.check.gpu.ThermalCheck;
+import dev.preflight.agent.check.gpu.XidCheck;
 import dev.preflight.agent.check.host.MemlockCheck;
 import dev.preflight.agent.check.host.ShmCheck;
 import java.util.ArrayList;
@@ -22,7 +34,19 @@ public final class Checks {
     public static Checks standard() {
         return new Checks(List.of(
                 new MemlockCheck(),
-                new ShmCheck()));
+                new ShmCheck(),
+                new PresentCheck(),
+                new CountCheck(),
+                new EccCheck(),
+                new RowRemapCheck(),
+                new NvLinkCheck(),
+                new P2pCheck(),
+                new PcieCheck(),
+                new ModeCheck(),
+                new FabricCheck(),
+                new BusyCheck(),
+                new XidCheck(),
+                new ThermalCheck()));
     }
 
     public List<Check> all() {

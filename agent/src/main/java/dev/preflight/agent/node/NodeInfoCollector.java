@@ -1,6 +1,7 @@
 package dev.preflight.agent.node;
 
 import dev.preflight.agent.AgentSettings;
+import dev.preflight.agent.gpu.GpuInventoryProbe;
 import dev.preflight.agent.hostfs.HostFs;
 import dev.preflight.proto.ToolVersion;
 import dev.preflight.proto.v1.NodeInfo;
@@ -8,6 +9,7 @@ import com.google.protobuf.Timestamp;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Locale;
 import java.util.Optional;
@@ -17,6 +19,12 @@ import java.util.Optional;
  * leaves its field empty: node info is for identification, the checks judge.
  */
 public final class NodeInfoCollector {
+    /**
+     * Node info must answer within the coordinator's connect timeout (10 s by default): a GPU
+     * inventory not ready by then (a hung driver) is left out here and still judged by the gpu.* checks.
+     */
+    public static final Duration GPU_INVENTORY_WAIT = Duration.ofSeconds(5);
+
     private final HostFs fs;
     private final AgentSettings settings;
     private final Clock clock;
@@ -44,6 +52,11 @@ public final class NodeInfoCollector {
             info.setCpuCount(cpuCount(cpuinfo));
         });
         read(fs.proc("meminfo")).flatMap(NodeInfoCollector::memTotalBytes).ifPresent(info::setMemoryBytes);
+        try {
+            GpuInventoryProbe.shared(fs, settings).inventory(GPU_INVENTORY_WAIT).ifPresent(info::setGpuInventory);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         Instant now = clock.instant();
         info.setAgentTime(Timestamp.newBuilder().setSeconds(now.getEpochSecond()).setNanos(now.getNano()));
         return info.build();

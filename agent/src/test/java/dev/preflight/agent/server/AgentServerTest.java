@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.preflight.agent.AgentSettings;
 import dev.preflight.agent.Fixtures;
+import dev.preflight.agent.check.Check;
+import dev.preflight.agent.check.Checks;
 import dev.preflight.proto.v1.AgentGrpc;
 import dev.preflight.proto.v1.CheckProgress;
 import dev.preflight.proto.v1.CheckResult;
@@ -73,13 +75,15 @@ class AgentServerTest {
         RunChecksEvent last = all.get(all.size() - 1);
         assertTrue(last.hasResults());
         List<String> ids = last.getResults().getChecksList().stream().map(CheckResult::getId).toList();
-        assertEquals(List.of("host.memlock", "host.shm"), ids);
+        List<String> catalog = Checks.standard().all().stream().map(Check::id).toList();
+        assertEquals(catalog, ids);
         List<RunChecksEvent> progress = all.subList(0, all.size() - 1);
-        assertEquals(4, progress.size());
+        int total = catalog.size();
+        assertEquals(2 * total, progress.size());
         assertEquals(CheckProgress.Phase.STARTED, progress.get(0).getProgress().getPhase());
-        assertEquals(CheckProgress.Phase.FINISHED, progress.get(3).getProgress().getPhase());
-        assertEquals(2, progress.get(3).getProgress().getDone());
-        assertEquals(2, progress.get(3).getProgress().getTotal());
+        assertEquals(CheckProgress.Phase.FINISHED, progress.get(2 * total - 1).getProgress().getPhase());
+        assertEquals(total, progress.get(2 * total - 1).getProgress().getDone());
+        assertEquals(total, progress.get(2 * total - 1).getProgress().getTotal());
     }
 
     @Test

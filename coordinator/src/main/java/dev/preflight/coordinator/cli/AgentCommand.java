@@ -44,11 +44,15 @@ public final class AgentCommand implements Callable<Integer> {
     @Mixin
     HostFsOptions hostFs;
 
+    @Mixin
+    GpuOptions gpu;
+
     @Override
     public Integer call() throws Exception {
         AgentSettings settings = AgentSettings.builder()
                 .nodeName(nodeName == null ? "" : nodeName)
                 .checkTimeout(checkTimeout)
+                .gpu(gpu.toSettings())
                 .build();
         AgentServer server;
         NettyServerBuilder builder = NettyServerBuilder.forAddress(listen.toSocketAddress())

@@ -102,11 +102,19 @@ public final class RunCommand implements Callable<Integer> {
     @Mixin
     HostFsOptions hostFs;
 
+    @Mixin
+    GpuOptions gpu;
+
     @Override
     public Integer call() throws Exception {
         if (!agents.isEmpty() && (hostFs.anyGiven() || nodeName != null)) {
             throw new ParameterException(spec.commandLine(),
                     "--procfs/--sysfs/--devfs/--rootfs/--node-name apply to the embedded agent only; "
+                            + "give them to each remote agent (preflight agent ...)");
+        }
+        if (!agents.isEmpty() && gpu.anyGiven()) {
+            throw new ParameterException(spec.commandLine(),
+                    "GPU options (--expect-gpus, --allow-mig, --nvidia-smi, ...) apply to the embedded agent only; "
                             + "give them to each remote agent (preflight agent ...)");
         }
         try {
@@ -158,7 +166,10 @@ public final class RunCommand implements Callable<Integer> {
 
         PreflightReport report;
         if (agents.isEmpty()) {
-            AgentSettings settings = AgentSettings.builder().nodeName(nodeName == null ? "" : nodeName).build();
+            AgentSettings settings = AgentSettings.builder()
+                    .nodeName(nodeName == null ? "" : nodeName)
+                    .gpu(gpu.toSettings())
+                    .build();
             try (EmbeddedAgent embedded = EmbeddedAgent.start(hostFs.toHostFs(), settings)) {
                 report = run.run(List.of(embedded.target()), commandLine);
             }

@@ -14,7 +14,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Four agents in network namespaces, node 3's link shaped to 100 Mbit/s: the host-network phase names it. */
-class TestbedHostNetIT {
+class HostNetTestbedIT {
     @TempDir
     Path work;
 
