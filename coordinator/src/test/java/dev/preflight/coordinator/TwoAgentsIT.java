@@ -35,7 +35,8 @@ class TwoAgentsIT {
         try (AgentProcess good = AgentProcess.start(agentArgs("node-a", "memlock-unlimited"));
              AgentProcess bad = AgentProcess.start(agentArgs("node-b", "docker-default"))) {
             Process coordinator = new ProcessBuilder(AgentProcess.javaCommand(
-                    "run", "--agents", good.address() + "," + bad.address(), "--out", out.toString()))
+                    "run", "--agents", good.address() + "," + bad.address(), "--checks", "host.memlock,host.shm",
+                    "--out", out.toString()))
                     .redirectErrorStream(true).start();
             String output = new String(coordinator.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             assertTrue(coordinator.waitFor(60, TimeUnit.SECONDS), output);

@@ -35,8 +35,13 @@ public final class PresentCheck extends GpuCheck {
         int onBus = inventory.getPciDevicesCount();
         if (!driverAnswered(inventory)) {
             if (onBus == 0) {
-                return Finding.skip("no NVIDIA GPU on this node (none on the PCI bus, no driver answered)")
-                        .observed("0 GPUs");
+                // A node preflight is asked about is meant to serve a model: without a GPU it cannot.
+                return Finding.fail("no NVIDIA GPU on this node (none on the PCI bus, no driver answered): it cannot serve a model")
+                        .observed("0 GPUs")
+                        .expected("the node's GPUs on the PCI bus and visible to the driver")
+                        .remediation("run preflight on the GPU nodes; on a GPU node, check `lspci -d 10de:` and the BIOS/"
+                                + "hypervisor PCI passthrough; in a container, give it the host's /sys (--sysfs) or the GPUs")
+                        .measurement("gpus_on_pci_bus", 0, "count", "");
             }
             List<String> drivers = new ArrayList<>();
             for (PciGpu device : inventory.getPciDevicesList()) {

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.preflight.agent.AgentSettings;
 import dev.preflight.agent.gpu.FakeNvml;
 import dev.preflight.agent.gpu.GpuSettings;
+import dev.preflight.agent.gpu.GpuSourceException;
 import dev.preflight.agent.gpu.GpuTestNode;
 import dev.preflight.agent.hostfs.HostFs;
 import dev.preflight.proto.v1.CheckResult;
@@ -115,7 +116,7 @@ class GpuChecksTest {
         Path missing = root.resolve("no-such-nvidia-smi");
         Map<String, CheckResult> results = runGpuChecks(fs, GpuSettings.builder()
                 .nvmlLoader(() -> {
-                    throw dev.preflight.agent.gpu.GpuSourceException.unavailable("NVML unavailable: libcuda.so.1 cannot be loaded");
+                    throw GpuSourceException.unavailable("NVML unavailable: libcuda.so.1 cannot be loaded");
                 })
                 .nvidiaSmi(missing.toString())
                 .expectGpus(8)
@@ -132,5 +133,22 @@ class GpuChecksTest {
         assertTrue(evidence.contains("nvml unavailable"), evidence);
         assertTrue(evidence.contains("nvidia-smi unavailable"), evidence);
         assertTrue(evidence.contains("pci used"), evidence);
+    }
+
+    @Test
+    void aNodeWithNoGpuAtAllCannotServeAndTheOtherChecksSkip() throws Exception {
+        HostFs fs = new GpuTestNode(root).fs();
+        Map<String, CheckResult> results = runGpuChecks(fs, GpuSettings.builder()
+                .nvmlLoader(() -> {
+                    throw GpuSourceException.unavailable("NVML unavailable: libcuda.so.1 cannot be loaded");
+                })
+                .nvidiaSmi(root.resolve("no-such-nvidia-smi").toString())
+                .build());
+        CheckResult present = results.get("gpu.present");
+        assertStatus(Status.FAIL, present);
+        assertTrue(present.getSummary().startsWith("no NVIDIA GPU on this node"), present.getSummary());
+        assertTrue(present.getRemediation().contains("lspci -d 10de:"), present.getRemediation());
+        assertStatus(Status.SKIP, results.get("gpu.ecc"));
+        assertStatus(Status.SKIP, results.get("gpu.nvlink"));
     }
 }
