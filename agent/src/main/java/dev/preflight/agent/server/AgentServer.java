@@ -5,6 +5,7 @@ import dev.preflight.agent.check.CheckRunner;
 import dev.preflight.agent.check.Checks;
 import dev.preflight.agent.hostfs.HostFs;
 import dev.preflight.agent.node.NodeInfoCollector;
+import dev.preflight.agent.security.AuthInterceptor;
 import dev.preflight.proto.v1.AgentGrpc;
 import io.grpc.Server;
 import io.grpc.ServerBuilder;
@@ -14,6 +15,7 @@ import io.grpc.protobuf.services.HealthStatusManager;
 import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
@@ -26,15 +28,21 @@ import java.util.concurrent.atomic.AtomicInteger;
  * state when shutdown begins. The builder is handed in, so tests use an in-process one.
  */
 public final class AgentServer implements AutoCloseable {
-    /** Calls handled at once; more are refused with RESOURCE_EXHAUSTED (see {@link ConcurrencyLimit}). */
-    public static final int MAX_CONCURRENT_CALLS = 64;
+    /**
+     * Calls handled at once; more are refused with RESOURCE_EXHAUSTED (see {@link ConcurrencyLimit}).
+     * Above a coordinator's fan-out plus scrapers and probes; cheap calls queue on the executor.
+     */
+    public static final int MAX_CONCURRENT_CALLS = 256;
     static final int WORKER_THREADS = 8;
+    /** Headers carry at most a bearer token and gRPC's own; 16 KiB is gRPC's usual default too. */
+    static final int MAX_METADATA_BYTES = 16 * 1024;
     /** How long in-flight calls get to finish on shutdown before they are cancelled. */
     public static final Duration SHUTDOWN_GRACE = Duration.ofSeconds(5);
 
     private final Server server;
     private final HealthStatusManager health;
     private final ExecutorService executor;
+    private volatile boolean serving = true;
 
     private AgentServer(Server server, HealthStatusManager health, ExecutorService executor) {
         this.server = server;
@@ -42,7 +50,16 @@ public final class AgentServer implements AutoCloseable {
         this.executor = executor;
     }
 
+    /** An agent that admits every call: the embedded agent, or one on loopback. */
     public static AgentServer start(ServerBuilder<?> builder, HostFs fs, AgentSettings settings) throws IOException {
+        return start(builder, fs, settings, new AuthInterceptor(Optional.empty(), Optional.empty()));
+    }
+
+    /**
+     * @param auth checked before any other interceptor and any service, for every call
+     */
+    public static AgentServer start(ServerBuilder<?> builder, HostFs fs, AgentSettings settings, AuthInterceptor auth)
+            throws IOException {
         AgentService service = new AgentService(
                 new NodeInfoCollector(fs, settings, Clock.systemUTC()),
                 Checks.standard(),
@@ -59,8 +76,11 @@ public final class AgentServer implements AutoCloseable {
         executor.allowCoreThreadTimeOut(true);
         Server server = builder
                 .executor(executor)
-                .addService(ServerInterceptors.intercept(service, new ConcurrencyLimit(MAX_CONCURRENT_CALLS)))
-                .addService(health.getHealthService())
+                .maxInboundMetadataSize(MAX_METADATA_BYTES)
+                .intercept(auth)
+                .addService(ServerInterceptors.intercept(RequestParsing.strict(service.bindService()),
+                        new ConcurrencyLimit(MAX_CONCURRENT_CALLS)))
+                .addService(RequestParsing.strict(health.getHealthService().bindService()))
                 .build()
                 .start();
         health.setStatus("", ServingStatus.SERVING);
@@ -73,6 +93,11 @@ public final class AgentServer implements AutoCloseable {
         return server.getPort();
     }
 
+    /** True from start until shutdown begins: what /healthz reports. */
+    public boolean serving() {
+        return serving;
+    }
+
     public void awaitTermination() throws InterruptedException {
         server.awaitTermination();
     }
@@ -80,6 +105,7 @@ public final class AgentServer implements AutoCloseable {
     /** Graceful: health goes NOT_SERVING, new calls are refused, in-flight calls get a bounded grace. */
     @Override
     public void close() {
+        serving = false;
         health.enterTerminalState();
         server.shutdown();
         try {
