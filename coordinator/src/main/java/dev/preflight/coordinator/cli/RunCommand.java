@@ -3,7 +3,8 @@ package dev.preflight.coordinator.cli;
 import com.google.protobuf.Timestamp;
 import dev.preflight.agent.AgentSettings;
 import dev.preflight.agent.check.Checks;
-import dev.preflight.agent.net.HostPort;
+import dev.preflight.coordinator.discovery.DiscoveredAgent;
+import dev.preflight.coordinator.discovery.Discovery;
 import dev.preflight.coordinator.fanout.AgentTarget;
 import dev.preflight.coordinator.fanout.EmbeddedAgent;
 import dev.preflight.coordinator.fanout.Fanout;
@@ -11,13 +12,14 @@ import dev.preflight.coordinator.fanout.FanoutListener;
 import dev.preflight.coordinator.score.Verdicts;
 import dev.preflight.proto.ToolVersion;
 import dev.preflight.proto.v1.CheckProgress;
+import dev.preflight.proto.v1.CheckResult;
 import dev.preflight.proto.v1.NodeReport;
 import dev.preflight.proto.v1.PreflightReport;
 import dev.preflight.proto.v1.RunChecksRequest;
 import dev.preflight.proto.v1.Verdict;
 import dev.preflight.reports.JsonReport;
 import dev.preflight.reports.TerminalSummary;
-import io.grpc.ManagedChannel;
+import io.grpc.ChannelCredentials;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -51,10 +53,6 @@ public final class RunCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--agents", paramLabel = "HOST:PORT", split = ",", converter = HostPortConverter.class,
-            description = "Remote agents, comma-separated (e.g. node1:7744,node2:7744). Default: an embedded agent for this node.")
-    List<HostPort> agents = new ArrayList<>();
-
     @Option(names = "--out", paramLabel = "DIR", defaultValue = "./reports",
             description = "Directory for the report files (default: ${DEFAULT-VALUE}).")
     Path outDir;
@@ -84,9 +82,16 @@ public final class RunCommand implements Callable<Integer> {
     @Mixin
     HostFsOptions hostFs;
 
+    @Mixin
+    DiscoveryOptions discovery;
+
+    @Mixin
+    ClientSecurityOptions clientSecurity;
+
     @Override
     public Integer call() throws Exception {
-        if (!agents.isEmpty() && (hostFs.anyGiven() || nodeName != null)) {
+        Discovery.Plan plan = discovery.plan();
+        if (!plan.embedded() && (hostFs.anyGiven() || nodeName != null)) {
             throw new ParameterException(spec.commandLine(),
                     "--procfs/--sysfs/--devfs/--rootfs/--node-name apply to the embedded agent only; "
                             + "give them to each remote agent (preflight agent ...)");
@@ -124,18 +129,24 @@ public final class RunCommand implements Callable<Integer> {
         Fanout fanout = new Fanout(connectTimeout, timeout, listener);
 
         List<NodeReport> nodes;
-        if (agents.isEmpty()) {
+        List<CheckResult> clusterChecks = new ArrayList<>();
+        if (plan.embedded()) {
+            if (clientSecurity.anyGiven()) {
+                throw new ParameterException(spec.commandLine(),
+                        "--tls-ca/--tls-cert/--token-file are for remote agents; the embedded agent needs none");
+            }
             AgentSettings settings = AgentSettings.builder().nodeName(nodeName == null ? "" : nodeName).build();
             try (EmbeddedAgent embedded = EmbeddedAgent.start(hostFs.toHostFs(), settings)) {
                 nodes = fanout.run(List.of(embedded.target()), request);
             }
         } else {
+            ChannelCredentials credentials = clientSecurity.credentials();
             List<AgentTarget> targets = new ArrayList<>();
-            for (HostPort agent : agents) {
-                ManagedChannel channel = NettyChannelBuilder.forAddress(agent.host(), agent.port())
-                        .usePlaintext()
-                        .build();
-                targets.add(new AgentTarget(agent.toString(), channel));
+            for (DiscoveredAgent agent : plan.agents()) {
+                NettyChannelBuilder channel = NettyChannelBuilder.forAddress(agent.address().host(), agent.address().port(),
+                        credentials);
+                clientSecurity.serverName().ifPresent(channel::overrideAuthority);
+                targets.add(new AgentTarget(agent.address().toString(), channel.build()));
             }
             try {
                 nodes = fanout.run(targets, request);
@@ -147,9 +158,10 @@ public final class RunCommand implements Callable<Integer> {
                     target.channel().awaitTermination(5, TimeUnit.SECONDS);
                 }
             }
+            clusterChecks.add(plan.expected().judge(nodes));
         }
 
-        Verdicts.Decision decision = Verdicts.decide(nodes, List.of());
+        Verdicts.Decision decision = Verdicts.decide(nodes, clusterChecks);
         PreflightReport report = PreflightReport.newBuilder()
                 .setSchemaVersion(JsonReport.SCHEMA_VERSION)
                 .setToolVersion(ToolVersion.get())
@@ -158,6 +170,7 @@ public final class RunCommand implements Callable<Integer> {
                 .setVerdict(decision.verdict())
                 .addAllReasons(decision.reasons())
                 .addAllNodes(nodes)
+                .addAllClusterChecks(clusterChecks)
                 .setCommandLine("preflight " + String.join(" ", spec.commandLine().getParseResult().originalArgs()))
                 .build();
 
