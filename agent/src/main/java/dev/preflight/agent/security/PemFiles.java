@@ -36,6 +36,9 @@ public final class PemFiles {
     /** Every certificate in a PEM bundle; at least one. */
     public static List<X509Certificate> certificates(Path file) throws IOException {
         byte[] bytes = read(file);
+        if (!new String(bytes, StandardCharsets.US_ASCII).contains("-----BEGIN CERTIFICATE-----")) {
+            throw new IllegalArgumentException(file + ": no certificate in it (expected -----BEGIN CERTIFICATE-----)");
+        }
         List<X509Certificate> certificates = new ArrayList<>();
         try {
             for (Certificate certificate : CertificateFactory.getInstance("X.509")
@@ -44,9 +47,6 @@ public final class PemFiles {
             }
         } catch (GeneralSecurityException e) {
             throw new IllegalArgumentException(file + ": not a PEM certificate bundle (" + e.getMessage() + ")");
-        }
-        if (certificates.isEmpty()) {
-            throw new IllegalArgumentException(file + ": no certificate in it (expected -----BEGIN CERTIFICATE-----)");
         }
         return certificates;
     }

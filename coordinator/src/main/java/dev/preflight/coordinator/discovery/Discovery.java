@@ -10,8 +10,9 @@ import java.util.Map;
 
 /**
  * Turns the discovery flags into the agents to call and the nodes that must answer. Every source
- * that lists nodes (a static list, a hostfile, a Slurm nodelist) also makes them expected; a DNS
- * name lists only what is up, so it needs an expectation from elsewhere.
+ * that lists nodes (a static list, a hostfile, a Slurm nodelist) also makes them expected, unless
+ * {@code --expect-nodes} or {@code --k8s-nodes} names the expected set; a DNS name lists only what
+ * is up, so it needs an expectation from one of those (or from a nodelist or hostfile).
  */
 public final class Discovery {
     public static final String SLURM_NODELIST_ENV = "SLURM_JOB_NODELIST";
@@ -45,6 +46,8 @@ public final class Discovery {
     public static Plan plan(Sources sources, Map<String, String> env, NodeListerFactory kubernetes)
             throws InterruptedException {
         ExpectedNodes expected = new ExpectedNodes();
+        // nodes a listing source names: what must answer unless --expect-nodes or --k8s-nodes says otherwise
+        Map<String, List<String>> listed = new LinkedHashMap<>();
         Map<HostPort, DiscoveredAgent> agents = new LinkedHashMap<>();
         boolean needsExpectation = false;
         List<String> staticHosts = new ArrayList<>();
@@ -67,19 +70,18 @@ public final class Discovery {
             }
         }
         if (!staticHosts.isEmpty()) {
-            expected.require(staticHosts, "--agents");
+            listed.put("--agents", staticHosts);
         }
         if (sources.hostfile() != null) {
-            List<DiscoveredAgent> listed;
+            List<DiscoveredAgent> hosts;
             try {
-                listed = Hostfile.read(sources.hostfile(), sources.agentPort());
+                hosts = Hostfile.read(sources.hostfile(), sources.agentPort());
             } catch (IOException e) {
                 throw new IllegalArgumentException("--hostfile " + sources.hostfile() + ": cannot read it ("
                         + e.getMessage() + ")");
             }
-            listed.forEach(agent -> agents.putIfAbsent(agent.address(), agent));
-            expected.require(listed.stream().map(agent -> agent.address().host()).toList(),
-                    "hostfile " + sources.hostfile());
+            hosts.forEach(agent -> agents.putIfAbsent(agent.address(), agent));
+            listed.put("hostfile " + sources.hostfile(), hosts.stream().map(agent -> agent.address().host()).toList());
         }
         String nodelist = slurmNodelist(sources, env);
         if (nodelist != null) {
@@ -88,7 +90,7 @@ public final class Discovery {
                 HostPort address = new HostPort(node, sources.agentPort());
                 agents.putIfAbsent(address, new DiscoveredAgent(address, "slurm nodelist " + nodelist));
             }
-            expected.require(nodes, "slurm nodelist " + nodelist);
+            listed.put("slurm nodelist " + nodelist, nodes);
         }
         boolean remote = !agents.isEmpty() || needsExpectation;
         boolean explicitExpectation = sources.expectNodes() != null || sources.k8sSelector() != null;
@@ -100,6 +102,9 @@ public final class Discovery {
             throw new IllegalArgumentException("--agents dns:///...: a DNS name lists only the agents that are up, never"
                     + " the nodes that have none; say which nodes must answer with --expect-nodes N|NAMES or"
                     + " --k8s-nodes SELECTOR");
+        }
+        if (!explicitExpectation) {
+            listed.forEach((source, nodes) -> expected.require(nodes, source));
         }
         if (sources.expectNodes() != null) {
             expect(sources.expectNodes(), expected);
