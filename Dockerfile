@@ -11,15 +11,8 @@ RUN apt-get update \
     && apt-get install -y --no-install-recommends gcc make libc6-dev \
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
-# the POMs first, so dependency downloads are cached until a POM changes
-COPY pom.xml ./
-COPY proto/pom.xml proto/
-COPY native/pom.xml native/
-COPY agent/pom.xml agent/
-COPY reports/pom.xml reports/
-COPY coordinator/pom.xml coordinator/
-RUN --mount=type=cache,target=/root/.m2 mvn -B -q -pl proto,reports -am dependency:go-offline
 COPY . .
+# the cache mount keeps downloaded dependencies between builds
 RUN --mount=type=cache,target=/root/.m2 mvn -B -q -DskipTests package
 
 FROM eclipse-temurin:17-jre-jammy AS jre
