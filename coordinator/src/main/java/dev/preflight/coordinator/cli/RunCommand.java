@@ -2,7 +2,9 @@ package dev.preflight.coordinator.cli;
 
 import com.google.protobuf.Timestamp;
 import dev.preflight.agent.AgentSettings;
+import dev.preflight.agent.check.CheckContext;
 import dev.preflight.agent.check.Checks;
+import dev.preflight.agent.security.NcclEnvAllowlist;
 import dev.preflight.coordinator.discovery.DiscoveredAgent;
 import dev.preflight.coordinator.discovery.Discovery;
 import dev.preflight.coordinator.fanout.AgentTarget;
@@ -30,6 +32,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
@@ -82,6 +85,11 @@ public final class RunCommand implements Callable<Integer> {
     @Mixin
     HostFsOptions hostFs;
 
+    @Option(names = "--workload-env", paramLabel = "FILE",
+            description = "The workload's NCCL_* settings (KEY=VALUE lines, as for docker --env-file); only variables on"
+                    + " the agents' allowlist are accepted. Recorded in the report; benches run with them.")
+    Path workloadEnvFile;
+
     @Mixin
     DiscoveryOptions discovery;
 
@@ -90,6 +98,7 @@ public final class RunCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        Map<String, String> workloadEnv = workloadEnv();
         Discovery.Plan plan = discovery.plan();
         if (!plan.embedded() && (hostFs.anyGiven() || nodeName != null)) {
             throw new ParameterException(spec.commandLine(),
@@ -171,6 +180,7 @@ public final class RunCommand implements Callable<Integer> {
                 .addAllReasons(decision.reasons())
                 .addAllNodes(nodes)
                 .addAllClusterChecks(clusterChecks)
+                .putAllWorkloadEnv(workloadEnv)
                 .setCommandLine("preflight " + String.join(" ", spec.commandLine().getParseResult().originalArgs()))
                 .build();
 
@@ -188,6 +198,19 @@ public final class RunCommand implements Callable<Integer> {
             return decision.verdict() == Verdict.NOT_VIABLE ? ExitCodes.NOT_VIABLE : ExitCodes.INCOMPLETE;
         }
         return exitCode(decision.verdict(), failOnWarn);
+    }
+
+    private Map<String, String> workloadEnv() {
+        if (workloadEnvFile == null) {
+            return Map.of();
+        }
+        try {
+            return NcclEnvAllowlist.parseEnvFile(workloadEnvFile);
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), "--workload-env " + e.getMessage());
+        } catch (IOException e) {
+            throw new ParameterException(spec.commandLine(), "--workload-env: cannot read " + CheckContext.describe(e));
+        }
     }
 
     static int exitCode(Verdict verdict, boolean failOnWarn) {
