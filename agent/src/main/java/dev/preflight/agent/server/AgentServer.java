@@ -34,6 +34,12 @@ public final class AgentServer implements AutoCloseable {
      */
     public static final int MAX_CONCURRENT_CALLS = 256;
     static final int WORKER_THREADS = 8;
+    /**
+     * The transport's bound on one message, above {@link RequestParsing#MAX_REQUEST_BYTES} (refused
+     * with INVALID_ARGUMENT) and below gRPC's 4 MiB default, so many calls at once stay small in memory;
+     * past it gRPC itself answers RESOURCE_EXHAUSTED.
+     */
+    static final int MAX_INBOUND_MESSAGE_BYTES = 1024 * 1024;
     /** Headers carry at most a bearer token and gRPC's own; 16 KiB is gRPC's usual default too. */
     static final int MAX_METADATA_BYTES = 16 * 1024;
     /** How long in-flight calls get to finish on shutdown before they are cancelled. */
@@ -77,6 +83,7 @@ public final class AgentServer implements AutoCloseable {
         Server server = builder
                 .executor(executor)
                 .maxInboundMetadataSize(MAX_METADATA_BYTES)
+                .maxInboundMessageSize(MAX_INBOUND_MESSAGE_BYTES)
                 .intercept(auth)
                 .addService(ServerInterceptors.intercept(RequestParsing.strict(service.bindService()),
                         new ConcurrencyLimit(MAX_CONCURRENT_CALLS)))
@@ -102,9 +109,15 @@ public final class AgentServer implements AutoCloseable {
         server.awaitTermination();
     }
 
-    /** Graceful: health goes NOT_SERVING, new calls are refused, in-flight calls get a bounded grace. */
+    /**
+     * Graceful: health goes NOT_SERVING, new calls are refused, in-flight calls get a bounded grace.
+     * Idempotent: a shutdown hook and a test may both call it.
+     */
     @Override
-    public void close() {
+    public synchronized void close() {
+        if (!serving) {
+            return;
+        }
         serving = false;
         health.enterTerminalState();
         server.shutdown();
