@@ -20,7 +20,7 @@ trap cleanup EXIT
 
 "$bed" up "$id" 2 ${rate:+1=$rate}
 for node in 1 2; do
-    "$bed" exec "$id" "$node" java -Xmx192m -jar "$jar" agent --listen "198.18.0.$node:7744" --node-name "node-$node" \
+    "$bed" exec "$id" "$node" java -Xmx192m -jar "$jar" agent --listen "198.18.0.$node:7744" --node-name "node-$node" --insecure \
         >"$work/agent-$node.log" 2>&1 &
 done
 for node in 1 2; do

@@ -82,7 +82,9 @@ public final class Testbed implements AutoCloseable {
         command.add(Paths.get(System.getProperty("java.home"), "bin", "java").toString());
         command.addAll(JVM_OPTIONS);
         command.addAll(List.of("-jar", AgentProcess.jar().toString(), "agent",
-                "--listen", address(node) + ":" + AGENT_PORT, "--node-name", "node-" + node));
+                "--listen", address(node) + ":" + AGENT_PORT, "--node-name", "node-" + node,
+                // the test bed's addresses exist only inside namespaces this test made
+                "--insecure"));
         command.addAll(TestFixtures.rootFlags(tree));
         command.addAll(List.of(extraArgs));
         ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)

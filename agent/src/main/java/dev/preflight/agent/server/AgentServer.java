@@ -8,6 +8,7 @@ import dev.preflight.agent.hostnet.DataListeners;
 import dev.preflight.agent.hostnet.HostNetService;
 import dev.preflight.agent.node.FingerprintCollector;
 import dev.preflight.agent.node.NodeInfoCollector;
+import dev.preflight.agent.security.AuthInterceptor;
 import dev.preflight.proto.v1.AgentGrpc;
 import io.grpc.Server;
 import io.grpc.ServerBuilder;
@@ -17,6 +18,7 @@ import io.grpc.protobuf.services.HealthStatusManager;
 import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
@@ -29,15 +31,27 @@ import java.util.concurrent.atomic.AtomicInteger;
  * state when shutdown begins. The builder is handed in, so tests use an in-process one.
  */
 public final class AgentServer implements AutoCloseable {
-    /** Calls handled at once; more are refused with RESOURCE_EXHAUSTED (see {@link ConcurrencyLimit}). */
-    public static final int MAX_CONCURRENT_CALLS = 64;
+    /**
+     * Calls handled at once; more are refused with RESOURCE_EXHAUSTED (see {@link ConcurrencyLimit}).
+     * Above a coordinator's fan-out plus scrapers and probes; cheap calls queue on the executor.
+     */
+    public static final int MAX_CONCURRENT_CALLS = 256;
     static final int WORKER_THREADS = 8;
+    /**
+     * The transport's bound on one message, above {@link RequestParsing#MAX_REQUEST_BYTES} (refused
+     * with INVALID_ARGUMENT) and below gRPC's 4 MiB default, so many calls at once stay small in memory;
+     * past it gRPC itself answers RESOURCE_EXHAUSTED.
+     */
+    static final int MAX_INBOUND_MESSAGE_BYTES = 1024 * 1024;
+    /** Headers carry at most a bearer token and gRPC's own; 16 KiB is gRPC's usual default too. */
+    static final int MAX_METADATA_BYTES = 16 * 1024;
     /** How long in-flight calls get to finish on shutdown before they are cancelled. */
     public static final Duration SHUTDOWN_GRACE = Duration.ofSeconds(5);
 
     private final Server server;
     private final HealthStatusManager health;
     private final ExecutorService executor;
+    private volatile boolean serving = true;
 
     private final DataListeners dataListeners;
 
@@ -48,7 +62,16 @@ public final class AgentServer implements AutoCloseable {
         this.dataListeners = dataListeners;
     }
 
+    /** An agent that admits every call: the embedded agent, or one on loopback. */
     public static AgentServer start(ServerBuilder<?> builder, HostFs fs, AgentSettings settings) throws IOException {
+        return start(builder, fs, settings, new AuthInterceptor(Optional.empty(), Optional.empty()));
+    }
+
+    /**
+     * @param auth checked before any other interceptor and any service, for every call
+     */
+    public static AgentServer start(ServerBuilder<?> builder, HostFs fs, AgentSettings settings, AuthInterceptor auth)
+            throws IOException {
         NodeInfoCollector nodeInfo = new NodeInfoCollector(fs, settings, Clock.systemUTC());
         AgentService service = new AgentService(
                 nodeInfo,
@@ -69,9 +92,12 @@ public final class AgentServer implements AutoCloseable {
         ConcurrencyLimit limit = new ConcurrencyLimit(MAX_CONCURRENT_CALLS);
         Server server = builder
                 .executor(executor)
-                .addService(ServerInterceptors.intercept(service, limit))
-                .addService(ServerInterceptors.intercept(new HostNetService(dataListeners).definition(), limit))
-                .addService(health.getHealthService())
+                .maxInboundMetadataSize(MAX_METADATA_BYTES)
+                .maxInboundMessageSize(MAX_INBOUND_MESSAGE_BYTES)
+                .intercept(auth)
+                .addService(ServerInterceptors.intercept(RequestParsing.strict(service.bindService()), limit))
+                .addService(ServerInterceptors.intercept(RequestParsing.strict(new HostNetService(dataListeners).definition()), limit))
+                .addService(RequestParsing.strict(health.getHealthService().bindService()))
                 .build()
                 .start();
         health.setStatus("", ServingStatus.SERVING);
@@ -84,13 +110,25 @@ public final class AgentServer implements AutoCloseable {
         return server.getPort();
     }
 
+    /** True from start until shutdown begins: what /healthz reports. */
+    public boolean serving() {
+        return serving;
+    }
+
     public void awaitTermination() throws InterruptedException {
         server.awaitTermination();
     }
 
-    /** Graceful: health goes NOT_SERVING, new calls are refused, in-flight calls get a bounded grace. */
+    /**
+     * Graceful: health goes NOT_SERVING, new calls are refused, in-flight calls get a bounded grace.
+     * Idempotent: a shutdown hook and a test may both call it.
+     */
     @Override
-    public void close() {
+    public synchronized void close() {
+        if (!serving) {
+            return;
+        }
+        serving = false;
         health.enterTerminalState();
         server.shutdown();
         try {

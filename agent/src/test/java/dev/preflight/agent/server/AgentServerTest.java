@@ -14,7 +14,9 @@ import dev.preflight.proto.v1.CheckResult;
 import dev.preflight.proto.v1.GetNodeInfoRequest;
 import dev.preflight.proto.v1.RunChecksEvent;
 import dev.preflight.proto.v1.RunChecksRequest;
+import io.grpc.CallOptions;
 import io.grpc.ManagedChannel;
+import io.grpc.MethodDescriptor;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.health.v1.HealthCheckRequest;
@@ -22,6 +24,11 @@ import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.health.v1.HealthGrpc;
 import io.grpc.inprocess.InProcessChannelBuilder;
 import io.grpc.inprocess.InProcessServerBuilder;
+import io.grpc.stub.ClientCalls;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
@@ -96,6 +103,47 @@ class AgentServerTest {
         }
         assertEquals(1, last.getResults().getChecksCount());
         assertEquals("host.shm", last.getResults().getChecks(0).getId());
+    }
+
+    /** Raw bytes on the wire, so a test can send what no generated stub would. */
+    private static final MethodDescriptor.Marshaller<byte[]> RAW = new MethodDescriptor.Marshaller<>() {
+        @Override
+        public InputStream stream(byte[] value) {
+            return new ByteArrayInputStream(value);
+        }
+
+        @Override
+        public byte[] parse(InputStream stream) {
+            try {
+                return stream.readAllBytes();
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+    };
+
+    private StatusRuntimeException sendRaw(byte[] request) {
+        MethodDescriptor<byte[], byte[]> method = MethodDescriptor.<byte[], byte[]>newBuilder()
+                .setType(MethodDescriptor.MethodType.UNARY)
+                .setFullMethodName(AgentGrpc.getGetNodeInfoMethod().getFullMethodName())
+                .setRequestMarshaller(RAW)
+                .setResponseMarshaller(RAW)
+                .build();
+        return assertThrows(StatusRuntimeException.class, () -> ClientCalls.blockingUnaryCall(channel, method,
+                CallOptions.DEFAULT.withDeadlineAfter(5, TimeUnit.SECONDS), request));
+    }
+
+    @Test
+    void malformedOrOversizedRequestBytesAreInvalidArgumentsAndTheAgentKeepsServing() {
+        // field 1, wire type 2 (length-delimited), claiming 100 bytes that never come
+        StatusRuntimeException malformed = sendRaw(new byte[] {0x0a, 0x64, 0x01});
+        assertEquals(Status.Code.INVALID_ARGUMENT, malformed.getStatus().getCode(), malformed.toString());
+        assertTrue(malformed.getStatus().getDescription().startsWith("request: not a valid request message"));
+        StatusRuntimeException oversized = sendRaw(new byte[RequestParsing.MAX_REQUEST_BYTES + 1]);
+        assertEquals(Status.Code.INVALID_ARGUMENT, oversized.getStatus().getCode(), oversized.toString());
+        assertTrue(oversized.getStatus().getDescription().startsWith("request: more than 262144 bytes"));
+        assertEquals("node-a", AgentGrpc.newBlockingStub(channel).withDeadlineAfter(5, TimeUnit.SECONDS)
+                .getNodeInfo(GetNodeInfoRequest.getDefaultInstance()).getNodeName());
     }
 
     @Test

@@ -1,14 +1,28 @@
 package dev.preflight.coordinator.cli;
 
 import dev.preflight.agent.AgentSettings;
+import dev.preflight.agent.check.CheckRunner;
+import dev.preflight.agent.check.Checks;
+import dev.preflight.agent.hostfs.HostFs;
+import dev.preflight.agent.metrics.AgentMetrics;
+import dev.preflight.agent.metrics.MetricsHttpServer;
+import dev.preflight.agent.metrics.NfdFeatureFile;
+import dev.preflight.agent.metrics.PeriodicChecks;
 import dev.preflight.agent.net.HostPort;
+import dev.preflight.agent.node.NodeInfoCollector;
 import dev.preflight.agent.server.AgentServer;
 import dev.preflight.proto.ToolVersion;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.Callable;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -25,7 +39,7 @@ public final class AgentCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    /** The default keeps an agent without TLS off the network; DaemonSets pass --listen 0.0.0.0:PORT. */
+    /** The default keeps an agent without TLS off the network; DaemonSets pass --listen 0.0.0.0:PORT with TLS. */
     static final String DEFAULT_LISTEN = "127.0.0.1:7744";
 
     @Option(names = "--listen", paramLabel = "HOST:PORT", defaultValue = DEFAULT_LISTEN,
@@ -41,11 +55,22 @@ public final class AgentCommand implements Callable<Integer> {
             description = "How long one check may run before it is reported as ERROR (default: ${DEFAULT-VALUE}).")
     Duration checkTimeout;
 
+    @Option(names = "--host-views",
+            description = "The agent runs in a pod with the host's /proc and /sys mounted (a DaemonSet): process-scoped"
+                    + " results describe this pod, not the workload, and are reported without counting.")
+    boolean hostViews;
+
     @Mixin
     HostFsOptions hostFs;
 
     @Mixin
     GpuOptions gpu;
+
+    @Mixin
+    AgentSecurityOptions security;
+
+    @Mixin
+    AgentDaemonOptions daemon;
 
     @Override
     public Integer call() throws Exception {
@@ -53,24 +78,75 @@ public final class AgentCommand implements Callable<Integer> {
                 .nodeName(nodeName == null ? "" : nodeName)
                 .checkTimeout(checkTimeout)
                 .gpu(gpu.toSettings())
+                .hostViews(hostViews)
                 .build();
-        AgentServer server;
-        NettyServerBuilder builder = NettyServerBuilder.forAddress(listen.toSocketAddress())
+        HostFs fs = hostFs.toHostFs();
+        PrintWriter err = spec.commandLine().getErr();
+        ScheduledExecutorService background = Executors.newSingleThreadScheduledExecutor(task -> {
+            Thread thread = new Thread(task, "preflight-agent-background");
+            thread.setDaemon(true);
+            return thread;
+        });
+        AgentSecurityOptions.Setup secured = security.load(listen, background);
+        secured.warning().ifPresent(warning -> {
+            err.println("preflight: " + warning);
+            err.flush();
+        });
+        NettyServerBuilder builder = (secured.tls().isPresent()
+                ? NettyServerBuilder.forAddress(listen.toSocketAddress(), secured.tls().get().credentials())
+                : NettyServerBuilder.forAddress(listen.toSocketAddress()))
                 // coordinators may keep connections alive across long benches
                 .permitKeepAliveTime(20, TimeUnit.SECONDS)
                 .permitKeepAliveWithoutCalls(true);
+        AgentServer server;
         try {
-            server = AgentServer.start(builder, hostFs.toHostFs(), settings);
+            server = AgentServer.start(builder, fs, settings, secured.auth());
         } catch (IOException e) {
             Throwable cause = e.getCause() != null ? e.getCause() : e;
-            spec.commandLine().getErr().println("preflight: cannot listen on " + listen + ": " + cause.getMessage());
+            err.println("preflight: cannot listen on " + listen + ": " + cause.getMessage());
             return ExitCodes.INCOMPLETE;
         }
-        Thread shutdown = new Thread(server::close, "preflight-agent-shutdown");
+        List<AutoCloseable> closing = new ArrayList<>();
+        if (daemon.periodic()) {
+            Clock clock = Clock.systemUTC();
+            AgentMetrics metrics = new AgentMetrics(new NodeInfoCollector(fs, settings, clock).collect().getNodeName());
+            metrics.bind(secured.auth());
+            if (daemon.metricsListen != null) {
+                try {
+                    MetricsHttpServer http = MetricsHttpServer.start(daemon.metricsListen.toSocketAddress(),
+                            metrics::scrape, server::serving);
+                    closing.add(http);
+                    err.println("preflight: metrics on http://" + new HostPort(daemon.metricsListen.host(), http.port())
+                            + "/metrics");
+                } catch (IOException e) {
+                    server.close();
+                    err.println("preflight: cannot listen on " + daemon.metricsListen + " for metrics: " + e.getMessage());
+                    return ExitCodes.INCOMPLETE;
+                }
+            }
+            Optional<NfdFeatureFile> features = Optional.ofNullable(daemon.nfdFeaturesFile)
+                    // labels outlive a few missed rounds, then expire with a dead agent
+                    .map(file -> new NfdFeatureFile(file, daemon.interval.multipliedBy(3)));
+            PeriodicChecks periodic = new PeriodicChecks(Checks.standard().all(), new CheckRunner(fs, settings), metrics,
+                    features, clock, err);
+            closing.add(periodic);
+            periodic.start(daemon.interval);
+        }
+        Thread shutdown = new Thread(() -> {
+            server.close();
+            for (AutoCloseable resource : closing) {
+                try {
+                    resource.close();
+                } catch (Exception e) {
+                    err.println("preflight: while shutting down: " + e.getMessage());
+                }
+            }
+            background.shutdownNow();
+        }, "preflight-agent-shutdown");
         Runtime.getRuntime().addShutdownHook(shutdown);
         HostPort bound = new HostPort(listen.host(), server.port());
-        PrintWriter err = spec.commandLine().getErr();
         err.println("preflight agent " + ToolVersion.get() + " serving on " + bound
+                + (secured.tls().isPresent() ? " (TLS)" : "")
                 + (nodeName == null ? "" : " as node " + nodeName));
         err.flush();
         server.awaitTermination();

@@ -1,8 +1,11 @@
 package dev.preflight.coordinator.cli;
 
 import dev.preflight.agent.AgentSettings;
+import dev.preflight.agent.check.CheckContext;
 import dev.preflight.agent.check.Checks;
-import dev.preflight.agent.net.HostPort;
+import dev.preflight.agent.security.NcclEnvAllowlist;
+import dev.preflight.coordinator.discovery.DiscoveredAgent;
+import dev.preflight.coordinator.discovery.Discovery;
 import dev.preflight.coordinator.fanout.AgentTarget;
 import dev.preflight.coordinator.fanout.EmbeddedAgent;
 import dev.preflight.coordinator.fanout.Fanout;
@@ -11,13 +14,14 @@ import dev.preflight.coordinator.hostnet.HostNetPhase;
 import dev.preflight.coordinator.run.Phase;
 import dev.preflight.coordinator.run.PreflightRun;
 import dev.preflight.proto.v1.CheckProgress;
+import dev.preflight.proto.v1.CheckResult;
 import dev.preflight.proto.v1.NodeReport;
 import dev.preflight.proto.v1.PreflightReport;
 import dev.preflight.proto.v1.RunChecksRequest;
 import dev.preflight.proto.v1.Verdict;
 import dev.preflight.reports.JsonReport;
 import dev.preflight.reports.TerminalSummary;
-import io.grpc.ManagedChannel;
+import io.grpc.ChannelCredentials;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -28,6 +32,7 @@ import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
@@ -52,10 +57,6 @@ import picocli.CommandLine.Spec;
 public final class RunCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
-
-    @Option(names = "--agents", paramLabel = "HOST:PORT", split = ",", converter = HostPortConverter.class,
-            description = "Remote agents, comma-separated (e.g. node1:7744,node2:7744). Default: an embedded agent for this node.")
-    List<HostPort> agents = new ArrayList<>();
 
     @Option(names = "--out", paramLabel = "DIR", defaultValue = "./reports",
             description = "Directory for the report files (default: ${DEFAULT-VALUE}).")
@@ -105,14 +106,27 @@ public final class RunCommand implements Callable<Integer> {
     @Mixin
     GpuOptions gpu;
 
+    @Option(names = "--workload-env", paramLabel = "FILE",
+            description = "The workload's NCCL_* settings (KEY=VALUE lines, as for docker --env-file); only variables on"
+                    + " the agents' allowlist are accepted. Recorded in the report; benches run with them.")
+    Path workloadEnvFile;
+
+    @Mixin
+    DiscoveryOptions discovery;
+
+    @Mixin
+    ClientSecurityOptions clientSecurity;
+
     @Override
     public Integer call() throws Exception {
-        if (!agents.isEmpty() && (hostFs.anyGiven() || nodeName != null)) {
+        Map<String, String> workloadEnv = workloadEnv();
+        Discovery.Plan plan = discovery.plan();
+        if (!plan.embedded() && (hostFs.anyGiven() || nodeName != null)) {
             throw new ParameterException(spec.commandLine(),
                     "--procfs/--sysfs/--devfs/--rootfs/--node-name apply to the embedded agent only; "
                             + "give them to each remote agent (preflight agent ...)");
         }
-        if (!agents.isEmpty() && gpu.anyGiven()) {
+        if (!plan.embedded() && gpu.anyGiven()) {
             throw new ParameterException(spec.commandLine(),
                     "GPU options (--expect-gpus, --allow-mig, --nvidia-smi, ...) apply to the embedded agent only; "
                             + "give them to each remote agent (preflight agent ...)");
@@ -165,24 +179,30 @@ public final class RunCommand implements Callable<Integer> {
         String commandLine = "preflight " + String.join(" ", spec.commandLine().getParseResult().originalArgs());
 
         PreflightReport report;
-        if (agents.isEmpty()) {
+        if (plan.embedded()) {
+            if (clientSecurity.anyGiven()) {
+                throw new ParameterException(spec.commandLine(),
+                        "--tls-ca/--tls-cert/--token-file are for remote agents; the embedded agent needs none");
+            }
             AgentSettings settings = AgentSettings.builder()
                     .nodeName(nodeName == null ? "" : nodeName)
                     .gpu(gpu.toSettings())
                     .build();
             try (EmbeddedAgent embedded = EmbeddedAgent.start(hostFs.toHostFs(), settings)) {
-                report = run.run(List.of(embedded.target()), commandLine);
+                report = run.run(List.of(embedded.target()), commandLine, nodes -> List.of());
             }
         } else {
+            ChannelCredentials credentials = clientSecurity.credentials();
             List<AgentTarget> targets = new ArrayList<>();
-            for (HostPort agent : agents) {
-                ManagedChannel channel = NettyChannelBuilder.forAddress(agent.host(), agent.port())
-                        .usePlaintext()
-                        .build();
-                targets.add(new AgentTarget(agent.toString(), channel));
+            for (DiscoveredAgent agent : plan.agents()) {
+                NettyChannelBuilder channel = NettyChannelBuilder.forAddress(agent.address().host(), agent.address().port(),
+                        credentials);
+                clientSecurity.serverName().ifPresent(channel::overrideAuthority);
+                targets.add(new AgentTarget(agent.address().toString(), channel.build()));
             }
             try {
-                report = run.run(targets, commandLine);
+                report = run.run(targets, commandLine,
+                        nodes -> plan.expected().isEmpty() ? List.of() : List.of(plan.expected().judge(nodes)));
             } finally {
                 for (AgentTarget target : targets) {
                     target.channel().shutdownNow();
@@ -192,6 +212,7 @@ public final class RunCommand implements Callable<Integer> {
                 }
             }
         }
+        report = report.toBuilder().putAllWorkloadEnv(workloadEnv).build();
         Verdict verdict = report.getVerdict();
 
         boolean color = System.console() != null && System.getenv("NO_COLOR") == null;
@@ -221,6 +242,19 @@ public final class RunCommand implements Callable<Integer> {
             return Phase.parse(phasesValue);
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), "--phases: " + e.getMessage());
+        }
+    }
+
+    private Map<String, String> workloadEnv() {
+        if (workloadEnvFile == null) {
+            return Map.of();
+        }
+        try {
+            return NcclEnvAllowlist.parseEnvFile(workloadEnvFile);
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), "--workload-env " + e.getMessage());
+        } catch (IOException e) {
+            throw new ParameterException(spec.commandLine(), "--workload-env: cannot read " + CheckContext.describe(e));
         }
     }
 

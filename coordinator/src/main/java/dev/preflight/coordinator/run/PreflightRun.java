@@ -20,6 +20,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Consumer;
+import java.util.function.Function;
 
 /**
  * One preflight run over a set of agents: the selected phases in order, each bounded by its own
@@ -41,10 +42,14 @@ public final class PreflightRun {
         this.clock = clock;
     }
 
-    public PreflightReport run(List<AgentTarget> targets, String commandLine) {
+    /**
+     * @param membership cluster checks judged from the nodes that answered (the expected node set)
+     */
+    public PreflightReport run(List<AgentTarget> targets, String commandLine,
+            Function<List<NodeReport>, List<CheckResult>> membership) {
         Instant started = clock.instant();
         List<NodeReport> nodes = fanout.run(targets, options.checks());
-        List<CheckResult> clusterChecks = new ArrayList<>();
+        List<CheckResult> clusterChecks = new ArrayList<>(membership.apply(nodes));
         PreflightReport.Builder report = PreflightReport.newBuilder();
 
         List<HostNetPhase.Node> reachable = new ArrayList<>();
