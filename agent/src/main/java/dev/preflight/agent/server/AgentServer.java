@@ -1,6 +1,8 @@
 package dev.preflight.agent.server;
 
 import dev.preflight.agent.AgentSettings;
+import dev.preflight.agent.bench.BenchService;
+import dev.preflight.agent.bench.SysfsRdmaPorts;
 import dev.preflight.agent.check.CheckRunner;
 import dev.preflight.agent.check.Checks;
 import dev.preflight.agent.hostfs.HostFs;
@@ -35,18 +37,22 @@ public final class AgentServer implements AutoCloseable {
     private final Server server;
     private final HealthStatusManager health;
     private final ExecutorService executor;
+    private final BenchService bench;
 
-    private AgentServer(Server server, HealthStatusManager health, ExecutorService executor) {
+    private AgentServer(Server server, HealthStatusManager health, ExecutorService executor, BenchService bench) {
         this.server = server;
         this.health = health;
         this.executor = executor;
+        this.bench = bench;
     }
 
     public static AgentServer start(ServerBuilder<?> builder, HostFs fs, AgentSettings settings) throws IOException {
+        BenchService bench = new BenchService(settings, new SysfsRdmaPorts(fs));
         AgentService service = new AgentService(
                 new NodeInfoCollector(fs, settings, Clock.systemUTC()),
                 Checks.standard(),
-                new CheckRunner(fs, settings));
+                new CheckRunner(fs, settings),
+                bench);
         HealthStatusManager health = new HealthStatusManager();
         AtomicInteger threads = new AtomicInteger();
         // The queue holds at most what the concurrency limit admits, so it is bounded in practice.
@@ -65,7 +71,7 @@ public final class AgentServer implements AutoCloseable {
                 .start();
         health.setStatus("", ServingStatus.SERVING);
         health.setStatus(AgentGrpc.SERVICE_NAME, ServingStatus.SERVING);
-        return new AgentServer(server, health, executor);
+        return new AgentServer(server, health, executor, bench);
     }
 
     /** The port bound, for a server started on port 0; -1 for an in-process server. */
@@ -92,6 +98,7 @@ public final class AgentServer implements AutoCloseable {
             Thread.currentThread().interrupt();
         } finally {
             executor.shutdownNow();
+            bench.close();
         }
     }
 }
