@@ -16,7 +16,8 @@
  * FAKE_NCCL_DEBUG_REPLAY (a captured NCCL_DEBUG=INFO log written verbatim instead of generated
  * lines), and faults naming a rank: FAKE_NCCL_FAULT_NEVER_JOIN=R, FAKE_NCCL_FAULT_HANG=R[:N],
  * FAKE_NCCL_FAULT_CRASH=R[:N] (N: the work item at which it happens, default 0),
- * FAKE_NCCL_FAULT_SLOW=R:FACTOR, FAKE_NCCL_FAULT_CORRUPT=R, FAKE_NCCL_FAULT_ABORT_HANG=R.
+ * FAKE_NCCL_FAULT_SLOW=R:FACTOR, FAKE_NCCL_FAULT_CORRUPT=R, FAKE_NCCL_FAULT_ABORT_HANG=R; with
+ * FAKE_NCCL_FAULT_ONLY_IF=FILE the faults apply only while FILE exists (a test switches them off).
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -599,6 +600,14 @@ static int fault_at(const char *name, int rank, long long *n, double *factor, in
 static int read_faults(fake_comm *c, int *never_join)
 {
     int bad = 0;
+    const char *only_if = getenv("FAKE_NCCL_FAULT_ONLY_IF");
+    if (only_if != NULL && only_if[0] != '\0' && access(only_if, F_OK) != 0) {
+        c->hang_at = -1;
+        c->crash_at = -1;
+        c->slow_factor = 1.0;
+        *never_join = 0;
+        return 0;
+    }
     long long n = 0;
     double factor = 1;
     c->hang_at = fault_at("FAKE_NCCL_FAULT_HANG", c->rank, &n, NULL, &bad) ? n : -1;
