@@ -44,11 +44,14 @@ public final class AgentCommand implements Callable<Integer> {
     @Mixin
     HostFsOptions hostFs;
 
+    @Mixin
+    BenchLibraryOptions libraries;
+
     @Override
     public Integer call() throws Exception {
-        AgentSettings settings = AgentSettings.builder()
+        AgentSettings settings = libraries.apply(AgentSettings.builder()
                 .nodeName(nodeName == null ? "" : nodeName)
-                .checkTimeout(checkTimeout)
+                .checkTimeout(checkTimeout))
                 .build();
         AgentServer server;
         NettyServerBuilder builder = NettyServerBuilder.forAddress(listen.toSocketAddress())
