@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.ArrayList;
@@ -39,14 +40,13 @@ class BenchIT {
         Process process = builder.start();
         String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertTrue(process.waitFor(150, TimeUnit.SECONDS), "preflight bench did not finish");
-        return new Run(process.exitValue(), out, java.nio.file.Files.readString(dir.resolve("stderr.txt")));
+        return new Run(process.exitValue(), out, Files.readString(dir.resolve("stderr.txt")));
     }
 
     @Test
     void theJarBenchesFourGpusThroughItsWorkerSubcommand() throws Exception {
         Run run = preflight(Map.of(), "--op", "reduce_scatter,sendrecv", "--min-bytes", "1K", "--max-bytes", "64K",
-                "--step-factor", "8",
-                "--iters", "5");
+                "--step-factor", "8", "--iters", "5");
         assertEquals(0, run.exit(), run.err() + run.out());
         assertTrue(run.out().contains("# reduce_scatter float32 on 4 ranks"), run.out());
         assertTrue(run.out().contains("       65536          4096     float     sum      -1"), run.out());
