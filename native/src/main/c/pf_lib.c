@@ -9,6 +9,8 @@
 static const char *const CUDART_CANDIDATES[] = {"libcudart.so.13", "libcudart.so.12", "libcudart.so.11.0"};
 static const char *const NCCL_DEFAULT = "libnccl.so.2";
 
+static void close_libraries(pf_lib *lib);
+
 /* dlsym into a function pointer (POSIX: the object/function pointer conversion goes via memcpy). */
 static int bind(void *handle, const char *library, const char *name, void *slot, int required,
                 char *err, size_t err_len)
@@ -153,24 +155,25 @@ int pf_lib_open(pf_lib *lib, const char *cudart_path, const char *nccl_path, cha
     if (lib->nccl_handle == NULL) {
         const char *why = dlerror();
         snprintf(err, err_len, "cannot load NCCL (%s): %s", nccl, why != NULL ? why : "unknown dlopen error");
-        pf_lib_close(lib);
+        close_libraries(lib);
         return -1;
     }
     if (bind_nccl(lib, nccl, err, err_len) != 0) {
-        pf_lib_close(lib);
+        close_libraries(lib);
         return -1;
     }
     snprintf(lib->nccl_path, sizeof(lib->nccl_path), "%s", nccl);
     ncclResult_t r = lib->ncclGetVersion(&lib->nccl_version);
     if (r != PF_ncclSuccess) {
         snprintf(err, err_len, "%s: ncclGetVersion failed: %s", nccl, lib->ncclGetErrorString(r));
-        pf_lib_close(lib);
+        close_libraries(lib);
         return -1;
     }
     return 0;
 }
 
-void pf_lib_close(pf_lib *lib)
+/* Only after a failed open: once NCCL has run, its threads may outlive a dlclose. */
+static void close_libraries(pf_lib *lib)
 {
     if (lib->nccl_handle != NULL) {
         dlclose(lib->nccl_handle);

@@ -71,8 +71,6 @@ typedef struct pf_lib {
  */
 int pf_lib_open(pf_lib *lib, const char *cudart_path, const char *nccl_path, char *err, size_t err_len);
 
-void pf_lib_close(pf_lib *lib);
-
 /* "cudaMalloc: out of memory (2)": the runtime's own string for an error code. */
 const char *pf_cuda_error(const pf_lib *lib, cudaError_t code);
 

@@ -13,17 +13,9 @@
 #include <time.h>
 #include <unistd.h>
 
-typedef struct {
-    char internal[128];
-} ncclUniqueId;
+#include "pf_abi.h"
 
-typedef struct {
-    size_t size;
-    unsigned int magic;
-    unsigned int version;
-    int blocking;
-    int cgaClusterSize;
-} config;
+typedef pf_nccl_config config;
 
 int cudaSetDevice(int);
 int cudaMalloc(void **, size_t);

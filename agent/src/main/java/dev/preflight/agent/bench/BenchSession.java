@@ -215,10 +215,6 @@ final class BenchSession implements AutoCloseable {
         return workers.get(index).pid();
     }
 
-    boolean broken() {
-        return broken;
-    }
-
     /** A fresh ncclUniqueId from the first worker, whose process becomes NCCL's bootstrap root. */
     ByteString createUniqueId(Instant deadline) throws RunFailure {
         List<WorkerRequest> requests = new ArrayList<>();
@@ -440,10 +436,6 @@ final class BenchSession implements AutoCloseable {
             logs.add(text);
         }
         return logs;
-    }
-
-    Path directory() {
-        return dir;
     }
 
     /** Shuts the workers down (destroying the communicator), kills stragglers, releases the lock. */

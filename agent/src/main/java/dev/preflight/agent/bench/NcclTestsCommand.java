@@ -10,7 +10,7 @@ import java.util.Map;
  * reference tool: one process per GPU (mpirun -np N ... -g 1), the same sizes, iterations and
  * settings.
  */
-final class NcclTestsCommand {
+public final class NcclTestsCommand {
     private NcclTestsCommand() {}
 
     static String of(BenchSpec.Op op, BenchSpec.DataType dtype, BenchSpec spec, int nranks, Map<String, String> ncclSettings) {
@@ -68,8 +68,8 @@ final class NcclTestsCommand {
         }
     }
 
-    /** nccl-tests' -d names. */
-    static String dtype(BenchSpec.DataType dtype) {
+    /** nccl-tests' -d names, as its table's type column prints them too. */
+    public static String dtype(BenchSpec.DataType dtype) {
         switch (dtype) {
             case FLOAT16:
                 return "half";

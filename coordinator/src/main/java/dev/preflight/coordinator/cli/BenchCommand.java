@@ -1,10 +1,8 @@
 package dev.preflight.coordinator.cli;
 
-import com.google.protobuf.Timestamp;
 import dev.preflight.agent.AgentSettings;
 import dev.preflight.coordinator.fanout.EmbeddedAgent;
 import dev.preflight.coordinator.score.Verdicts;
-import dev.preflight.proto.ToolVersion;
 import dev.preflight.proto.v1.AgentGrpc;
 import dev.preflight.proto.v1.BenchSpec;
 import dev.preflight.proto.v1.BenchWorker;
@@ -189,16 +187,7 @@ public final class BenchCommand implements Callable<Integer> {
         }
         List<NodeReport> nodes = List.of(node.build());
         Verdicts.Decision decision = Verdicts.decide(nodes, List.of());
-        PreflightReport report = PreflightReport.newBuilder()
-                .setSchemaVersion(JsonReport.SCHEMA_VERSION)
-                .setToolVersion(ToolVersion.get())
-                .setStartedAt(timestamp(started))
-                .setFinishedAt(timestamp(clock.instant()))
-                .setVerdict(decision.verdict())
-                .addAllReasons(decision.reasons())
-                .addAllNodes(nodes)
-                .setCommandLine("preflight " + String.join(" ", spec.commandLine().getParseResult().originalArgs()))
-                .build();
+        PreflightReport report = RunCommand.report(spec, started, clock.instant(), nodes, decision);
         boolean color = System.console() != null && System.getenv("NO_COLOR") == null;
         out.print(new TerminalSummary(color).render(report));
         out.flush();
@@ -329,10 +318,6 @@ public final class BenchCommand implements Callable<Integer> {
         if (!ok) {
             throw new ParameterException(spec.commandLine(), message);
         }
-    }
-
-    private static Timestamp timestamp(Instant instant) {
-        return Timestamp.newBuilder().setSeconds(instant.getEpochSecond()).setNanos(instant.getNano()).build();
     }
 
     /** all_reduce, all_gather, reduce_scatter, alltoall, sendrecv (nccl-tests' binary names without _perf). */

@@ -1,5 +1,6 @@
 package dev.preflight.coordinator.cli;
 
+import dev.preflight.agent.bench.NcclTestsCommand;
 import dev.preflight.proto.v1.BenchSpec;
 import dev.preflight.proto.v1.CollectiveResult;
 import dev.preflight.proto.v1.Placement;
@@ -27,7 +28,7 @@ final class BenchTable {
 
     static String row(BenchSpec.DataType dtype, SizeRow row, boolean perIteration) {
         StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "%12d  %12d  %8s  %6s  %6d",
-                row.getSizeBytes(), row.getCount(), type(dtype), "sum", -1));
+                row.getSizeBytes(), row.getCount(), NcclTestsCommand.dtype(dtype), "sum", -1));
         placement(line, row.getOutOfPlace());
         placement(line, row.getInPlace());
         if (perIteration) {
@@ -77,15 +78,5 @@ final class BenchTable {
         return op.name().toLowerCase(Locale.ROOT);
     }
 
-    private static String type(BenchSpec.DataType dtype) {
-        switch (dtype) {
-            case FLOAT16:
-                return "half";
-            case BFLOAT16:
-                return "bfloat16";
-            default:
-                return "float";
-        }
-    }
 
 }

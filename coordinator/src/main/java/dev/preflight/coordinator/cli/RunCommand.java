@@ -150,16 +150,7 @@ public final class RunCommand implements Callable<Integer> {
         }
 
         Verdicts.Decision decision = Verdicts.decide(nodes, List.of());
-        PreflightReport report = PreflightReport.newBuilder()
-                .setSchemaVersion(JsonReport.SCHEMA_VERSION)
-                .setToolVersion(ToolVersion.get())
-                .setStartedAt(timestamp(started))
-                .setFinishedAt(timestamp(clock.instant()))
-                .setVerdict(decision.verdict())
-                .addAllReasons(decision.reasons())
-                .addAllNodes(nodes)
-                .setCommandLine("preflight " + String.join(" ", spec.commandLine().getParseResult().originalArgs()))
-                .build();
+        PreflightReport report = report(spec, started, clock.instant(), nodes, decision);
 
         boolean color = System.console() != null && System.getenv("NO_COLOR") == null;
         PrintWriter out = spec.commandLine().getOut();
@@ -188,6 +179,21 @@ public final class RunCommand implements Callable<Integer> {
             default:
                 return ExitCodes.INCOMPLETE;
         }
+    }
+
+    /** The report of a command: verdict, reasons, nodes, and the command line that made it. */
+    static PreflightReport report(CommandSpec spec, Instant started, Instant finished, List<NodeReport> nodes,
+            Verdicts.Decision decision) {
+        return PreflightReport.newBuilder()
+                .setSchemaVersion(JsonReport.SCHEMA_VERSION)
+                .setToolVersion(ToolVersion.get())
+                .setStartedAt(timestamp(started))
+                .setFinishedAt(timestamp(finished))
+                .setVerdict(decision.verdict())
+                .addAllReasons(decision.reasons())
+                .addAllNodes(nodes)
+                .setCommandLine("preflight " + String.join(" ", spec.commandLine().getParseResult().originalArgs()))
+                .build();
     }
 
     private static Timestamp timestamp(Instant instant) {
