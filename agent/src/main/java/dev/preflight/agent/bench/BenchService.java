@@ -22,7 +22,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
@@ -210,25 +209,27 @@ public final class BenchService implements AutoCloseable {
         }
     }
 
-    /** The largest send + receive buffers any op of the spec allocates, plus NCCL's share, must fit every GPU. */
+    /**
+     * A worker keeps each of its send and receive buffers at the largest size any op of the spec
+     * needs (ops run one after another on the same communicator), plus NCCL's share: it must fit
+     * every GPU.
+     */
     private static void checkMemory(BenchSession session, BenchSpec spec, int nranks) throws StatusException {
-        long need = 0;
-        String worst = "";
+        long send = 0;
+        long recv = 0;
         for (CollectiveSweep.Plan plan : CollectiveSweep.plan(spec, nranks)) {
-            long buffers = plan.sendCapacity() + plan.recvCapacity();
-            if (buffers > need) {
-                need = buffers;
-                worst = plan.op().name().toLowerCase(Locale.ROOT) + " " + plan.dtype().name().toLowerCase(Locale.ROOT);
-            }
+            send = Math.max(send, plan.sendCapacity());
+            recv = Math.max(recv, plan.recvCapacity());
         }
+        long need = send + recv;
         List<WorkerOpened> opened = session.opened();
         for (int i = 0; i < opened.size(); i++) {
             WorkerOpened gpu = opened.get(i);
             if (need + NCCL_MARGIN_BYTES > gpu.getFreeBytes()) {
                 throw Status.INVALID_ARGUMENT.withDescription("spec.max_bytes: " + spec.getMaxBytes() + " bytes needs "
-                        + ByteSizes.format(need) + " of send and receive buffers (" + worst + ") plus "
-                        + ByteSizes.format(NCCL_MARGIN_BYTES) + " for NCCL on GPU " + session.gpus().get(i) + ", which has "
-                        + ByteSizes.format(gpu.getFreeBytes()) + " free").asException();
+                        + ByteSizes.format(need) + " of send and receive buffers plus " + ByteSizes.format(NCCL_MARGIN_BYTES)
+                        + " for NCCL on GPU " + session.gpus().get(i) + ", which has " + ByteSizes.format(gpu.getFreeBytes())
+                        + " free").asException();
             }
         }
     }

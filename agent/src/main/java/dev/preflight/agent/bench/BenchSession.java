@@ -171,8 +171,10 @@ final class BenchSession implements AutoCloseable {
             WorkerEvent event = message.event();
             if (event.hasFailure()) {
                 WorkerFailure failure = event.getFailure();
-                throw new StartFailure(failure.getKind() == WorkerFailure.Kind.INVALID_ARGUMENT,
-                        "GPU " + worker.gpu() + ": " + failure.getMessage());
+                boolean invalid = failure.getKind() == WorkerFailure.Kind.INVALID_ARGUMENT;
+                // the runtime's refusal names the GPU already; a library failure gets it here
+                throw new StartFailure(invalid, invalid ? failure.getMessage() : "GPU " + worker.gpu() + ": "
+                        + failure.getMessage());
             }
             while (opened.size() <= message.index()) {
                 opened.add(null);

@@ -43,6 +43,13 @@ import java.util.concurrent.LinkedBlockingQueue;
 public final class WorkerMain {
     /** Exit status when the worker cannot even start its channel (the agent reads stderr). */
     static final int EXIT_NO_CHANNEL = 3;
+    /** Exit status when the agent went away and the worker could not finish in time. */
+    static final int EXIT_ORPHANED = 4;
+    /**
+     * How long a worker whose agent is gone may take to abort and close: a call stuck where no abort
+     * reaches (an old NCCL's blocking initialisation) must not leave the process behind.
+     */
+    static final long ORPHAN_GRACE_MILLIS = 30_000;
 
     private final OutputStream out;
     private final BlockingQueue<WorkerRequest> requests = new LinkedBlockingQueue<>();
@@ -90,6 +97,13 @@ public final class WorkerMain {
         }
         NcclBench.requestAbort();
         requests.add(WorkerRequest.getDefaultInstance());
+        try {
+            Thread.sleep(ORPHAN_GRACE_MILLIS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        System.err.println("preflight worker: the agent is gone and the running call did not end; exiting");
+        Runtime.getRuntime().halt(EXIT_ORPHANED);
     }
 
     private int serve() {

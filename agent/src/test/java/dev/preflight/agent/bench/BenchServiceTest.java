@@ -267,7 +267,7 @@ class BenchServiceTest {
 
             StatusRuntimeException gpu = assertThrows(StatusRuntimeException.class, () -> agent.createCommId(List.of(7)));
             assertEquals(Status.Code.INVALID_ARGUMENT, gpu.getStatus().getCode());
-            assertEquals("gpus: GPU 7: GPU 7 does not exist: the CUDA runtime sees 4", gpu.getStatus().getDescription());
+            assertEquals("gpus: GPU 7 does not exist: the CUDA runtime sees 4", gpu.getStatus().getDescription());
 
             StatusRuntimeException setting = assertThrows(StatusRuntimeException.class,
                     () -> agent.stub.createCommId(dev.preflight.proto.v1.CreateCommIdRequest.newBuilder()
@@ -283,8 +283,8 @@ class BenchServiceTest {
             StatusRuntimeException memory = assertThrows(StatusRuntimeException.class,
                     () -> agent.runCollective(id.getCommId(), 1, 0, List.of(), huge));
             assertEquals(Status.Code.INVALID_ARGUMENT, memory.getStatus().getCode());
-            assertEquals("spec.max_bytes: 1073741824 bytes needs 2 GiB of send and receive buffers (all_reduce float32) "
-                    + "plus 1 GiB for NCCL on GPU 0, which has 2 GiB free", memory.getStatus().getDescription());
+            assertEquals("spec.max_bytes: 1073741824 bytes needs 2 GiB of send and receive buffers plus 1 GiB for NCCL "
+                    + "on GPU 0, which has 2 GiB free", memory.getStatus().getDescription());
 
             StatusRuntimeException spec = assertThrows(StatusRuntimeException.class,
                     () -> agent.runCollective(ByteString.copyFrom(new byte[128]), 1, 0, List.of(),

@@ -101,7 +101,7 @@ class BenchCommandTest {
                 setting.err());
         Result gpu = bench("--gpus", "5", "--max-bytes", "1K");
         assertEquals(ExitCodes.USAGE, gpu.exit(), gpu.err());
-        assertTrue(gpu.err().contains("gpus: GPU 5: GPU 5 does not exist: the CUDA runtime sees 2"), gpu.err());
+        assertTrue(gpu.err().contains("gpus: GPU 5 does not exist: the CUDA runtime sees 2"), gpu.err());
     }
 
     @Test
