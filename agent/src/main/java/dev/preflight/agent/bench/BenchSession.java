@@ -23,6 +23,7 @@ import java.time.Instant;
 import java.time.format.DateTimeFormatter;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -31,6 +32,7 @@ import java.util.TreeMap;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 
 /**
  * This node's part of one communicator: a worker process per GPU, started with its NCCL
@@ -44,8 +46,10 @@ final class BenchSession implements AutoCloseable {
     static final Duration START_TIMEOUT = Duration.ofSeconds(60);
     /** Granted beyond a call's deadline for the answer, then again for the abort before the kill. */
     static final Duration GRACE = Duration.ofSeconds(5);
-    /** How much of each worker's NCCL log the report carries. */
-    static final int LOG_EXCERPT_BYTES = 256 * 1024;
+    /** Session directories (worker logs) kept under the bench directory; older ones are removed. */
+    static final int KEPT_SESSIONS = 20;
+    /** How much of each worker's NCCL log the report carries (eight GPUs' stay well inside a gRPC message). */
+    static final int LOG_EXCERPT_BYTES = 128 * 1024;
 
     private static final DateTimeFormatter DIR_TIME = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss-SSS")
             .withZone(ZoneOffset.UTC);
@@ -108,6 +112,7 @@ final class BenchSession implements AutoCloseable {
         Path dir = settings.benchWorkDir().resolve(DIR_TIME.format(Instant.now()) + "-" + ProcessHandle.current().pid()
                 + "-" + Long.toHexString(System.nanoTime() & 0xffffff));
         Files.createDirectories(dir);
+        prune(settings.benchWorkDir());
         Map<String, String> environment = new TreeMap<>(System.getenv());
         environment.putAll(settings.workerEnvironment());
         // non-blocking communicators are what make deadlines possible; the NCCL_DEBUG* settings are the bench's own
@@ -135,6 +140,22 @@ final class BenchSession implements AutoCloseable {
         } catch (StartFailure | IOException | RuntimeException e) {
             session.close();
             throw e;
+        }
+    }
+
+    /** Keeps the newest KEPT_SESSIONS session directories (their names start with the UTC time). */
+    private static void prune(Path workDir) throws IOException {
+        List<Path> sessions = new ArrayList<>();
+        try (Stream<Path> entries = Files.list(workDir)) {
+            entries.filter(Files::isDirectory).forEach(sessions::add);
+        }
+        sessions.sort(null);
+        for (Path old : sessions.subList(0, Math.max(0, sessions.size() - KEPT_SESSIONS))) {
+            try (Stream<Path> tree = Files.walk(old)) {
+                for (Path path : tree.sorted(Comparator.reverseOrder()).toList()) {
+                    Files.deleteIfExists(path);
+                }
+            }
         }
     }
 

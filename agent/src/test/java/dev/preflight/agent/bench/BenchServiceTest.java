@@ -197,6 +197,32 @@ class BenchServiceTest {
     }
 
     @Test
+    void ncclAlltoAllIsUsedWhereNcclHasIt() throws Exception {
+        // the fake refuses ncclAlltoAll below 2.28, so the default 2.27 runs above used grouped send/recv
+        try (BenchAgent agent = agent("docker-default", Map.of("FAKE_NCCL_VERSION", "22803"))) {
+            BenchSpec spec = BenchAgent.spec(4096, 4096, 60).addOps(BenchSpec.Op.ALLTOALL)
+                    .addDtypes(BenchSpec.DataType.FLOAT16).build();
+            BenchAgent.Run run = agent.bench(FOUR, spec);
+            assertEquals(CollectiveResult.Outcome.OK, run.results().getResults(0).getOutcome(),
+                    run.results().getResults(0).getError());
+            assertEquals("2.28.3", run.results().getWorkers(0).getNcclVersion());
+        }
+    }
+
+    @Test
+    void onNcclWithoutNonBlockingInitTheWorkersDeadlineIsTheGuard() throws Exception {
+        // NCCL 2.13: ncclCommInitRank blocks, no abort reaches it; the agent kills the workers
+        try (BenchAgent agent = agent("docker-default",
+                Map.of("FAKE_NCCL_VERSION", "21303", "FAKE_NCCL_FAULT_NEVER_JOIN", "1"))) {
+            CollectiveResult result = agent.bench(TWO, allReduce(2)).results().getResults(0);
+            assertEquals(CollectiveResult.Outcome.TIMEOUT, result.getOutcome(), result.getError());
+            assertEquals("ncclCommInitRankConfig", result.getFailedCall());
+            assertTrue(result.getError().contains("did not return from the abort within 5 s and were killed"),
+                    result.getError());
+        }
+    }
+
+    @Test
     void socketsOnANodeWithActiveInfinibandPortsAreAFallBack() throws Exception {
         try (BenchAgent agent = agent("bench-ib-h100-cx7-ndr-bf3-bond", Map.of("FAKE_NCCL_TRANSPORT", "socket"))) {
             TransportProof transport = agent.bench(TWO, allReduce(60)).results().getTransport();
