@@ -71,9 +71,10 @@ typedef struct pf_lib {
  */
 int pf_lib_open(pf_lib *lib, const char *cudart_path, const char *nccl_path, char *err, size_t err_len);
 
-/* "cudaMalloc: out of memory (2)": the runtime's own string for an error code. */
+/* The runtime's own text for an error code ("out of memory"), or a fallback when it has none. */
 const char *pf_cuda_error(const pf_lib *lib, cudaError_t code);
 
+/* NCCL's own text for a result code, as ncclGetErrorString gives it. */
 const char *pf_nccl_error(const pf_lib *lib, ncclResult_t code);
 
 #endif

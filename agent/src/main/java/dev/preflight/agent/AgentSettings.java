@@ -79,7 +79,10 @@ public final class AgentSettings {
         return benchWorkDir;
     }
 
-    /** How a bench worker is started: java, options, class path, main class and arguments. */
+    /**
+     * How a bench worker is started: the java executable first, then options, class path, main
+     * class and arguments (the bench adds options right after the executable).
+     */
     public List<String> workerCommand() {
         return workerCommand;
     }

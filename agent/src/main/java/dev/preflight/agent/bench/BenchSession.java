@@ -162,7 +162,10 @@ final class BenchSession implements AutoCloseable {
     private void spawn(int gpu) throws IOException {
         Map<String, String> env = new TreeMap<>(environment);
         env.put("NCCL_DEBUG_FILE", ncclLog(gpu).toString());
-        WorkerProcess worker = WorkerProcess.start(workers.size(), gpu, settings.workerCommand(), env,
+        // the worker's temporary files (its extracted JNI library) live and go with the session's logs
+        List<String> command = new ArrayList<>(settings.workerCommand());
+        command.add(1, "-Djava.io.tmpdir=" + dir);
+        WorkerProcess worker = WorkerProcess.start(workers.size(), gpu, command, env,
                 dir.resolve("worker-gpu" + gpu + ".stderr"), events);
         workers.add(worker);
         worker.send(WorkerRequest.newBuilder().setOpen(WorkerOpen.newBuilder()
