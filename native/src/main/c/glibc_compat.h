@@ -23,5 +23,19 @@ PREFLIGHT_PIN(dlsym);
 PREFLIGHT_PIN(dlerror);
 PREFLIGHT_PIN(dlclose);
 PREFLIGHT_PIN(memcpy);
+PREFLIGHT_PIN(memset);
+PREFLIGHT_PIN(strlen);
+PREFLIGHT_PIN(malloc);
+PREFLIGHT_PIN(calloc);
+PREFLIGHT_PIN(free);
+PREFLIGHT_PIN(qsort);
+PREFLIGHT_PIN(snprintf);
+PREFLIGHT_PIN(vsnprintf);
+PREFLIGHT_PIN(clock_gettime);
+PREFLIGHT_PIN(nanosleep);
+PREFLIGHT_PIN(sched_yield);
+PREFLIGHT_PIN(dup);
+PREFLIGHT_PIN(dup2);
+PREFLIGHT_PIN(close);
 
 #endif

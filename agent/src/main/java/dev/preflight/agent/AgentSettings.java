@@ -1,8 +1,15 @@
 package dev.preflight.agent;
 
+import dev.preflight.agent.bench.GpuBusyProbe;
+import dev.preflight.agent.bench.WorkerLauncher;
 import dev.preflight.agent.gpu.GpuSettings;
+import java.nio.file.Path;
+import java.nio.file.Paths;
 import java.time.Duration;
+import java.util.List;
+import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * The agent's own configuration: from its flags only, never from a request. Immutable; made with
@@ -15,12 +22,26 @@ public final class AgentSettings {
     private final boolean hostViews;
     private final Duration checkTimeout;
     private final GpuSettings gpu;
+    private final String cudartLibrary;
+    private final String ncclLibrary;
+    private final Path benchLockDir;
+    private final Path benchWorkDir;
+    private final List<String> workerCommand;
+    private final Map<String, String> workerEnvironment;
+    private final GpuBusyProbe gpuBusyProbe;
 
     private AgentSettings(Builder builder) {
         this.nodeName = builder.nodeName;
         this.hostViews = builder.hostViews;
         this.checkTimeout = builder.checkTimeout;
         this.gpu = builder.gpu;
+        this.cudartLibrary = builder.cudartLibrary;
+        this.ncclLibrary = builder.ncclLibrary;
+        this.benchLockDir = builder.benchLockDir;
+        this.benchWorkDir = builder.benchWorkDir;
+        this.workerCommand = builder.workerCommand != null ? builder.workerCommand : WorkerLauncher.defaultCommand();
+        this.workerEnvironment = builder.workerEnvironment;
+        this.gpuBusyProbe = builder.gpuBusyProbe;
     }
 
     public static Builder builder() {
@@ -47,11 +68,56 @@ public final class AgentSettings {
         return gpu;
     }
 
+    /** The CUDA runtime the bench workers load (a path or a soname); empty: libcudart.so.13, .12, .11.0 in turn. */
+    public String cudartLibrary() {
+        return cudartLibrary;
+    }
+
+    /** NCCL for the bench workers (a path or a soname); empty: libnccl.so.2. */
+    public String ncclLibrary() {
+        return ncclLibrary;
+    }
+
+    /** Where the node-wide bench lock lives: every agent of a node must use the same directory. */
+    public Path benchLockDir() {
+        return benchLockDir;
+    }
+
+    /** Where the bench workers' logs go, a directory per communicator. */
+    public Path benchWorkDir() {
+        return benchWorkDir;
+    }
+
+    /**
+     * How a bench worker is started: the java executable first, then options, class path, main
+     * class and arguments (the bench adds options right after the executable).
+     */
+    public List<String> workerCommand() {
+        return workerCommand;
+    }
+
+    /** Variables added to the workers' environment (agent configuration, never a request's). */
+    public Map<String, String> workerEnvironment() {
+        return workerEnvironment;
+    }
+
+    /** Tells whether other processes hold the GPUs before a bench; empty: ask the GPU inventory. */
+    public Optional<GpuBusyProbe> gpuBusyProbe() {
+        return Optional.ofNullable(gpuBusyProbe);
+    }
+
     public static final class Builder {
         private String nodeName = "";
         private boolean hostViews;
         private Duration checkTimeout = DEFAULT_CHECK_TIMEOUT;
         private GpuSettings gpu;
+        private String cudartLibrary = "";
+        private String ncclLibrary = "";
+        private Path benchLockDir = Paths.get(System.getProperty("java.io.tmpdir"), "preflight");
+        private Path benchWorkDir = Paths.get(System.getProperty("java.io.tmpdir"), "preflight-bench");
+        private List<String> workerCommand;
+        private Map<String, String> workerEnvironment = Map.of();
+        private GpuBusyProbe gpuBusyProbe;
 
         private Builder() {}
 
@@ -75,6 +141,44 @@ public final class AgentSettings {
 
         public Builder gpu(GpuSettings value) {
             this.gpu = Objects.requireNonNull(value);
+            return this;
+        }
+
+        public Builder cudartLibrary(String value) {
+            this.cudartLibrary = Objects.requireNonNull(value);
+            return this;
+        }
+
+        public Builder ncclLibrary(String value) {
+            this.ncclLibrary = Objects.requireNonNull(value);
+            return this;
+        }
+
+        public Builder benchLockDir(Path value) {
+            this.benchLockDir = Objects.requireNonNull(value);
+            return this;
+        }
+
+        public Builder benchWorkDir(Path value) {
+            this.benchWorkDir = Objects.requireNonNull(value);
+            return this;
+        }
+
+        public Builder workerCommand(List<String> value) {
+            if (value.isEmpty()) {
+                throw new IllegalArgumentException("worker command must not be empty");
+            }
+            this.workerCommand = List.copyOf(value);
+            return this;
+        }
+
+        public Builder workerEnvironment(Map<String, String> value) {
+            this.workerEnvironment = Map.copyOf(value);
+            return this;
+        }
+
+        public Builder gpuBusyProbe(GpuBusyProbe value) {
+            this.gpuBusyProbe = Objects.requireNonNull(value);
             return this;
         }
 

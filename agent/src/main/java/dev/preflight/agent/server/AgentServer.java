@@ -1,8 +1,12 @@
 package dev.preflight.agent.server;
 
 import dev.preflight.agent.AgentSettings;
+import dev.preflight.agent.bench.BenchService;
+import dev.preflight.agent.bench.SysfsRdmaPorts;
 import dev.preflight.agent.check.CheckRunner;
 import dev.preflight.agent.check.Checks;
+import dev.preflight.agent.gpu.GpuInventoryProbe;
+import dev.preflight.agent.gpu.InventoryBusyProbe;
 import dev.preflight.agent.hostfs.HostFs;
 import dev.preflight.agent.hostnet.DataListeners;
 import dev.preflight.agent.hostnet.HostNetService;
@@ -54,12 +58,15 @@ public final class AgentServer implements AutoCloseable {
     private volatile boolean serving = true;
 
     private final DataListeners dataListeners;
+    private final BenchService bench;
 
-    private AgentServer(Server server, HealthStatusManager health, ExecutorService executor, DataListeners dataListeners) {
+    private AgentServer(Server server, HealthStatusManager health, ExecutorService executor, DataListeners dataListeners,
+            BenchService bench) {
         this.server = server;
         this.health = health;
         this.executor = executor;
         this.dataListeners = dataListeners;
+        this.bench = bench;
     }
 
     /** An agent that admits every call: the embedded agent, or one on loopback. */
@@ -73,11 +80,14 @@ public final class AgentServer implements AutoCloseable {
     public static AgentServer start(ServerBuilder<?> builder, HostFs fs, AgentSettings settings, AuthInterceptor auth)
             throws IOException {
         NodeInfoCollector nodeInfo = new NodeInfoCollector(fs, settings, Clock.systemUTC());
+        BenchService bench = new BenchService(settings, new SysfsRdmaPorts(fs), settings.gpuBusyProbe()
+                .orElseGet(() -> new InventoryBusyProbe(GpuInventoryProbe.shared(fs, settings))));
         AgentService service = new AgentService(
                 nodeInfo,
                 new FingerprintCollector(nodeInfo, System.getenv()),
                 Checks.standard(),
-                new CheckRunner(fs, settings));
+                new CheckRunner(fs, settings),
+                bench);
         HealthStatusManager health = new HealthStatusManager();
         AtomicInteger threads = new AtomicInteger();
         // The queue holds at most what the concurrency limit admits, so it is bounded in practice.
@@ -102,7 +112,7 @@ public final class AgentServer implements AutoCloseable {
                 .start();
         health.setStatus("", ServingStatus.SERVING);
         health.setStatus(AgentGrpc.SERVICE_NAME, ServingStatus.SERVING);
-        return new AgentServer(server, health, executor, dataListeners);
+        return new AgentServer(server, health, executor, dataListeners, bench);
     }
 
     /** The port bound, for a server started on port 0; -1 for an in-process server. */
@@ -142,6 +152,7 @@ public final class AgentServer implements AutoCloseable {
         } finally {
             dataListeners.close();
             executor.shutdownNow();
+            bench.close();
         }
     }
 }

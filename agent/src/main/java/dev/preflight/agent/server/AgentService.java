@@ -1,5 +1,6 @@
 package dev.preflight.agent.server;
 
+import dev.preflight.agent.bench.BenchService;
 import dev.preflight.agent.check.Check;
 import dev.preflight.agent.check.CheckRunner;
 import dev.preflight.agent.check.Checks;
@@ -9,14 +10,20 @@ import dev.preflight.proto.v1.AgentGrpc;
 import dev.preflight.proto.v1.CheckProgress;
 import dev.preflight.proto.v1.CheckResult;
 import dev.preflight.proto.v1.CheckResults;
+import dev.preflight.proto.v1.CollectiveResults;
+import dev.preflight.proto.v1.CreateCommIdRequest;
+import dev.preflight.proto.v1.CreateCommIdResponse;
 import dev.preflight.proto.v1.Fingerprint;
 import dev.preflight.proto.v1.GetFingerprintRequest;
 import dev.preflight.proto.v1.GetNodeInfoRequest;
 import dev.preflight.proto.v1.NodeInfo;
+import dev.preflight.proto.v1.RunCollectiveEvent;
+import dev.preflight.proto.v1.RunCollectiveRequest;
 import dev.preflight.proto.v1.RunChecksEvent;
 import dev.preflight.proto.v1.RunChecksRequest;
 import io.grpc.Context;
 import io.grpc.Status;
+import io.grpc.StatusException;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import java.util.List;
@@ -30,12 +37,15 @@ public final class AgentService extends AgentGrpc.AgentImplBase {
     private final FingerprintCollector fingerprint;
     private final Checks checks;
     private final CheckRunner runner;
+    private final BenchService bench;
 
-    public AgentService(NodeInfoCollector nodeInfo, FingerprintCollector fingerprint, Checks checks, CheckRunner runner) {
+    public AgentService(NodeInfoCollector nodeInfo, FingerprintCollector fingerprint, Checks checks, CheckRunner runner,
+            BenchService bench) {
         this.nodeInfo = nodeInfo;
         this.fingerprint = fingerprint;
         this.checks = checks;
         this.runner = runner;
+        this.bench = bench;
     }
 
     @Override
@@ -97,6 +107,36 @@ public final class AgentService extends AgentGrpc.AgentImplBase {
                 .setResults(CheckResults.newBuilder().addAllChecks(results))
                 .build());
         responseObserver.onCompleted();
+    }
+
+    @Override
+    public void createCommId(CreateCommIdRequest request, StreamObserver<CreateCommIdResponse> responseObserver) {
+        try {
+            responseObserver.onNext(bench.createCommId(request));
+            responseObserver.onCompleted();
+        } catch (StatusException e) {
+            responseObserver.onError(e);
+        }
+    }
+
+    @Override
+    public void runCollective(RunCollectiveRequest request, StreamObserver<RunCollectiveEvent> responseObserver) {
+        if (responseObserver instanceof ServerCallStreamObserver) {
+            // a cancelled call aborts the workers (BenchService listens on the context); onNext is then a no-op
+            ((ServerCallStreamObserver<RunCollectiveEvent>) responseObserver).setOnCancelHandler(() -> { });
+        }
+        Context context = Context.current();
+        try {
+            CollectiveResults results = bench.runCollective(request,
+                    progress -> responseObserver.onNext(RunCollectiveEvent.newBuilder().setProgress(progress).build()),
+                    context);
+            if (!context.isCancelled()) {
+                responseObserver.onNext(RunCollectiveEvent.newBuilder().setResults(results).build());
+                responseObserver.onCompleted();
+            }
+        } catch (StatusException e) {
+            responseObserver.onError(e);
+        }
     }
 
     private static void progress(StreamObserver<RunChecksEvent> observer, String checkId,

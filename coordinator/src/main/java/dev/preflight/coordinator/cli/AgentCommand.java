@@ -67,6 +67,9 @@ public final class AgentCommand implements Callable<Integer> {
     GpuOptions gpu;
 
     @Mixin
+    BenchLibraryOptions libraries;
+
+    @Mixin
     AgentSecurityOptions security;
 
     @Mixin
@@ -74,11 +77,11 @@ public final class AgentCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        AgentSettings settings = AgentSettings.builder()
+        AgentSettings settings = libraries.apply(AgentSettings.builder()
                 .nodeName(nodeName == null ? "" : nodeName)
                 .checkTimeout(checkTimeout)
                 .gpu(gpu.toSettings())
-                .hostViews(hostViews)
+                .hostViews(hostViews))
                 .build();
         HostFs fs = hostFs.toHostFs();
         PrintWriter err = spec.commandLine().getErr();

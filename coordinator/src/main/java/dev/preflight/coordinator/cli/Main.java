@@ -17,7 +17,8 @@ import picocli.CommandLine.Spec;
         mixinStandardHelpOptions = true,
         versionProvider = Main.Version.class,
         description = "Decides, with measured evidence, whether a GPU cluster can serve a model across several nodes.",
-        subcommands = {RunCommand.class, AgentCommand.class, CommandLine.HelpCommand.class},
+        subcommands = {RunCommand.class, AgentCommand.class, BenchCommand.class, WorkerCommand.class,
+            CommandLine.HelpCommand.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {
             "0:viable (warnings allowed unless --fail-on-warn)",
@@ -35,7 +36,7 @@ public final class Main implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        throw new ParameterException(spec.commandLine(), "a subcommand is required (run, agent, ...)");
+        throw new ParameterException(spec.commandLine(), "a subcommand is required (run, agent, bench, ...)");
     }
 
     public static void main(String[] args) {

@@ -50,7 +50,8 @@ public final class PreflightRun {
         Instant started = clock.instant();
         List<NodeReport> nodes = fanout.run(targets, options.checks());
         List<CheckResult> clusterChecks = new ArrayList<>(membership.apply(nodes));
-        PreflightReport.Builder report = PreflightReport.newBuilder();
+        // the phases' own sections of the report; the verdict is decided once they are all in
+        PreflightReport.Builder sections = PreflightReport.newBuilder();
 
         List<HostNetPhase.Node> reachable = new ArrayList<>();
         for (int i = 0; i < nodes.size(); i++) {
@@ -68,22 +69,27 @@ public final class PreflightRun {
             progress.accept("phase hostnet: TCP between " + reachable.size() + " nodes, about "
                     + hostNet.estimate(PairSchedule.rounds(reachable.size()).size()).toSeconds() + " s");
             HostNetPhase.Outcome outcome = hostNet.run(reachable, ncclOverSockets(nodes));
-            report.setHostNetwork(outcome.result());
+            sections.setHostNetwork(outcome.result());
             clusterChecks.addAll(outcome.checks());
         }
 
+        return report(commandLine, started, clock.instant(), nodes, clusterChecks).mergeFrom(sections.build()).build();
+    }
+
+    /** A report with its verdict and reasons decided from the nodes and the cluster checks. */
+    public static PreflightReport.Builder report(String commandLine, Instant started, Instant finished,
+            List<NodeReport> nodes, List<CheckResult> clusterChecks) {
         Verdicts.Decision decision = Verdicts.decide(nodes, clusterChecks);
-        return report
+        return PreflightReport.newBuilder()
                 .setSchemaVersion(JsonReport.SCHEMA_VERSION)
                 .setToolVersion(ToolVersion.get())
                 .setStartedAt(timestamp(started))
-                .setFinishedAt(timestamp(clock.instant()))
+                .setFinishedAt(timestamp(finished))
                 .setVerdict(decision.verdict())
                 .addAllReasons(decision.reasons())
                 .addAllNodes(nodes)
                 .addAllClusterChecks(clusterChecks)
-                .setCommandLine(commandLine)
-                .build();
+                .setCommandLine(commandLine);
     }
 
     /**

@@ -1,0 +1,241 @@
+package dev.preflight.agent.bench;
+
+import dev.preflight.proto.v1.BenchSpec;
+import dev.preflight.proto.v1.CollectiveResult;
+import dev.preflight.proto.v1.PeerPair;
+import dev.preflight.proto.v1.Placement;
+import dev.preflight.proto.v1.SizeProgress;
+import dev.preflight.proto.v1.SizeRow;
+import dev.preflight.proto.v1.WorkerPlacement;
+import dev.preflight.proto.v1.WorkerRunSize;
+import dev.preflight.proto.v1.WorkerSizeResult;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.function.Consumer;
+
+/**
+ * Runs a spec over an open communicator: every op and dtype, every size, a row per size as
+ * nccl-tests prints it. A failure ends the sweep: the failing (op, dtype) keeps the rows it
+ * finished, the rest are NOT_RUN.
+ */
+final class CollectiveSweep {
+    /** Validation bound when the spec leaves it at 0, per rank. */
+    static final long DEFAULT_VALIDATE_MAX_BYTES = 1L << 30;
+
+    private CollectiveSweep() {}
+
+    /** One (op, dtype) of the spec, with the sizes it visits. */
+    record Plan(BenchSpec.Op op, BenchSpec.DataType dtype, List<CollectiveSizes> sizes) {
+        long sendCapacity() {
+            return sizes.stream().mapToLong(CollectiveSizes::sendBytes).max().orElse(0);
+        }
+
+        long recvCapacity() {
+            return sizes.stream().mapToLong(CollectiveSizes::recvBytes).max().orElse(0);
+        }
+    }
+
+    static List<Plan> plan(BenchSpec spec, int nranks) {
+        List<Long> sizes = CollectiveSizes.sweep(spec.getMinBytes(), spec.getMaxBytes(), spec.getStepFactor());
+        List<Plan> plans = new ArrayList<>();
+        for (BenchSpec.Op op : spec.getOpsList()) {
+            for (BenchSpec.DataType dtype : spec.getDtypesList()) {
+                List<CollectiveSizes> visited = new ArrayList<>();
+                for (long bytes : sizes) {
+                    visited.add(CollectiveSizes.of(op, dtype, bytes, nranks));
+                }
+                plans.add(new Plan(op, dtype, visited));
+            }
+        }
+        return plans;
+    }
+
+    static List<CollectiveResult> run(BenchSession session, BenchSpec spec, int nranks, Instant deadline,
+            Map<String, String> ncclSettings, Consumer<SizeProgress> progress) {
+        List<Plan> plans = plan(spec, nranks);
+        int total = plans.stream().mapToInt(p -> p.sizes().size()).sum();
+        int done = 0;
+        List<CollectiveResult> results = new ArrayList<>();
+        BenchSession.RunFailure failure = null;
+        for (Plan plan : plans) {
+            CollectiveResult.Builder result = CollectiveResult.newBuilder()
+                    .setOp(plan.op())
+                    .setDtype(plan.dtype())
+                    .setNranks(nranks)
+                    .setNcclTestsCommand(NcclTestsCommand.of(plan.op(), plan.dtype(), spec, nranks, ncclSettings));
+            if (failure != null) {
+                results.add(result.setOutcome(CollectiveResult.Outcome.NOT_RUN)
+                        .setError("not run: the communicator failed in " + failure.call)
+                        .build());
+                continue;
+            }
+            for (int i = 0; i < plan.sizes().size(); i++) {
+                CollectiveSizes sizes = plan.sizes().get(i);
+                try {
+                    WorkerSizeResult measured = session.runSize(requests(session, spec, plan, sizes, i, nranks, deadline),
+                            deadline, call(plan.op()));
+                    SizeRow row = row(plan.op(), nranks, sizes, measured);
+                    result.addRows(row);
+                    done++;
+                    progress.accept(SizeProgress.newBuilder()
+                            .setOp(plan.op())
+                            .setDtype(plan.dtype())
+                            .setRow(row)
+                            .setDone(done)
+                            .setTotal(total)
+                            .build());
+                } catch (BenchSession.RunFailure e) {
+                    failure = e;
+                    result.setOutcome(e.outcome).setFailedCall(e.call).setError(e.getMessage()).addAllFailedRanks(e.ranks);
+                    break;
+                }
+            }
+            results.add(summarize(result));
+        }
+        return results;
+    }
+
+    /** The result of an (op, dtype) that failed before it started, e.g. in communicator initialisation. */
+    static List<CollectiveResult> failedBeforeStart(BenchSpec spec, int nranks, Map<String, String> ncclSettings,
+            BenchSession.RunFailure failure) {
+        List<CollectiveResult> results = new ArrayList<>();
+        for (Plan plan : plan(spec, nranks)) {
+            CollectiveResult.Builder result = CollectiveResult.newBuilder()
+                    .setOp(plan.op())
+                    .setDtype(plan.dtype())
+                    .setNranks(nranks)
+                    .setNcclTestsCommand(NcclTestsCommand.of(plan.op(), plan.dtype(), spec, nranks, ncclSettings));
+            if (results.isEmpty()) {
+                result.setOutcome(failure.outcome).setFailedCall(failure.call).setError(failure.getMessage())
+                        .addAllFailedRanks(failure.ranks);
+            } else {
+                result.setOutcome(CollectiveResult.Outcome.NOT_RUN)
+                        .setError("not run: the communicator failed in " + failure.call);
+            }
+            results.add(result.build());
+        }
+        return results;
+    }
+
+    private static List<WorkerRunSize> requests(BenchSession session, BenchSpec spec, Plan plan, CollectiveSizes sizes,
+            int index, int nranks, Instant deadline) {
+        long timeout = Math.max(1, deadline.toEpochMilli() - System.currentTimeMillis());
+        // the same on every rank of every agent, so every rank checks against the same inputs
+        int seed = plan.op().getNumber() * 1_000_003 + plan.dtype().getNumber() * 10_007 + index * 131 + 7;
+        List<WorkerRunSize> requests = new ArrayList<>();
+        for (int local = 0; local < session.localRanks(); local++) {
+            int rank = session.rankOffset() + local;
+            int[] peers = peers(plan.op(), spec.getPeerPairsList(), rank, nranks);
+            requests.add(WorkerRunSize.newBuilder()
+                    .setOp(plan.op())
+                    .setDtype(plan.dtype())
+                    .setCount(sizes.count())
+                    .setSendCapacity(plan.sendCapacity())
+                    .setRecvCapacity(plan.recvCapacity())
+                    .setIters(spec.getIters())
+                    .setWarmupIters(spec.getWarmupIters())
+                    .setGraphLaunches(spec.getGraphLaunches())
+                    .setPerIteration(spec.getPerIteration())
+                    .setSendPeer(peers[0])
+                    .setRecvPeer(peers[1])
+                    .setValidate(!spec.getNoValidation())
+                    .setValidateMaxBytes(validateMaxBytes(spec))
+                    .setSeed(seed)
+                    .setTimeoutMs(timeout)
+                    .build());
+        }
+        return requests;
+    }
+
+    static long validateMaxBytes(BenchSpec spec) {
+        return spec.getValidateMaxBytes() == 0 ? DEFAULT_VALIDATE_MAX_BYTES : spec.getValidateMaxBytes();
+    }
+
+    /** {send peer, receive peer} of a rank: nccl-tests' ring, or the explicit pairs. -1 for none. */
+    static int[] peers(BenchSpec.Op op, List<PeerPair> pairs, int rank, int nranks) {
+        if (op != BenchSpec.Op.SENDRECV) {
+            return new int[] {-1, -1};
+        }
+        if (pairs.isEmpty()) {
+            return new int[] {(rank + 1) % nranks, (rank - 1 + nranks) % nranks};
+        }
+        int send = -1;
+        int recv = -1;
+        for (PeerPair pair : pairs) {
+            if (pair.getSender() == rank) {
+                send = pair.getReceiver();
+            }
+            if (pair.getReceiver() == rank) {
+                recv = pair.getSender();
+            }
+        }
+        return new int[] {send, recv};
+    }
+
+    static String call(BenchSpec.Op op) {
+        switch (op) {
+            case ALL_REDUCE:
+                return "ncclAllReduce";
+            case ALL_GATHER:
+                return "ncclAllGather";
+            case REDUCE_SCATTER:
+                return "ncclReduceScatter";
+            case ALLTOALL:
+                return "ncclAlltoAll";
+            default:
+                return "ncclSend/ncclRecv";
+        }
+    }
+
+    static SizeRow row(BenchSpec.Op op, int nranks, CollectiveSizes sizes, WorkerSizeResult measured) {
+        double factor = CollectiveSizes.busBandwidthFactor(op, nranks);
+        return SizeRow.newBuilder()
+                .setSizeBytes(sizes.sizeBytes())
+                .setCount(sizes.count())
+                .setOutOfPlace(placement(sizes, factor, measured.getOutOfPlace()))
+                .setInPlace(placement(sizes, factor, measured.getInPlace()))
+                .setSampled(measured.getSampled())
+                .build();
+    }
+
+    private static Placement placement(CollectiveSizes sizes, double factor, WorkerPlacement measured) {
+        double algbw = sizes.algorithmBandwidth(measured.getSeconds());
+        return Placement.newBuilder()
+                .setTimeUs(measured.getSeconds() * 1e6)
+                .setAlgbwGbps(algbw)
+                .setBusbwGbps(algbw * factor)
+                .setWrong(measured.getWrong())
+                .setP50Us(measured.getP50Seconds() * 1e6)
+                .setP99Us(measured.getP99Seconds() * 1e6)
+                .build();
+    }
+
+    /** Outcome (when no failure set one), wrong total, nccl-tests' average and the peak bus bandwidth. */
+    static CollectiveResult summarize(CollectiveResult.Builder result) {
+        long wrong = 0;
+        double sum = 0;
+        double peak = 0;
+        int lines = 0;
+        for (SizeRow row : result.getRowsList()) {
+            for (Placement p : List.of(row.getOutOfPlace(), row.getInPlace())) {
+                wrong += Math.max(0, p.getWrong());
+                sum += p.getBusbwGbps();
+                peak = Math.max(peak, p.getBusbwGbps());
+                lines++;
+            }
+        }
+        result.setWrongTotal(wrong)
+                .setAvgBusbwGbps(lines == 0 ? 0 : sum / lines)
+                .setPeakBusbwGbps(peak);
+        if (result.getOutcome() == CollectiveResult.Outcome.OUTCOME_UNSPECIFIED) {
+            result.setOutcome(wrong > 0 ? CollectiveResult.Outcome.WRONG_RESULTS : CollectiveResult.Outcome.OK);
+            if (wrong > 0) {
+                result.setError(String.format(Locale.ROOT, "%d element(s) differed from the expected result", wrong));
+            }
+        }
+        return result.build();
+    }
+}

@@ -1,0 +1,61 @@
+package dev.preflight.agent.bench;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.preflight.proto.v1.TransportProof;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class TransportJudgeTest {
+    private static final List<String> ACTIVE_IB = List.of("mlx5_0/1 (InfiniBand)", "mlx5_3/1 (InfiniBand)");
+
+    @Test
+    void socketsWhileInfinibandPortsAreActiveIsAFallBack() {
+        TransportProof proof = TransportJudge.judge(List.of(NcclLogs.parsed("socket-fallback-nccl-issue-952.log")),
+                ACTIVE_IB);
+        assertEquals(TransportProof.Verdict.SOCKET_FALLBACK, proof.getVerdict());
+        assertEquals("NCCL fell back to TCP sockets (via P2P/IPC/read, NET/Socket) although InfiniBand/RoCE ports "
+                + "are active: mlx5_0/1 (InfiniBand), mlx5_3/1 (InfiniBand)", proof.getSummary());
+    }
+
+    @Test
+    void noIbDeviceFoundOnANodeWithActivePortsIsAFallBack() {
+        TransportProof proof = TransportJudge.judge(List.of(NcclLogs.parsed("socket-no-ib-device-nccl-issue-226.log")),
+                ACTIVE_IB);
+        assertEquals(TransportProof.Verdict.SOCKET_FALLBACK, proof.getVerdict());
+    }
+
+    @Test
+    void socketsWithoutRdmaPortsAreWhatTheNodeCanDo() {
+        TransportProof proof = TransportJudge.judge(List.of(NcclLogs.parsed("socket-fallback-nccl-issue-952.log")),
+                List.of());
+        assertEquals(TransportProof.Verdict.PROVEN, proof.getVerdict());
+        assertTrue(proof.getSummary().endsWith("no active InfiniBand/RoCE port on this node, so sockets are expected"),
+                proof.getSummary());
+    }
+
+    @Test
+    void infinibandWithGdrIsProven() {
+        TransportProof proof = TransportJudge.judge(List.of(NcclLogs.parsed("ib-gdrdma-aks-rdma-infiniband-pr36.log"),
+                NcclLogs.parsed("roce-nccl-tests-issue-185.log")), ACTIVE_IB);
+        assertEquals(TransportProof.Verdict.PROVEN, proof.getVerdict());
+        assertTrue(proof.getGdrdma());
+        assertEquals("2.19.3", proof.getNcclVersion());
+        assertEquals("NCCL 2.19.3 network IB, via NET/IB/GDRDMA; NICs mlx5_10:1/RoCE, mlx5_11:1/RoCE", proof.getSummary());
+    }
+
+    @Test
+    void pluginNetworksAreProven() {
+        TransportProof proof = TransportJudge.judge(List.of(NcclLogs.parsed("efa-aws-libfabric-eks-blueprints.log")),
+                List.of("rdmap16s27/1 (unknown link layer)"));
+        assertEquals(TransportProof.Verdict.PROVEN, proof.getVerdict());
+        assertEquals("AWS Libfabric", proof.getNetwork());
+    }
+
+    @Test
+    void logsWithoutTransportLinesProveNothing() {
+        TransportProof proof = TransportJudge.judge(List.of(NcclDebugLog.parse(""), NcclDebugLog.parse("")), ACTIVE_IB);
+        assertEquals(TransportProof.Verdict.UNKNOWN, proof.getVerdict());
+    }
+}

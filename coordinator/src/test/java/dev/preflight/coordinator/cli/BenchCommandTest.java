@@ -1,0 +1,123 @@
+package dev.preflight.coordinator.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.preflight.proto.v1.CollectiveResult;
+import dev.preflight.proto.v1.NodeReport;
+import dev.preflight.proto.v1.PreflightReport;
+import dev.preflight.proto.v1.TransportProof;
+import dev.preflight.reports.JsonReport;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/** `preflight bench` in this JVM against the fake CUDA runtime and NCCL (Surefire sets FAKE_CUDA_DEVICE_COUNT=2). */
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
+class BenchCommandTest {
+    @TempDir
+    Path dir;
+
+    private record Result(int exit, String out, String err) {}
+
+    private Result bench(String... args) {
+        return benchWith(fake("libfakenccl.so"), args);
+    }
+
+    private Result benchWith(String nccl, String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        List<String> all = new ArrayList<>(List.of("bench",
+                "--cudart-lib", fake("libfakecudart.so"), "--nccl-lib", nccl,
+                "--bench-lock-dir", dir.resolve("lock").toString(), "--bench-dir", dir.resolve("work").toString(),
+                "--out", dir.resolve("out").toString()));
+        all.addAll(Arrays.asList(args));
+        int exit = Main.execute(new PrintWriter(out, true), new PrintWriter(err, true), all.toArray(new String[0]));
+        return new Result(exit, out.toString(), err.toString());
+    }
+
+    private static String fake(String name) {
+        return Paths.get(System.getProperty("preflight.fake.dir"), name).toString();
+    }
+
+    @Test
+    void benchesTheNodesGpusPrintsNcclTestsTableAndWritesTheReport() throws Exception {
+        Result result = bench("--op", "all_reduce,alltoall", "--dtype", "bfloat16", "--min-bytes", "1K",
+                "--max-bytes", "4K", "--iters", "3", "--timeout", "60s");
+        assertEquals(0, result.exit(), result.err() + result.out());
+        assertTrue(result.out().contains("# all_reduce bfloat16 on 2 ranks\n"), result.out());
+        assertTrue(result.out().contains("#       size         count      type   redop    root     time   algbw   busbw "
+                + "#wrong     time   algbw   busbw #wrong\n"), result.out());
+        assertTrue(result.out().contains("        4096          2048  bfloat16     sum      -1"), result.out());
+        assertTrue(result.out().contains("# Out of bounds values : 0 OK\n"), result.out());
+        assertTrue(result.out().contains("PASS  nccl.alltoall.bfloat16"), result.out());
+        assertTrue(result.err().contains("preflight: 2 bench worker(s) on GPU(s) 0,1, NCCL 2.27.3"), result.err());
+
+        PreflightReport report = JsonReport.read(dir.resolve("out").resolve(JsonReport.FILE_NAME));
+        NodeReport node = report.getNodes(0);
+        assertEquals(2, node.getBench().getResultsCount());
+        CollectiveResult alltoall = node.getBench().getResults(1);
+        assertEquals(CollectiveResult.Outcome.OK, alltoall.getOutcome());
+        assertEquals(3, alltoall.getRowsCount());
+        assertEquals(TransportProof.Verdict.PROVEN, node.getBench().getTransport().getVerdict());
+        Path artifacts = dir.resolve("out").resolve("artifacts").resolve("nccl");
+        assertTrue(Files.readString(artifacts.resolve("nccl-rank1-gpu1.log")).contains("NCCL INFO"));
+        assertEquals("mpirun -np 2 all_reduce_perf -b 1024 -e 4096 -f 2 -g 1 -d bfloat16 -n 3 -w 1 -c 1\n"
+                + "mpirun -np 2 alltoall_perf -b 1024 -e 4096 -f 2 -g 1 -d bfloat16 -n 3 -w 1 -c 1\n",
+                Files.readString(artifacts.resolve("nccl-tests-commands.txt")));
+    }
+
+    @Test
+    void badFlagsAreUsageErrorsNamingTheValue() {
+        Result op = bench("--op", "broadcast");
+        assertEquals(ExitCodes.USAGE, op.exit());
+        assertTrue(op.err().contains("'broadcast' is not an op: all_reduce, all_gather, reduce_scatter, alltoall, sendrecv"),
+                op.err());
+        Result size = bench("--max-bytes", "12Q");
+        assertEquals(ExitCodes.USAGE, size.exit());
+        assertTrue(size.err().contains("'12Q' is not a size (e.g. 8, 64K, 128M, 8G)"), size.err());
+        Result both = bench("--graph", "4", "--per-iteration");
+        assertEquals(ExitCodes.USAGE, both.exit());
+        assertTrue(both.err().contains("--per-iteration cannot be combined with --graph"), both.err());
+        Result peers = bench("--peers", "0:1");
+        assertEquals(ExitCodes.USAGE, peers.exit());
+        assertTrue(peers.err().contains("--peers applies to --op sendrecv only"), peers.err());
+    }
+
+    @Test
+    void requestsTheAgentRefusesAreUsageErrorsToo() {
+        Result setting = bench("--nccl-setting", "NCCL_NET_PLUGIN=/tmp/x.so", "--max-bytes", "1K");
+        assertEquals(ExitCodes.USAGE, setting.exit(), setting.err());
+        assertTrue(setting.err().contains("nccl_settings: [NCCL_NET_PLUGIN]: refused, it loads a shared library"),
+                setting.err());
+        Result gpu = bench("--gpus", "5", "--max-bytes", "1K");
+        assertEquals(ExitCodes.USAGE, gpu.exit(), gpu.err());
+        assertTrue(gpu.err().contains("gpus: GPU 5 does not exist: the CUDA runtime sees 2"), gpu.err());
+    }
+
+    @Test
+    void aMissingLibraryIsNamed() {
+        Result result = benchWith("/nonexistent/libnccl.so.2");
+        assertEquals(ExitCodes.USAGE, result.exit());
+        assertTrue(result.err().contains("--nccl-lib /nonexistent/libnccl.so.2: no such file"), result.err());
+    }
+
+    @Test
+    void aLibraryThatCannotBeUsedMakesTheBenchIncomplete() throws Exception {
+        Result result = benchWith(fake("libfakecudart.so"), "--max-bytes", "1K");
+        assertEquals(ExitCodes.INCOMPLETE, result.exit(), result.err() + result.out());
+        PreflightReport report = JsonReport.read(dir.resolve("out").resolve(JsonReport.FILE_NAME));
+        assertEquals("nccl.bench", report.getNodes(0).getChecks(0).getId());
+        assertTrue(report.getNodes(0).getChecks(0).getSummary().contains("has no symbol ncclGetVersion"),
+                report.getNodes(0).getChecks(0).getSummary());
+    }
+}

@@ -1,0 +1,8 @@
+package dev.preflight.nativelib;
+
+/**
+ * One (op, size) as the engine measured it on every rank.
+ *
+ * @param sampled validation compared sampled stripes, not every element (output above the bound)
+ */
+public record Measurement(Placement outOfPlace, Placement inPlace, boolean sampled) {}

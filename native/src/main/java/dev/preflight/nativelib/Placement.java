@@ -1,0 +1,12 @@
+package dev.preflight.nativelib;
+
+/**
+ * The result of one placement (out-of-place or in-place) of one (op, size).
+ *
+ * @param seconds time per op, averaged over the ranks taking part (host clock, as nccl-tests)
+ * @param wrong elements that differed from the expected result, summed over all ranks; -1 when
+ *     not checked (validation off, or in-place alltoall/sendrecv, which nccl-tests does not check)
+ * @param p50Seconds median per-op latency from CUDA events (0 without per-iteration timing)
+ * @param p99Seconds 99th percentile per-op latency (0 without per-iteration timing)
+ */
+public record Placement(double seconds, long wrong, double p50Seconds, double p99Seconds) {}
