@@ -8,14 +8,17 @@ import dev.preflight.coordinator.fanout.AgentTarget;
 import dev.preflight.coordinator.fanout.EmbeddedAgent;
 import dev.preflight.coordinator.fanout.Fanout;
 import dev.preflight.coordinator.fanout.FanoutListener;
-import dev.preflight.coordinator.score.Verdicts;
+import dev.preflight.coordinator.score.Scorer;
 import dev.preflight.proto.ToolVersion;
 import dev.preflight.proto.v1.CheckProgress;
 import dev.preflight.proto.v1.NodeReport;
+import dev.preflight.proto.v1.Phase;
 import dev.preflight.proto.v1.PreflightReport;
 import dev.preflight.proto.v1.RunChecksRequest;
 import dev.preflight.proto.v1.Verdict;
 import dev.preflight.reports.JsonReport;
+import dev.preflight.reports.ReportFormat;
+import dev.preflight.reports.ReportWriter;
 import dev.preflight.reports.TerminalSummary;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
@@ -28,6 +31,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
@@ -58,6 +62,13 @@ public final class RunCommand implements Callable<Integer> {
     @Option(names = "--out", paramLabel = "DIR", defaultValue = "./reports",
             description = "Directory for the report files (default: ${DEFAULT-VALUE}).")
     Path outDir;
+
+    @Option(names = "--format", paramLabel = "LIST", defaultValue = "json", converter = FormatsConverter.class,
+            description = "Report formats, comma-separated: json, junit, md, html (default: ${DEFAULT-VALUE}).")
+    Set<ReportFormat> formats;
+
+    @Mixin
+    PolicyOption policy;
 
     @Option(names = "--fail-on-warn", description = "Exit 3 when the verdict has warnings but no failure.")
     boolean failOnWarn;
@@ -96,6 +107,7 @@ public final class RunCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), "--checks: " + e.getMessage());
         }
+        Scorer scorer = new Scorer(policy.load());
         Clock clock = Clock.systemUTC();
         Instant started = clock.instant();
         PrintWriter err = spec.commandLine().getErr();
@@ -149,32 +161,31 @@ public final class RunCommand implements Callable<Integer> {
             }
         }
 
-        Verdicts.Decision decision = Verdicts.decide(nodes, List.of());
-        PreflightReport report = PreflightReport.newBuilder()
+        PreflightReport report = scorer.score(PreflightReport.newBuilder()
                 .setSchemaVersion(JsonReport.SCHEMA_VERSION)
                 .setToolVersion(ToolVersion.get())
                 .setStartedAt(timestamp(started))
                 .setFinishedAt(timestamp(clock.instant()))
-                .setVerdict(decision.verdict())
-                .addAllReasons(decision.reasons())
                 .addAllNodes(nodes)
+                .addPhases(Phase.newBuilder().setName("node checks").setOutcome(Phase.Outcome.COMPLETED))
                 .setCommandLine("preflight " + String.join(" ", spec.commandLine().getParseResult().originalArgs()))
-                .build();
+                .build());
 
         boolean color = System.console() != null && System.getenv("NO_COLOR") == null;
         PrintWriter out = spec.commandLine().getOut();
         out.print(new TerminalSummary(color).render(report));
         out.flush();
         try {
-            Path written = JsonReport.write(report, outDir);
-            err.println("preflight: report written to " + written);
+            for (Path written : ReportWriter.write(report, outDir, formats).files()) {
+                err.println("preflight: report written to " + written);
+            }
             err.flush();
         } catch (IOException e) {
             err.println("preflight: cannot write the report to " + outDir + ": " + e.getMessage());
             err.flush();
-            return decision.verdict() == Verdict.NOT_VIABLE ? ExitCodes.NOT_VIABLE : ExitCodes.INCOMPLETE;
+            return report.getVerdict() == Verdict.NOT_VIABLE ? ExitCodes.NOT_VIABLE : ExitCodes.INCOMPLETE;
         }
-        return exitCode(decision.verdict(), failOnWarn);
+        return exitCode(report.getVerdict(), failOnWarn);
     }
 
     static int exitCode(Verdict verdict, boolean failOnWarn) {
