@@ -37,13 +37,13 @@ import java.util.regex.Pattern;
  * follow the published anchors).
  */
 public final class SampleReports {
-    public static final List<String> NODES = List.of("gpu-a", "gpu-b", "gpu-c", "gpu-d");
+    public static final List<String> NODES = List.of("gpu-a", "gpu-b", "gpu-c", "gpu-d", "gpu-e", "gpu-f");
     static final String A100 = "NVIDIA A100-SXM4-40GB";
 
     private SampleReports() {}
 
     /**
-     * Four 8x A100 nodes on HDR InfiniBand: the intra-node sweep of the SuperBench capture on every
+     * Six 8x A100 nodes on HDR InfiniBand: the intra-node sweep of the SuperBench capture on every
      * node, the all-node sweep of the 2x p4de capture, the HDR ports of the Azure ibstat capture,
      * and rail 3 of gpu-c/gpu-d, plus gpu-c's pairs, slow (a bad cable).
      */
@@ -53,7 +53,8 @@ public final class SampleReports {
                 .setToolVersion("0.1.0")
                 .setStartedAt(Timestamp.newBuilder().setSeconds(1_795_000_000L))
                 .setFinishedAt(Timestamp.newBuilder().setSeconds(1_795_000_420L))
-                .setCommandLine("preflight run --agents gpu-a:7744,gpu-b:7744,gpu-c:7744,gpu-d:7744 --format json,junit,md,html")
+                .setCommandLine("preflight run --agents gpu-a:7744,gpu-b:7744,gpu-c:7744,gpu-d:7744,gpu-e:7744,gpu-f:7744 "
+                        + "--format json,junit,md,html")
                 .addPhases(Phase.newBuilder().setName("node checks").setOutcome(Phase.Outcome.COMPLETED));
         for (String node : NODES) {
             report.addNodes(node(node, false));
@@ -66,10 +67,10 @@ public final class SampleReports {
                     .setCommandLine("all_reduce_perf -b 8 -e 8G -f 2 -g 8  # on " + node));
         }
         m.addSeries(BenchSeries.newBuilder().setOp("all_reduce").setDtype("float").setKind(BenchSeries.Kind.ALL_NODES)
-                .addAllNodes(NODES).setRail(-1).setRanks(32).setGpuModel(A100)
+                .addAllNodes(NODES).setRail(-1).setRanks(48).setGpuModel(A100)
                 .addAllPoints(parseNcclTests(resource("allreduce-2node-p4de-A100-efa-srun-prefixed.txt")))
                 .setTransport("NET/IB/GDRDMA")
-                .setCommandLine("NCCL_IB_HCA=mlx5 mpirun -np 32 -H gpu-a:8,gpu-b:8,gpu-c:8,gpu-d:8 all_reduce_perf -b 8 -e 2G -f 2 -g 1"));
+                .setCommandLine("NCCL_IB_HCA=mlx5 mpirun -np 48 -H gpu-a:8,gpu-b:8,gpu-c:8,gpu-d:8,gpu-e:8,gpu-f:8 all_reduce_perf -b 8 -e 2G -f 2 -g 1"));
         List<String> devices = ibstatDevices(resource("ibstat-a100-azure-cx6vf-hdr-ibpanic.txt"));
         for (String node : NODES) {
             for (int rail = 0; rail < devices.size(); rail++) {
@@ -77,7 +78,7 @@ public final class SampleReports {
                         .setRateBytesPerSecond(200e9 / 8).setRail(rail).setLinkLayer("InfiniBand"));
             }
         }
-        for (List<String> pair : List.of(List.of("gpu-a", "gpu-b"), List.of("gpu-c", "gpu-d"))) {
+        for (List<String> pair : List.of(List.of("gpu-a", "gpu-b"), List.of("gpu-c", "gpu-d"), List.of("gpu-e", "gpu-f"))) {
             for (int rail = 0; rail < devices.size(); rail++) {
                 // 24 GB/s per 200G NIC is what NVIDIA quotes for HDR (nccl-tests #119)
                 double gbps = pair.get(0).equals("gpu-c") && rail == 3 ? 15.2 : 23.6 + rail * 0.05;

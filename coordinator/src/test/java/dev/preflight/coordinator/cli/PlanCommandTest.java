@@ -96,9 +96,9 @@ class PlanCommandTest {
         assertEquals(0, cli.code(), cli.err());
         ModelPlan.Builder plan = ModelPlan.newBuilder();
         JsonFormat.parser().merge(cli.out(), plan);
-        // 8x 40 GiB A100 per node: 405 GB needs two nodes of the four
+        // 8x 40 GiB A100 per node: 405 GB needs two nodes of the six
         assertEquals(2, plan.getNodesNeeded());
-        assertEquals(4, plan.getNodesAvailable());
+        assertEquals(6, plan.getNodesAvailable());
         assertTrue(plan.getFitsCluster());
         assertEquals(Tier.SMALL_MODELS_ONLY, plan.getMeasuredTier());
         // gpu-d reads at 1.6 GB/s: each node loads its 202.5 GB stage at the slowest node's pace
