@@ -158,13 +158,10 @@ public final class JunitReport {
                     break;
             }
         }
-        String details = details(check);
-        if (!details.isEmpty()) {
-            newline(xml, 3);
-            xml.writeStartElement("system-out");
-            xml.writeCharacters(clean(details));
-            xml.writeEndElement();
-        }
+        newline(xml, 3);
+        xml.writeStartElement("system-out");
+        xml.writeCharacters(clean(details(check)));
+        xml.writeEndElement();
         newline(xml, 2);
         xml.writeEndElement();
     }
@@ -175,7 +172,7 @@ public final class JunitReport {
         xml.writeStartElement(name);
         attribute(xml, "message", message);
         attribute(xml, "type", type);
-        if (body.length > 0 && !body[0].isEmpty()) {
+        if (body.length > 0) {
             xml.writeCharacters(clean(body[0]));
         }
         xml.writeEndElement();
@@ -200,7 +197,7 @@ public final class JunitReport {
         if (!check.getRemediation().isEmpty()) {
             lines.add("fix: " + check.getRemediation());
         }
-        return lines.size() == 1 ? "" : String.join("\n", lines);
+        return String.join("\n", lines);
     }
 
     private static String measured(CheckResult check) {

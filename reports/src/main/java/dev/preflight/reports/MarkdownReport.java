@@ -120,9 +120,16 @@ public final class MarkdownReport {
         if (links.isEmpty()) {
             return;
         }
-        out.append("\n### Inter-node links\n\n| node | link | negotiated | measured | floor | class | status |\n"
-                + "|---|---|---|---|---|---|---|\n");
-        for (LinkAssessment link : links) {
+        List<LinkAssessment> problems = links.stream()
+                .filter(l -> l.getStatus() != dev.preflight.proto.v1.Judgement.Status.PASS).toList();
+        out.append("\n### Inter-node links\n\n").append(links.size() - problems.size()).append(" of ").append(links.size())
+                .append(" links pass.");
+        if (problems.isEmpty()) {
+            out.append('\n');
+            return;
+        }
+        out.append("\n\n| node | link | negotiated | measured | floor | class | status |\n|---|---|---|---|---|---|---|\n");
+        for (LinkAssessment link : problems) {
             out.append("| ").append(cell(link.getNode())).append(" | ").append(cell(link.getLink()))
                     .append(link.getRail() >= 0 ? " (rail " + link.getRail() + ")" : "")
                     .append(" | ").append(Bandwidths.formatBits(link.getNominalBytesPerSecond()))

@@ -207,7 +207,8 @@ public final class Scorer {
                             + Bandwidths.formatBits(nominal) + " negotiated" : Bandwidths.formatBits(nominal) + " negotiated")
                     .setExpected(Tiers.label(ic.passFrom()) + " or better, backed by a measurement of at least "
                             + Bandwidths.format(floor))
-                    .setThreshold(tierThreshold() + "; efficiency floor " + percent(ic.efficiencyFloor()) + " of the negotiated rate")
+                    .setThreshold(tierThreshold() + "; a measurement must reach " + percent(ic.efficiencyFloor())
+                            + " of the negotiated rate (" + Bandwidths.format(floor) + ")")
                     .addMeasurements(cite(MetricKeys.port(port), nominal, "B/s"));
             if (status != Status.PASS) {
                 check.setRemediation(measured.isPresent() && measured.getAsDouble() < floor
@@ -355,22 +356,38 @@ public final class Scorer {
             pairResults.put(subject, pair);
         }
         List<Outliers.Outlier> slowPairs = Outliers.low(pairs, policy.outliers());
-        Map<String, Integer> suspects = new LinkedHashMap<>();
+        Map<String, List<Outliers.Outlier>> byNode = new LinkedHashMap<>();
         for (Outliers.Outlier outlier : slowPairs) {
             PairResult pair = pairResults.get(outlier.subject());
-            suspects.merge(pair.getA(), 1, Integer::sum);
-            suspects.merge(pair.getB(), 1, Integer::sum);
-            clusterScored.add(outlierCheck("pair " + outlier.subject(), "send/recv between " + pair.getA() + " and "
-                    + pair.getB(), outlier, rule, MetricKeys.pair(pair), "pairs").build());
+            byNode.computeIfAbsent(pair.getA(), k -> new ArrayList<>()).add(outlier);
+            byNode.computeIfAbsent(pair.getB(), k -> new ArrayList<>()).add(outlier);
         }
-        for (Map.Entry<String, Integer> suspect : suspects.entrySet()) {
-            if (suspect.getValue() >= 2) {
-                clusterScored.add(scored(OUTLIER, Status.WARN, "node " + suspect.getKey() + " is in "
-                        + suspect.getValue() + " slow pairs: its NICs or cables are the likely cause")
-                        .setSubject("suspect " + suspect.getKey())
+        // a node in two or more slow pairs explains them: name it once instead of every pair
+        Set<String> suspects = new LinkedHashSet<>();
+        for (Map.Entry<String, List<Outliers.Outlier>> entry : byNode.entrySet()) {
+            if (entry.getValue().size() >= 2) {
+                suspects.add(entry.getKey());
+                Outliers.Outlier worst = entry.getValue().stream()
+                        .min((a, b) -> Double.compare(a.value(), b.value())).orElseThrow();
+                CheckResult.Builder check = scored(OUTLIER, Status.WARN, "node " + entry.getKey() + " is in "
+                        + entry.getValue().size() + " slow pairs (down to " + Bandwidths.format(worst.value())
+                        + " against a median of " + Bandwidths.format(worst.median()) + "): its NICs or cables are the likely cause")
+                        .setSubject("suspect " + entry.getKey())
+                        .setObserved(entry.getValue().size() + " slow pairs, down to " + Bandwidths.format(worst.value()))
+                        .setExpected("at least " + Bandwidths.format(worst.threshold()) + " per pair")
                         .setThreshold(rule)
-                        .setRemediation("check " + suspect.getKey() + "'s fabric ports (rates, counters) and its rail results")
-                        .build());
+                        .setRemediation("check " + entry.getKey() + "'s fabric ports (rates, counters) and its rail results");
+                for (Outliers.Outlier outlier : entry.getValue()) {
+                    check.addMeasurements(cite(MetricKeys.pair(pairResults.get(outlier.subject())), outlier.value(), "B/s"));
+                }
+                clusterScored.add(check.build());
+            }
+        }
+        for (Outliers.Outlier outlier : slowPairs) {
+            PairResult pair = pairResults.get(outlier.subject());
+            if (!suspects.contains(pair.getA()) && !suspects.contains(pair.getB())) {
+                clusterScored.add(outlierCheck("pair " + outlier.subject(), "send/recv between " + pair.getA() + " and "
+                        + pair.getB(), outlier, rule, MetricKeys.pair(pair), "pairs").build());
             }
         }
     }
@@ -480,14 +497,12 @@ public final class Scorer {
                 .setLabel(label).setStatus(judgement(status)).build();
     }
 
+    /** The per-link classes that decide PASS and WARN, quoted; the full table is in `policy show`. */
     private String tierThreshold() {
-        Tiers t = policy.interconnect().tiers();
-        return "per link: unusable < " + Bandwidths.format(t.tooSlowFrom()) + " <= too slow < "
-                + Bandwidths.format(t.smallModelsOnlyFrom()) + " <= small models only < "
-                + Bandwidths.format(t.productionViableFrom()) + " <= production viable < "
-                + Bandwidths.format(t.recommendedFrom()) + " <= recommended < " + Bandwidths.format(t.optimalFrom())
-                + " <= optimal; PASS from " + Tiers.label(policy.interconnect().passFrom()) + ", WARN from "
-                + Tiers.label(policy.interconnect().warnFrom());
+        Policy.InterconnectPolicy ic = policy.interconnect();
+        return "PASS from " + Tiers.label(ic.passFrom()) + " (" + Bandwidths.format(ic.tiers().lowerBound(ic.passFrom()))
+                + " per link), WARN from " + Tiers.label(ic.warnFrom()) + " ("
+                + Bandwidths.format(ic.tiers().lowerBound(ic.warnFrom())) + ")";
     }
 
     private String outlierRule() {

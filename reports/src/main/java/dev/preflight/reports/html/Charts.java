@@ -299,7 +299,7 @@ final class Charts {
             case PAIR:
                 return String.join("~", series.getNodesList());
             case RAIL:
-                return "rail " + series.getRail();
+                return "rail " + series.getRail() + " " + String.join("~", series.getNodesList());
             default:
                 return series.getNodesCount() + " nodes, " + series.getRanks() + " GPUs";
         }
