@@ -7,6 +7,7 @@ import dev.preflight.proto.v1.PairResult;
 import dev.preflight.proto.v1.PortRate;
 import dev.preflight.proto.v1.StorageRead;
 import dev.preflight.proto.units.ByteSizes;
+import java.util.List;
 
 /**
  * Stable names of the numbers a report holds, so a baseline and a new report line up and a
@@ -15,8 +16,36 @@ import dev.preflight.proto.units.ByteSizes;
 public final class MetricKeys {
     private MetricKeys() {}
 
+    /** Unique per communicator: two rails of different node pairs must not share a key. */
     public static String busbw(BenchSeries series) {
-        return "busbw " + Series.label(series) + (series.getDtype().isEmpty() ? "" : " " + series.getDtype());
+        String nodes = nodes(series.getNodesList());
+        String where;
+        switch (series.getKind()) {
+            case INTRA_NODE:
+                where = "intra-node " + nodes;
+                break;
+            case RAIL:
+                where = "rail " + series.getRail() + " " + nodes;
+                break;
+            case PAIR:
+                where = "pair " + nodes;
+                break;
+            case ALL_NODES:
+                where = "all nodes " + nodes;
+                break;
+            default:
+                where = series.getKind().name().toLowerCase(java.util.Locale.ROOT) + " " + nodes;
+                break;
+        }
+        return "busbw " + series.getOp() + " " + where + (series.getDtype().isEmpty() ? "" : " " + series.getDtype());
+    }
+
+    /** Node lists name every node up to eight; longer ones by count, ends and a digest of the whole list. */
+    static String nodes(List<String> nodes) {
+        if (nodes.size() <= 8) {
+            return String.join(",", nodes);
+        }
+        return nodes.get(0) + ".." + nodes.get(nodes.size() - 1) + "#" + Integer.toHexString(nodes.hashCode());
     }
 
     public static String port(PortRate port) {
@@ -30,7 +59,7 @@ public final class MetricKeys {
     }
 
     public static String latency(LatencyResult latency, String percentile) {
-        return "latency " + percentile + " " + latency.getOp() + " " + String.join(",", latency.getNodesList()) + " "
+        return "latency " + percentile + " " + latency.getOp() + " " + nodes(latency.getNodesList()) + " "
                 + ByteSizes.format(latency.getBytes());
     }
 

@@ -5,9 +5,10 @@ import dev.preflight.proto.v1.Measurement;
 import dev.preflight.proto.v1.NodeReport;
 import dev.preflight.proto.units.Bandwidths;
 import dev.preflight.proto.units.ByteSizes;
+import java.math.BigDecimal;
+import java.math.MathContext;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 
 /** How every renderer names nodes, results and measured values, so the formats agree. */
 public final class Names {
@@ -33,6 +34,18 @@ public final class Names {
         return String.join("; ", parts);
     }
 
+    /** Whole numbers as they are, others to three significant digits: 16.2, 0.125, 1500. */
+    public static String number(double v) {
+        if (v == Math.rint(v) && Math.abs(v) < 1e15) {
+            return Long.toString((long) v);
+        }
+        if (!Double.isFinite(v)) {
+            return Double.toString(v);
+        }
+        BigDecimal rounded = new BigDecimal(v).round(new MathContext(3)).stripTrailingZeros();
+        return rounded.scale() < 0 ? rounded.setScale(0).toPlainString() : rounded.toPlainString();
+    }
+
     public static String value(Measurement m) {
         switch (m.getUnit()) {
             case "B/s":
@@ -40,9 +53,7 @@ public final class Names {
             case "bytes":
                 return ByteSizes.format((long) m.getValue());
             default:
-                double v = m.getValue();
-                String number = v == Math.rint(v) && Math.abs(v) < 1e15 ? Long.toString((long) v)
-                        : String.format(Locale.ROOT, "%.4g", v);
+                String number = number(m.getValue());
                 return m.getUnit().isEmpty() ? number : number + " " + m.getUnit();
         }
     }

@@ -28,7 +28,8 @@ public final class Series {
             case INTRA_NODE:
                 return op + " intra-node " + String.join(",", series.getNodesList());
             case RAIL:
-                return op + " rail " + series.getRail() + " (" + nodes(series) + ")";
+                return op + " rail " + series.getRail() + (series.getNodesCount() <= 4
+                        ? " " + String.join("~", series.getNodesList()) : " (" + nodes(series) + ")");
             case PAIR:
                 return op + " pair " + String.join("~", series.getNodesList());
             case ALL_NODES:
