@@ -13,7 +13,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-@Command(name = "diff",
+@Command(name = "diff", mixinStandardHelpOptions = true,
         description = {"Compare a report with a baseline: numbers that got worse by more than the policy's "
                 + "regression percentage (diff.regression, default 5%), results that changed status, nodes that "
                 + "appeared or vanished.",
