@@ -20,7 +20,7 @@ final class ReportInput {
         try {
             return JsonReport.read(file);
         } catch (ReportFormatException e) {
-            throw new ParameterException(commandLine, flag + " " + e.getMessage());
+            throw new ParameterException(commandLine, flag + " " + e.getMessage().replaceAll("\\s*\\R\\s*", " "));
         } catch (IOException e) {
             throw new ParameterException(commandLine, flag + " " + file + ": cannot read: " + e.getMessage());
         }

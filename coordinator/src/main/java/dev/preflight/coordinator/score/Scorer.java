@@ -68,7 +68,7 @@ public final class Scorer {
         scoreLinks(measurements, nodeScored, clusterScored, links);
         scoreAggregate(measurements, clusterScored);
         scoreIntraNode(measurements, nodeScored, clusterScored);
-        scoreOutliers(measurements, nodeScored, clusterScored);
+        scoreOutliers(measurements, links, nodeScored, clusterScored);
         scoreCorrectness(measurements, nodeScored, clusterScored);
         scoreHostNetwork(measurements, clusterScored);
 
@@ -319,8 +319,8 @@ public final class Scorer {
         }
     }
 
-    private void scoreOutliers(Measurements measurements, Map<String, List<CheckResult>> nodeScored,
-            List<CheckResult> clusterScored) {
+    private void scoreOutliers(Measurements measurements, List<LinkAssessment> links,
+            Map<String, List<CheckResult>> nodeScored, List<CheckResult> clusterScored) {
         Map<String, Double> intra = new LinkedHashMap<>();
         Map<String, BenchSeries> intraSeries = new LinkedHashMap<>();
         Map<String, Double> rails = new LinkedHashMap<>();
@@ -334,8 +334,8 @@ public final class Scorer {
                 intra.put(series.getNodes(0), value.getAsDouble());
                 intraSeries.put(series.getNodes(0), series);
             } else if (series.getKind() == BenchSeries.Kind.RAIL) {
-                rails.put("rail " + series.getRail(), value.getAsDouble());
-                railSeries.put("rail " + series.getRail(), series);
+                rails.put(Series.label(series), value.getAsDouble());
+                railSeries.put(Series.label(series), series);
             }
         }
         String rule = outlierRule();
@@ -345,8 +345,16 @@ public final class Scorer {
                     MetricKeys.busbw(intraSeries.get(outlier.subject())), "nodes").build());
         }
         for (Outliers.Outlier outlier : Outliers.low(rails, policy.outliers())) {
+            BenchSeries series = railSeries.get(outlier.subject());
+            // a rail below its links' efficiency floor is already named by those links
+            boolean judged = links.stream().anyMatch(l -> l.getRail() == series.getRail()
+                    && series.getNodesList().contains(l.getNode()) && l.getMeasuredBytesPerSecond() > 0
+                    && l.getMeasuredBytesPerSecond() < l.getFloorBytesPerSecond());
+            if (judged) {
+                continue;
+            }
             clusterScored.add(outlierCheck(outlier.subject(), outlier.subject(), outlier, rule,
-                    MetricKeys.busbw(railSeries.get(outlier.subject())), "rails").build());
+                    MetricKeys.busbw(series), "rails").build());
         }
         Map<String, Double> pairs = new LinkedHashMap<>();
         Map<String, PairResult> pairResults = new LinkedHashMap<>();

@@ -196,6 +196,22 @@ class ScorerTest {
     }
 
     @Test
+    void aRailWellBelowItsPeersButAboveItsFloorIsAnOutlier() {
+        Measurements.Builder m = Measurements.newBuilder();
+        double[] gbps = {47.1, 47.3, 46.9, 47.2, 41.0, 47.0};
+        for (int rail = 0; rail < gbps.length; rail++) {
+            m.addPorts(port("n1", "mlx5_" + rail, rail, "400Gb/s")).addPorts(port("n2", "mlx5_" + rail, rail, "400Gb/s"));
+            m.addSeries(SampleReports.railSeries(List.of("n1", "n2"), rail, gbps[rail]));
+        }
+        PreflightReport report = scorer.score(twoNodes(m.build()));
+        assertTrue(scored(report, Scorer.LINK).allMatch(c -> c.getStatus() == Status.PASS), "41 GB/s clears the 40 GB/s floor");
+        List<CheckResult> outliers = scored(report, Scorer.OUTLIER).toList();
+        assertEquals(1, outliers.size(), outliers.toString());
+        assertEquals("all_reduce rail 4 n1~n2", outliers.get(0).getSubject());
+        assertEquals(Verdict.VIABLE_WITH_WARNINGS, report.getVerdict());
+    }
+
+    @Test
     void wrongResultsFail() {
         BenchSeries series = SampleReports.railSeries(List.of("n1", "n2"), 0, 24).toBuilder()
                 .setPoints(2, SampleReports.railSeries(List.of("n1", "n2"), 0, 24).getPoints(2).toBuilder().setWrong(3))
