@@ -24,6 +24,12 @@ import java.util.OptionalDouble;
  * Passing results are counted, not listed, so the comment stays short on a healthy cluster.
  */
 public final class MarkdownReport {
+    /**
+     * Rows per table: GitHub takes comments up to 65,536 characters and job summaries up to 1 MiB,
+     * so a large cluster's tables are cut, saying how many rows the JSON and HTML reports hold.
+     */
+    static final int MAX_ROWS = 40;
+
     private MarkdownReport() {}
 
     public static String render(PreflightReport report) {
@@ -78,9 +84,10 @@ public final class MarkdownReport {
         out.append("### Checks\n\n").append(passed).append(" of ").append(total).append(" passed.");
         if (!problems.isEmpty()) {
             out.append("\n\n| status | where | check | finding | threshold | fix |\n|---|---|---|---|---|---|\n");
-            for (String[] row : problems) {
+            for (String[] row : problems.subList(0, Math.min(problems.size(), MAX_ROWS))) {
                 out.append("| ").append(String.join(" | ", row)).append(" |\n");
             }
+            more(out, problems.size());
         } else {
             out.append('\n');
         }
@@ -129,7 +136,7 @@ public final class MarkdownReport {
             return;
         }
         out.append("\n\n| node | link | negotiated | measured | floor | class | status |\n|---|---|---|---|---|---|---|\n");
-        for (LinkAssessment link : problems) {
+        for (LinkAssessment link : problems.subList(0, Math.min(problems.size(), MAX_ROWS))) {
             out.append("| ").append(cell(link.getNode())).append(" | ").append(cell(link.getLink()))
                     .append(link.getRail() >= 0 ? " (rail " + link.getRail() + ")" : "")
                     .append(" | ").append(Bandwidths.formatBits(link.getNominalBytesPerSecond()))
@@ -138,6 +145,7 @@ public final class MarkdownReport {
                     .append(" | ").append(tier(link.getTier()))
                     .append(" | ").append(status(link.getStatus().name())).append(" |\n");
         }
+        more(out, problems.size());
     }
 
     private static void appendBench(StringBuilder out, PreflightReport report) {
@@ -148,7 +156,7 @@ public final class MarkdownReport {
         long min = report.getScoring().getLargeMessageMinBytes();
         out.append("\n### Collectives\n\nBus bandwidth: the best over sizes of at least ").append(ByteSizes.format(min))
                 .append(".\n\n| series | GPUs | best bus bandwidth | at size | transport |\n|---|---|---|---|---|\n");
-        for (BenchSeries s : series) {
+        for (BenchSeries s : series.subList(0, Math.min(series.size(), MAX_ROWS))) {
             OptionalDouble best = Series.bestBusbw(s, min);
             String size = s.getPointsList().stream().filter(p -> p.getBytes() >= min)
                     .max((a, b) -> Double.compare(a.getBusbwBytesPerSecond(), b.getBusbwBytesPerSecond()))
@@ -158,6 +166,7 @@ public final class MarkdownReport {
                     .append(" | ").append(size).append(" | ").append(cell(s.getTransport().isEmpty() ? "—" : s.getTransport()))
                     .append(" |\n");
         }
+        more(out, series.size());
     }
 
     private static void appendLatency(StringBuilder out, PreflightReport report) {
@@ -167,12 +176,13 @@ public final class MarkdownReport {
         }
         out.append("\n### Op latency (reported, not scored)\n\n| op | nodes | size | p50 | p99 | samples |\n"
                 + "|---|---|---|---|---|---|\n");
-        for (LatencyResult l : latency) {
+        for (LatencyResult l : latency.subList(0, Math.min(latency.size(), MAX_ROWS))) {
             out.append("| ").append(cell(l.getOp())).append(l.getCudaGraphs() ? " (CUDA graphs)" : "").append(" | ")
                     .append(cell(String.join(", ", l.getNodesList()))).append(" | ").append(ByteSizes.format(l.getBytes()))
                     .append(" | ").append(micros(l.getP50Us())).append(" | ").append(micros(l.getP99Us()))
                     .append(" | ").append(l.getSamples()).append(" |\n");
         }
+        more(out, latency.size());
     }
 
     private static void appendStorage(StringBuilder out, PreflightReport report) {
@@ -181,11 +191,12 @@ public final class MarkdownReport {
             return;
         }
         out.append("\n### Model storage\n\n| node | path | read rate | all nodes at once |\n|---|---|---|---|\n");
-        for (StorageRead read : reads) {
+        for (StorageRead read : reads.subList(0, Math.min(reads.size(), MAX_ROWS))) {
             out.append("| ").append(cell(read.getNode())).append(" | `").append(read.getPath().replace("`", "'"))
                     .append("` | ").append(Bandwidths.format(read.getReadBytesPerSecond())).append(" | ")
                     .append(read.getConcurrent() ? "yes" : "no").append(" |\n");
         }
+        more(out, reads.size());
     }
 
     private static void appendPlan(StringBuilder out, ModelPlan plan) {
@@ -203,6 +214,12 @@ public final class MarkdownReport {
         }
         if (plan.getNotesCount() > 0) {
             out.append('\n');
+        }
+    }
+
+    private static void more(StringBuilder out, int rows) {
+        if (rows > MAX_ROWS) {
+            out.append("\n… and ").append(rows - MAX_ROWS).append(" more rows in the JSON and HTML reports.\n");
         }
     }
 

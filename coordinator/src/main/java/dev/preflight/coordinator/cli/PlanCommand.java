@@ -155,12 +155,12 @@ public final class PlanCommand implements Callable<Integer> {
     }
 
     static String catalog() {
-        StringBuilder out = new StringBuilder(String.format(Locale.ROOT, "%-16s %-16s %-14s %-10s %-10s%n",
+        StringBuilder out = new StringBuilder(String.format(Locale.ROOT, "%-16s %-16s %-25s %-9s %s%n",
                 "MODEL", "NAME", "PARAMETERS", "FP16", "FP8"));
         for (Model model : ModelCatalog.all()) {
             String params = Planner.formatParameters(model.parameters()) + (model.moe()
                     ? " MoE (" + Planner.formatParameters(model.activeParameters()) + " active)" : " dense");
-            out.append(String.format(Locale.ROOT, "%-16s %-16s %-14s %-10s %-10s%n", model.name(), model.displayName(),
+            out.append(String.format(Locale.ROOT, "%-16s %-16s %-25s %-9s %s%n", model.name(), model.displayName(),
                     params, ByteSizes.formatDecimal(Math.round(model.parameters() * 2)),
                     ByteSizes.formatDecimal(Math.round(model.parameters()))));
         }

@@ -97,7 +97,8 @@ public final class Planner {
     public static String table(ModelPlan plan, String displayName) {
         StringBuilder out = new StringBuilder();
         row(out, "model", displayName + " (" + formatParameters(plan.getParameters()) + (plan.getMoe() ? " MoE" : " dense") + ")");
-        row(out, "precision", plan.getPrecision() + " (" + Policy.number(plan.getBytesPerParameter()) + " bytes per parameter)");
+        row(out, "precision", plan.getPrecision() + " (" + Policy.number(plan.getBytesPerParameter())
+                + (plan.getBytesPerParameter() == 1 ? " byte" : " bytes") + " per parameter)");
         row(out, "weights", ByteSizes.formatDecimal(plan.getWeightBytes()));
         row(out, "node", plan.getGpusPerNode() + " x " + ByteSizes.formatDecimal(plan.getGpuMemoryBytes()) + " GPUs; "
                 + percent(plan.getHeadroomFraction()) + " headroom leaves " + ByteSizes.formatDecimal(plan.getUsableBytesPerGpu())

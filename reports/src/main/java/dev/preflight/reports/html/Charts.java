@@ -166,7 +166,7 @@ final class Charts {
             }
         }
         svg.text(label, size + 18, "red " + Bandwidths.format(min == Double.MAX_VALUE ? 0 : min) + " · green "
-                + Bandwidths.format(max), "start", "class=\"legend\"");
+                + Bandwidths.format(max) + shownOf(n, nodes.size()), "start", "class=\"legend\"");
         return svg.close();
     }
 
@@ -214,8 +214,8 @@ final class Charts {
             svg.text(LEFT + g * groupW + groupW / 2, TOP + plotH + 16, shorten(shown.get(g), Math.max(4, (int) (groupW / 7))),
                     "middle", "class=\"tick\"");
         }
-        svg.text(LEFT + plotW / 2, height - 10, "rails per node (bar: measured; faint: not measured; black line: efficiency floor)",
-                "middle", "class=\"axis-label\"");
+        svg.text(LEFT + plotW / 2, height - 10, "rails per node (bar: measured; faint: not measured; black line: efficiency floor)"
+                + shownOf(shown.size(), byNode.size()), "middle", "class=\"axis-label\"");
         svg.text(16, TOP + plotH / 2, "GB/s", "middle", "class=\"axis-label\" transform=\"rotate(-90 16 " + Svg.n(TOP + plotH / 2) + ")\"");
         return svg.close();
     }
@@ -276,6 +276,10 @@ final class Charts {
         List<String> worst = new ArrayList<>(sorted.subList(0, MAX_NODES));
         worst.sort(Comparator.naturalOrder());
         return worst;
+    }
+
+    private static String shownOf(int shown, int total) {
+        return shown < total ? " · the " + shown + " slowest of " + total + " nodes" : "";
     }
 
     static String kindLabel(BenchSeries.Kind kind) {
