@@ -66,7 +66,8 @@ public final class Scorer {
         Measurements measurements = report.getMeasurements();
 
         scoreLinks(measurements, nodeScored, clusterScored, links);
-        scoreAggregate(measurements, clusterScored);
+        List<Band> aggregateBands = new ArrayList<>();
+        scoreAggregate(measurements, clusterScored, aggregateBands);
         scoreIntraNode(measurements, nodeScored, clusterScored);
         scoreOutliers(measurements, links, nodeScored, clusterScored);
         scoreCorrectness(measurements, nodeScored, clusterScored);
@@ -112,6 +113,7 @@ public final class Scorer {
                 .addAllLinks(links)
                 .setClusterTier(clusterTier)
                 .addAllBands(bands(measurements))
+                .addAllBands(aggregateBands)
                 .setRegressionPercent(policy.regressionPercent()));
 
         Verdicts.Decision decision = Verdicts.decide(builder.build());
@@ -235,7 +237,7 @@ public final class Scorer {
         return best;
     }
 
-    private void scoreAggregate(Measurements measurements, List<CheckResult> clusterScored) {
+    private void scoreAggregate(Measurements measurements, List<CheckResult> clusterScored, List<Band> bands) {
         Map<String, Double> railSums = new LinkedHashMap<>();
         for (PortRate port : measurements.getPortsList()) {
             railSums.merge(port.getNode(), port.getRateBytesPerSecond(), Double::sum);
@@ -257,6 +259,10 @@ public final class Scorer {
                 continue;
             }
             double expected = railSums.get(weakest) * floorShare;
+            if (bands.stream().noneMatch(b -> b.getLowBytesPerSecond() == expected && b.getOp().equals(series.getOp()))) {
+                bands.add(band("ALL_NODES", series.getOp(), expected, 0, "PASS: rails' sum x " + percent(floorShare), Status.PASS));
+                bands.add(band("ALL_NODES", series.getOp(), 0, expected, "WARN", Status.WARN));
+            }
             Status status = measured.getAsDouble() >= expected ? Status.PASS : Status.WARN;
             String summary = Series.label(series) + " reached " + Bandwidths.format(measured.getAsDouble())
                     + (status == Status.PASS ? ", at least " : ", below ") + percent(floorShare) + " of "

@@ -54,12 +54,16 @@ final class Charts {
                 shown.add(band);
             }
         }
-        // bands up to the one the data reaches, so the chart shows where the measurement sits
+        // up to the next band boundary above the data, so the chart shows how far the measurement is from it
         double top = maxBw;
+        double nextAbove = Double.MAX_VALUE;
         for (Band band : shown) {
-            if (band.getLowBytesPerSecond() <= maxBw * 1.5) {
-                top = Math.max(top, band.getLowBytesPerSecond());
+            if (band.getLowBytesPerSecond() > maxBw) {
+                nextAbove = Math.min(nextAbove, band.getLowBytesPerSecond());
             }
+        }
+        if (nextAbove < Double.MAX_VALUE) {
+            top = nextAbove;
         }
         double yStep = Svg.step(top * 1.1, 5);
         double yMax = Math.max(yStep, Math.ceil(top * 1.1 / yStep) * yStep);
