@@ -14,9 +14,9 @@ public final class ReportWriter {
     /**
      * Writes the artifacts first (the report lists them), then each format.
      *
-     * @return the report as written (with its artifact entries) and the files' paths
+     * @return the paths of the files written
      */
-    public static Written write(PreflightReport report, Path directory, Set<ReportFormat> formats) throws IOException {
+    public static List<Path> write(PreflightReport report, Path directory, Set<ReportFormat> formats) throws IOException {
         PreflightReport withArtifacts = Artifacts.writeCommandLines(report, directory);
         List<Path> files = new ArrayList<>();
         for (ReportFormat format : formats) {
@@ -24,8 +24,6 @@ public final class ReportWriter {
             AtomicFiles.write(target, format.render(withArtifacts));
             files.add(target);
         }
-        return new Written(withArtifacts, files);
+        return files;
     }
-
-    public record Written(PreflightReport report, List<Path> files) {}
 }

@@ -58,7 +58,7 @@ public final class ReportCommand implements Callable<Integer> {
         out.flush();
         Path directory = outDir != null ? outDir : from.toAbsolutePath().getParent();
         try {
-            for (Path written : ReportWriter.write(report, directory, formats).files()) {
+            for (Path written : ReportWriter.write(report, directory, formats)) {
                 err.println("preflight: wrote " + written);
             }
         } catch (IOException e) {

@@ -176,7 +176,7 @@ public final class RunCommand implements Callable<Integer> {
         out.print(new TerminalSummary(color).render(report));
         out.flush();
         try {
-            for (Path written : ReportWriter.write(report, outDir, formats).files()) {
+            for (Path written : ReportWriter.write(report, outDir, formats)) {
                 err.println("preflight: report written to " + written);
             }
             err.flush();

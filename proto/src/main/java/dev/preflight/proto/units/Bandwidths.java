@@ -14,8 +14,6 @@ import java.util.regex.Pattern;
  * and Gb/s is the most common mistake in this field, a factor of 8.
  */
 public final class Bandwidths {
-    public static final double GB_PER_SECOND = 1e9;
-
     private static final Pattern FORM = Pattern.compile(
             "([0-9]+(?:\\.[0-9]+)?(?:[eE][+-]?[0-9]+)?)\\s*(Ki|Mi|Gi|Ti|k|K|M|G|T)?(B|b|bit)(?:/s|ps)");
     private static final Map<String, Double> PREFIXES = Map.of(

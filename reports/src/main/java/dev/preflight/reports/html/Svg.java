@@ -51,12 +51,6 @@ final class Svg {
         return this;
     }
 
-    Svg circle(double x, double y, double r, String fill, String tooltip) {
-        out.append("<circle cx=\"").append(n(x)).append("\" cy=\"").append(n(y)).append("\" r=\"").append(n(r))
-                .append("\" fill=\"").append(fill).append("\"><title>").append(Html.escape(tooltip)).append("</title></circle>");
-        return this;
-    }
-
     String close() {
         return out.append("</svg>").toString();
     }
