@@ -30,6 +30,7 @@ final class Charts {
     /** Past this many nodes the matrix and the rails show the worst ones; the tables hold the rest. */
     static final int MAX_NODES = 48;
     static final int MAX_LEGEND = 8;
+    static final int MAX_LATENCY_ROWS = 24;
 
     private Charts() {}
 
@@ -138,9 +139,9 @@ final class Charts {
             max = Math.max(max, pair.getBusbwBytesPerSecond());
             min = Math.min(min, pair.getBusbwBytesPerSecond());
         }
-        List<String> shown = worstNodes(new ArrayList<>(nodes), node -> matrix.getPairsList().stream()
+        List<String> shown = worst(new ArrayList<>(nodes), node -> matrix.getPairsList().stream()
                 .filter(p -> p.getA().equals(node) || p.getB().equals(node))
-                .mapToDouble(PairResult::getBusbwBytesPerSecond).min().orElse(Double.MAX_VALUE));
+                .mapToDouble(PairResult::getBusbwBytesPerSecond).min().orElse(Double.MAX_VALUE), MAX_NODES);
         int n = shown.size();
         int label = 110;
         double cell = Math.max(8, Math.min(32, (WIDTH - label - 40) / (double) n));
@@ -182,11 +183,14 @@ final class Charts {
             byNode.computeIfAbsent(link.getNode(), k -> new ArrayList<>()).add(link);
             max = Math.max(max, Math.max(link.getNominalBytesPerSecond(), link.getMeasuredBytesPerSecond()));
         }
-        List<String> shown = worstNodes(new ArrayList<>(byNode.keySet()), node -> byNode.get(node).stream()
-                .mapToDouble(l -> l.getMeasuredBytesPerSecond() > 0 ? l.getMeasuredBytesPerSecond() / l.getNominalBytesPerSecond() : 1)
-                .min().orElse(1));
-        int height = 300;
         double plotW = WIDTH - LEFT - 20;
+        int railsPerNode = byNode.values().stream().mapToInt(List::size).max().orElse(1);
+        // at least 3 px per bar, so a slow rail stays visible
+        int maxGroups = (int) Math.max(1, Math.min(MAX_NODES, plotW / (railsPerNode * 3.0 + 6)));
+        List<String> shown = worst(new ArrayList<>(byNode.keySet()), node -> byNode.get(node).stream()
+                .mapToDouble(l -> l.getMeasuredBytesPerSecond() > 0 ? l.getMeasuredBytesPerSecond() / l.getNominalBytesPerSecond() : 1)
+                .min().orElse(1), maxGroups);
+        int height = 300;
         double plotH = height - TOP - BOTTOM - 20;
         double yStep = Svg.step(max * 1.1, 5);
         double yMax = Math.max(yStep, Math.ceil(max * 1.1 / yStep) * yStep);
@@ -200,13 +204,13 @@ final class Charts {
         double groupW = plotW / shown.size();
         for (int g = 0; g < shown.size(); g++) {
             List<LinkAssessment> group = byNode.get(shown.get(g));
-            double barW = Math.max(1, (groupW - 6) / group.size());
+            double barW = (groupW - 6) / group.size();
             for (int i = 0; i < group.size(); i++) {
                 LinkAssessment link = group.get(i);
                 double bx = LEFT + g * groupW + 3 + i * barW;
                 boolean measured = link.getMeasuredBytesPerSecond() > 0;
                 double value = measured ? link.getMeasuredBytesPerSecond() : link.getNominalBytesPerSecond();
-                svg.rect(bx, y.applyAsDouble(value), barW - 1, y.applyAsDouble(0) - y.applyAsDouble(value),
+                svg.rect(bx, y.applyAsDouble(value), barW > 3 ? barW - 1 : barW, y.applyAsDouble(0) - y.applyAsDouble(value),
                         statusColor(link.getStatus()), measured ? "class=\"bar\"" : "class=\"bar\" fill-opacity=\"0.35\"",
                         link.getNode() + " " + link.getLink() + (link.getRail() >= 0 ? " rail " + link.getRail() : "") + ": "
                                 + (measured ? Bandwidths.format(value) + " measured" : "not measured") + ", "
@@ -215,8 +219,12 @@ final class Charts {
                 svg.line(bx, y.applyAsDouble(link.getFloorBytesPerSecond()), bx + barW - 1,
                         y.applyAsDouble(link.getFloorBytesPerSecond()), "#000", "class=\"floor\"");
             }
-            svg.text(LEFT + g * groupW + groupW / 2, TOP + plotH + 16, shorten(shown.get(g), Math.max(4, (int) (groupW / 7))),
-                    "middle", "class=\"tick\"");
+            // labels need about 7 px a character: label every k-th group when groups are narrow
+            int every = (int) Math.ceil(60 / groupW);
+            if (g % every == 0) {
+                svg.text(LEFT + g * groupW + groupW / 2, TOP + plotH + 16, shorten(shown.get(g), Math.max(4, (int) (groupW * every / 7))),
+                        "middle", "class=\"tick\"");
+            }
         }
         svg.text(LEFT + plotW / 2, height - 10, "rails per node (bar: measured; faint: not measured; black line: efficiency floor)"
                 + shownOf(shown.size(), byNode.size()), "middle", "class=\"axis-label\"");
@@ -225,7 +233,12 @@ final class Charts {
     }
 
     /** p50 and p99 of each latency measurement, side by side. */
-    static String latency(List<LatencyResult> results) {
+    static String latency(List<LatencyResult> all) {
+        List<LatencyResult> results = new ArrayList<>(all);
+        if (results.size() > MAX_LATENCY_ROWS) {
+            results.sort(Comparator.comparingDouble(LatencyResult::getP99Us).reversed());
+            results = results.subList(0, MAX_LATENCY_ROWS);
+        }
         int rowH = 34;
         int height = TOP + results.size() * rowH + BOTTOM;
         double labelW = 230;
@@ -249,7 +262,8 @@ final class Charts {
             svg.rect(labelW, ry + 17, r.getP99Us() / xMax * plotW, 12, "#ff7f0e", "class=\"bar\"",
                     name + " p99 " + Axis.number(r.getP99Us()) + " µs");
         }
-        svg.text(labelW, height - 8, "blue p50 · orange p99 (microseconds)", "start", "class=\"legend\"");
+        svg.text(labelW, height - 8, "blue p50 · orange p99 (microseconds)" + (all.size() > results.size()
+                ? " · the " + results.size() + " slowest p99 of " + all.size() : ""), "start", "class=\"legend\"");
         return svg.close();
     }
 
@@ -271,13 +285,14 @@ final class Charts {
         return result;
     }
 
-    private static List<String> worstNodes(List<String> nodes, java.util.function.ToDoubleFunction<String> score) {
-        if (nodes.size() <= MAX_NODES) {
+    /** The `limit` nodes scoring lowest, in name order; all of them when there are no more. */
+    private static List<String> worst(List<String> nodes, java.util.function.ToDoubleFunction<String> score, int limit) {
+        if (nodes.size() <= limit) {
             return nodes;
         }
         List<String> sorted = new ArrayList<>(nodes);
         sorted.sort(Comparator.comparingDouble(score).thenComparing(Comparator.naturalOrder()));
-        List<String> worst = new ArrayList<>(sorted.subList(0, MAX_NODES));
+        List<String> worst = new ArrayList<>(sorted.subList(0, limit));
         worst.sort(Comparator.naturalOrder());
         return worst;
     }
