@@ -72,7 +72,7 @@ class RenderBenchmarkTest {
                 size[0] = format.render(scored).length();
                 return size[0];
             });
-            System.out.printf(Locale.ROOT, "  %s: %.1f MB%n", format.key(), size[0] / 1e6);
+            System.out.printf(Locale.ROOT, "  %s: %.0f kB%n", format.key(), size[0] / 1e3);
         }
         // kept for timing the page in a browser (docs/benchmarks.md)
         Path out = Path.of("target", "benchmark");
