@@ -164,12 +164,13 @@ public final class Scorer {
             List<CheckResult> clusterScored, List<LinkAssessment> links) {
         Policy.InterconnectPolicy ic = policy.interconnect();
         Tiers tiers = ic.tiers();
+        Map<String, Double> railBest = railBusbw(measurements);
         for (PortRate port : measurements.getPortsList()) {
             double nominal = port.getRateBytesPerSecond();
             Tier nominalTier = tiers.classify(nominal);
             double floor = nominal * ic.efficiencyFloor();
-            OptionalDouble measured = port.getRail() >= 0 ? railBusbw(measurements, port.getNode(), port.getRail())
-                    : OptionalDouble.empty();
+            Double best = port.getRail() >= 0 ? railBest.get(port.getNode() + "\u0000" + port.getRail()) : null;
+            OptionalDouble measured = best == null ? OptionalDouble.empty() : OptionalDouble.of(best);
             Tier tier;
             Status status;
             String summary;
@@ -224,13 +225,17 @@ public final class Scorer {
         }
     }
 
-    private OptionalDouble railBusbw(Measurements measurements, String node, int rail) {
-        OptionalDouble best = OptionalDouble.empty();
+    /** The best large-message bus bandwidth of every (node, rail) any rail series measured. */
+    private Map<String, Double> railBusbw(Measurements measurements) {
+        Map<String, Double> best = new LinkedHashMap<>();
         for (BenchSeries series : measurements.getSeriesList()) {
-            if (series.getKind() == BenchSeries.Kind.RAIL && series.getRail() == rail && series.getNodesList().contains(node)) {
-                OptionalDouble value = Series.bestBusbw(series, policy.largeMessageMinBytes());
-                if (value.isPresent() && (best.isEmpty() || value.getAsDouble() > best.getAsDouble())) {
-                    best = value;
+            if (series.getKind() != BenchSeries.Kind.RAIL) {
+                continue;
+            }
+            OptionalDouble value = Series.bestBusbw(series, policy.largeMessageMinBytes());
+            if (value.isPresent()) {
+                for (String node : series.getNodesList()) {
+                    best.merge(node + "\u0000" + series.getRail(), value.getAsDouble(), Math::max);
                 }
             }
         }
