@@ -2,25 +2,25 @@ package dev.preflight.coordinator;
 
 import com.google.protobuf.Timestamp;
 import dev.preflight.proto.units.ByteSizes;
-import dev.preflight.proto.v1.BenchPoint;
-import dev.preflight.proto.v1.BenchSeries;
 import dev.preflight.proto.v1.CheckResult;
-import dev.preflight.proto.v1.EnvSetting;
 import dev.preflight.proto.v1.Evidence;
-import dev.preflight.proto.v1.LatencyResult;
 import dev.preflight.proto.v1.Measurement;
+import dev.preflight.proto.v1.Measurements.EnvSetting;
+import dev.preflight.proto.v1.Measurements.LatencyResult;
+import dev.preflight.proto.v1.Measurements.NodeGpus;
+import dev.preflight.proto.v1.Measurements.PairResult;
+import dev.preflight.proto.v1.Measurements.PairwiseMatrix;
+import dev.preflight.proto.v1.Measurements.PortRate;
+import dev.preflight.proto.v1.Measurements.StorageRead.Builder;
+import dev.preflight.proto.v1.Measurements.StorageRead;
+import dev.preflight.proto.v1.Measurements.Sweep;
+import dev.preflight.proto.v1.Measurements.SweepPoint;
 import dev.preflight.proto.v1.Measurements;
-import dev.preflight.proto.v1.NodeGpus;
 import dev.preflight.proto.v1.NodeInfo;
 import dev.preflight.proto.v1.NodeReport;
-import dev.preflight.proto.v1.PairResult;
-import dev.preflight.proto.v1.PairwiseMatrix;
-import dev.preflight.proto.v1.Phase;
-import dev.preflight.proto.v1.PortRate;
 import dev.preflight.proto.v1.PreflightReport;
+import dev.preflight.proto.v1.RunPhase;
 import dev.preflight.proto.v1.Scope;
-import dev.preflight.proto.v1.StorageRead;
-import dev.preflight.proto.v1.StorageRead.Builder;
 import dev.preflight.reports.JsonReport;
 import java.io.IOException;
 import java.io.InputStream;
@@ -55,18 +55,18 @@ public final class SampleReports {
                 .setFinishedAt(Timestamp.newBuilder().setSeconds(1_795_000_420L))
                 .setCommandLine("preflight run --agents gpu-a:7744,gpu-b:7744,gpu-c:7744,gpu-d:7744,gpu-e:7744,gpu-f:7744 "
                         + "--format json,junit,md,html")
-                .addPhases(Phase.newBuilder().setName("node checks").setOutcome(Phase.Outcome.COMPLETED));
+                .addPhases(RunPhase.newBuilder().setName("node checks").setOutcome(RunPhase.Outcome.COMPLETED));
         for (String node : NODES) {
             report.addNodes(node(node, false));
         }
         Measurements.Builder m = Measurements.newBuilder();
-        List<BenchPoint> intra = parseNcclTests(resource("allreduce-1node-8xA100-40GB-oldformat-superbench.txt"));
+        List<SweepPoint> intra = parseNcclTests(resource("allreduce-1node-8xA100-40GB-oldformat-superbench.txt"));
         for (String node : NODES) {
-            m.addSeries(BenchSeries.newBuilder().setOp("all_reduce").setDtype("float").setKind(BenchSeries.Kind.INTRA_NODE)
+            m.addSeries(Sweep.newBuilder().setOp("all_reduce").setDtype("float").setKind(Sweep.Kind.INTRA_NODE)
                     .addNodes(node).setRail(-1).setRanks(8).setGpuModel(A100).addAllPoints(intra).setTransport("P2P/IPC")
                     .setCommandLine("all_reduce_perf -b 8 -e 8G -f 2 -g 8  # on " + node));
         }
-        m.addSeries(BenchSeries.newBuilder().setOp("all_reduce").setDtype("float").setKind(BenchSeries.Kind.ALL_NODES)
+        m.addSeries(Sweep.newBuilder().setOp("all_reduce").setDtype("float").setKind(Sweep.Kind.ALL_NODES)
                 .addAllNodes(NODES).setRail(-1).setRanks(48).setGpuModel(A100)
                 .addAllPoints(parseNcclTests(resource("allreduce-2node-p4de-A100-efa-srun-prefixed.txt")))
                 .setTransport("NET/IB/GDRDMA")
@@ -141,9 +141,9 @@ public final class SampleReports {
                 .build();
     }
 
-    public static BenchSeries railSeries(List<String> nodes, int rail, double gbps) {
-        BenchSeries.Builder series = BenchSeries.newBuilder().setOp("all_reduce").setDtype("float")
-                .setKind(BenchSeries.Kind.RAIL).addAllNodes(nodes).setRail(rail).setRanks(nodes.size()).setGpuModel(A100)
+    public static Sweep railSeries(List<String> nodes, int rail, double gbps) {
+        Sweep.Builder series = Sweep.newBuilder().setOp("all_reduce").setDtype("float")
+                .setKind(Sweep.Kind.RAIL).addAllNodes(nodes).setRail(rail).setRanks(nodes.size()).setGpuModel(A100)
                 .setTransport("NET/IB/GDRDMA")
                 .setCommandLine("NCCL_IB_HCA=mlx5_" + rail + " CUDA_VISIBLE_DEVICES=" + rail + " mpirun -np " + nodes.size()
                         + " -H " + String.join(",", nodes) + " all_reduce_perf -b 64M -e 4G -f 4 -g 1");
@@ -152,7 +152,7 @@ public final class SampleReports {
         for (int i = 0; i < sizes.length; i++) {
             double busbw = gbps * share[i] * 1e9;
             // a 2-rank all-reduce moves each byte once: bus bandwidth equals algorithm bandwidth
-            series.addPoints(BenchPoint.newBuilder().setBytes(sizes[i]).setBusbwBytesPerSecond(busbw)
+            series.addPoints(SweepPoint.newBuilder().setBytes(sizes[i]).setBusbwBytesPerSecond(busbw)
                     .setAlgbwBytesPerSecond(busbw).setTimeUs(sizes[i] / busbw * 1e6));
         }
         return series.build();
@@ -161,8 +161,8 @@ public final class SampleReports {
     private static final Pattern PREFIX = Pattern.compile("^(\\[\\d+,\\d+\\]<stdout>:|\\d+:)\\s?");
 
     /** The rows of an nccl-tests table: out-of-place and in-place points; N/A in #wrong counts as none. */
-    public static List<BenchPoint> parseNcclTests(String text) {
-        List<BenchPoint> points = new ArrayList<>();
+    public static List<SweepPoint> parseNcclTests(String text) {
+        List<SweepPoint> points = new ArrayList<>();
         for (String raw : text.split("\n")) {
             String line = PREFIX.matcher(raw).replaceFirst("").strip();
             if (line.isEmpty() || !Character.isDigit(line.charAt(0))) {
@@ -180,8 +180,8 @@ public final class SampleReports {
         return points;
     }
 
-    private static BenchPoint point(long bytes, String time, String algbw, String busbw, String wrong, boolean inPlace) {
-        return BenchPoint.newBuilder().setBytes(bytes).setTimeUs(Double.parseDouble(time))
+    private static SweepPoint point(long bytes, String time, String algbw, String busbw, String wrong, boolean inPlace) {
+        return SweepPoint.newBuilder().setBytes(bytes).setTimeUs(Double.parseDouble(time))
                 .setAlgbwBytesPerSecond(Double.parseDouble(algbw) * 1e9).setBusbwBytesPerSecond(Double.parseDouble(busbw) * 1e9)
                 .setWrong(wrong.equals("N/A") ? 0 : Long.parseLong(wrong)).setInPlace(inPlace).build();
     }

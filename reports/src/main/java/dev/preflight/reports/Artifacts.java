@@ -1,8 +1,8 @@
 package dev.preflight.reports;
 
-import dev.preflight.proto.v1.Artifact;
-import dev.preflight.proto.v1.BenchSeries;
+import dev.preflight.proto.v1.Measurements.Sweep;
 import dev.preflight.proto.v1.PreflightReport;
+import dev.preflight.proto.v1.ReportArtifact;
 import java.io.IOException;
 import java.nio.file.Path;
 
@@ -18,13 +18,13 @@ public final class Artifacts {
     private Artifacts() {}
 
     /** Writes a file under artifacts/ atomically and returns its entry (path relative to the report's directory). */
-    public static Artifact write(Path reportDirectory, String name, String content, Artifact.Kind kind, String node,
+    public static ReportArtifact write(Path reportDirectory, String name, String content, ReportArtifact.Kind kind, String node,
             String description) throws IOException {
         if (name.contains("/") || name.contains("\\") || name.startsWith(".") || name.isBlank()) {
             throw new IllegalArgumentException("artifact name '" + name + "' must be a plain file name");
         }
         AtomicFiles.write(reportDirectory.resolve(DIRECTORY).resolve(name), content);
-        return Artifact.newBuilder().setPath(DIRECTORY + "/" + name).setKind(kind).setNode(node)
+        return ReportArtifact.newBuilder().setPath(DIRECTORY + "/" + name).setKind(kind).setNode(node)
                 .setDescription(description).build();
     }
 
@@ -35,7 +35,7 @@ public final class Artifacts {
     static PreflightReport writeCommandLines(PreflightReport report, Path reportDirectory) throws IOException {
         StringBuilder script = new StringBuilder("#!/bin/sh\n# nccl-tests command lines equivalent to the benches of this report\n");
         int count = 0;
-        for (BenchSeries series : report.getMeasurements().getSeriesList()) {
+        for (Sweep series : report.getMeasurements().getSeriesList()) {
             if (!series.getCommandLine().isEmpty()) {
                 script.append("\n# ").append(Series.label(series)).append('\n').append(series.getCommandLine()).append('\n');
                 count++;
@@ -43,13 +43,13 @@ public final class Artifacts {
         }
         String path = DIRECTORY + "/" + COMMAND_LINES;
         PreflightReport.Builder builder = report.toBuilder().clearArtifacts();
-        for (Artifact artifact : report.getArtifactsList()) {
+        for (ReportArtifact artifact : report.getArtifactsList()) {
             if (!artifact.getPath().equals(path)) {
                 builder.addArtifacts(artifact);
             }
         }
         if (count > 0) {
-            builder.addArtifacts(write(reportDirectory, COMMAND_LINES, script.toString(), Artifact.Kind.COMMAND_LINE, "",
+            builder.addArtifacts(write(reportDirectory, COMMAND_LINES, script.toString(), ReportArtifact.Kind.COMMAND_LINE, "",
                     count + " nccl-tests command lines, one per bench series"));
         }
         return builder.build();

@@ -1,18 +1,18 @@
 package dev.preflight.reports;
 
-import dev.preflight.proto.v1.BenchSeries;
-import dev.preflight.proto.v1.CheckResult;
+import dev.preflight.proto.units.ByteSizes;
 import dev.preflight.proto.v1.CheckResult.Status;
-import dev.preflight.proto.v1.HostNetworkResult;
-import dev.preflight.proto.v1.LatencyResult;
+import dev.preflight.proto.v1.CheckResult;
 import dev.preflight.proto.v1.Measurement;
+import dev.preflight.proto.v1.Measurements.HostNetworkResult;
+import dev.preflight.proto.v1.Measurements.LatencyResult;
+import dev.preflight.proto.v1.Measurements.PairResult;
+import dev.preflight.proto.v1.Measurements.PortRate;
+import dev.preflight.proto.v1.Measurements.StorageRead;
+import dev.preflight.proto.v1.Measurements.Sweep;
 import dev.preflight.proto.v1.Measurements;
 import dev.preflight.proto.v1.NodeReport;
-import dev.preflight.proto.v1.PairResult;
-import dev.preflight.proto.v1.PortRate;
 import dev.preflight.proto.v1.PreflightReport;
-import dev.preflight.proto.v1.StorageRead;
-import dev.preflight.proto.units.ByteSizes;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -141,7 +141,7 @@ public final class BaselineDiff {
         });
         Map<String, Metric> metrics = new LinkedHashMap<>();
         Measurements m = report.getMeasurements();
-        for (BenchSeries series : m.getSeriesList()) {
+        for (Sweep series : m.getSeriesList()) {
             OptionalDouble best = Series.bestBusbw(series, largeMin);
             if (best.isPresent()) {
                 put(metrics, cited, MetricKeys.busbw(series), best.getAsDouble(), "B/s", true);

@@ -2,8 +2,8 @@ package dev.preflight.reports;
 
 import dev.preflight.proto.v1.CheckResult;
 import dev.preflight.proto.v1.NodeReport;
-import dev.preflight.proto.v1.Phase;
 import dev.preflight.proto.v1.PreflightReport;
+import dev.preflight.proto.v1.RunPhase;
 import java.io.StringWriter;
 import java.time.Instant;
 import java.time.ZoneOffset;
@@ -34,8 +34,8 @@ public final class JunitReport {
     public static String render(PreflightReport report) {
         List<Suite> suites = new ArrayList<>();
         List<CheckResult> clusterCases = new ArrayList<>(report.getClusterChecksList());
-        for (Phase phase : report.getPhasesList()) {
-            if (phase.getOutcome() == Phase.Outcome.FAILED) {
+        for (RunPhase phase : report.getPhasesList()) {
+            if (phase.getOutcome() == RunPhase.Outcome.FAILED) {
                 clusterCases.add(CheckResult.newBuilder().setId("phase." + phase.getName())
                         .setStatus(CheckResult.Status.ERROR).setSummary("phase failed: " + phase.getError()).build());
             }

@@ -2,17 +2,17 @@ package dev.preflight.reports;
 
 import dev.preflight.proto.units.Bandwidths;
 import dev.preflight.proto.units.ByteSizes;
-import dev.preflight.proto.v1.Artifact;
-import dev.preflight.proto.v1.BenchSeries;
 import dev.preflight.proto.v1.CheckResult;
 import dev.preflight.proto.v1.Interconnect;
-import dev.preflight.proto.v1.LatencyResult;
-import dev.preflight.proto.v1.LinkAssessment;
+import dev.preflight.proto.v1.Measurements.LatencyResult;
+import dev.preflight.proto.v1.Measurements.StorageRead;
+import dev.preflight.proto.v1.Measurements.Sweep;
 import dev.preflight.proto.v1.ModelPlan;
 import dev.preflight.proto.v1.NodeReport;
-import dev.preflight.proto.v1.Phase;
 import dev.preflight.proto.v1.PreflightReport;
-import dev.preflight.proto.v1.StorageRead;
+import dev.preflight.proto.v1.ReportArtifact;
+import dev.preflight.proto.v1.RunPhase;
+import dev.preflight.proto.v1.Scoring.LinkAssessment;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -52,12 +52,12 @@ public final class MarkdownReport {
             }
             out.append('\n');
         }
-        List<Phase> unfinished = report.getPhasesList().stream()
-                .filter(p -> p.getOutcome() != Phase.Outcome.COMPLETED).toList();
+        List<RunPhase> unfinished = report.getPhasesList().stream()
+                .filter(p -> p.getOutcome() != RunPhase.Outcome.COMPLETED).toList();
         if (!unfinished.isEmpty()) {
             out.append("**Partial report:** ");
             List<String> parts = new ArrayList<>();
-            for (Phase phase : unfinished) {
+            for (RunPhase phase : unfinished) {
                 parts.add(phase.getName() + " " + phase.getOutcome().name().toLowerCase(Locale.ROOT)
                         + (phase.getError().isEmpty() ? "" : " (" + inline(phase.getError()) + ")"));
             }
@@ -99,7 +99,7 @@ public final class MarkdownReport {
         appendPlan(out, report.hasPlan() ? report.getPlan() : null);
         if (!report.getArtifactsList().isEmpty()) {
             out.append("\n### Artifacts\n\n");
-            for (Artifact artifact : report.getArtifactsList()) {
+            for (ReportArtifact artifact : report.getArtifactsList()) {
                 out.append("- `").append(artifact.getPath()).append("`")
                         .append(artifact.getNode().isEmpty() ? "" : " (" + cell(artifact.getNode()) + ")")
                         .append(artifact.getDescription().isEmpty() ? "" : ": " + inline(artifact.getDescription())).append('\n');
@@ -149,14 +149,14 @@ public final class MarkdownReport {
     }
 
     private static void appendBench(StringBuilder out, PreflightReport report) {
-        List<BenchSeries> series = report.getMeasurements().getSeriesList();
+        List<Sweep> series = report.getMeasurements().getSeriesList();
         if (series.isEmpty()) {
             return;
         }
         long min = report.getScoring().getLargeMessageMinBytes();
         out.append("\n### Collectives\n\nBus bandwidth: the best over sizes of at least ").append(ByteSizes.format(min))
                 .append(".\n\n| series | GPUs | best bus bandwidth | at size | transport |\n|---|---|---|---|---|\n");
-        for (BenchSeries s : series.subList(0, Math.min(series.size(), MAX_ROWS))) {
+        for (Sweep s : series.subList(0, Math.min(series.size(), MAX_ROWS))) {
             OptionalDouble best = Series.bestBusbw(s, min);
             String size = s.getPointsList().stream().filter(p -> p.getBytes() >= min)
                     .max((a, b) -> Double.compare(a.getBusbwBytesPerSecond(), b.getBusbwBytesPerSecond()))

@@ -1,12 +1,12 @@
 package dev.preflight.reports;
 
-import dev.preflight.proto.v1.BenchSeries;
-import dev.preflight.proto.v1.HostNetworkResult;
-import dev.preflight.proto.v1.LatencyResult;
-import dev.preflight.proto.v1.PairResult;
-import dev.preflight.proto.v1.PortRate;
-import dev.preflight.proto.v1.StorageRead;
 import dev.preflight.proto.units.ByteSizes;
+import dev.preflight.proto.v1.Measurements.HostNetworkResult;
+import dev.preflight.proto.v1.Measurements.LatencyResult;
+import dev.preflight.proto.v1.Measurements.PairResult;
+import dev.preflight.proto.v1.Measurements.PortRate;
+import dev.preflight.proto.v1.Measurements.StorageRead;
+import dev.preflight.proto.v1.Measurements.Sweep;
 import java.util.List;
 
 /**
@@ -17,7 +17,7 @@ public final class MetricKeys {
     private MetricKeys() {}
 
     /** Unique per communicator: two rails of different node pairs must not share a key. */
-    public static String busbw(BenchSeries series) {
+    public static String busbw(Sweep series) {
         String nodes = nodes(series.getNodesList());
         String where;
         switch (series.getKind()) {

@@ -1,7 +1,7 @@
 package dev.preflight.reports;
 
-import dev.preflight.proto.v1.BenchPoint;
-import dev.preflight.proto.v1.BenchSeries;
+import dev.preflight.proto.v1.Measurements.Sweep;
+import dev.preflight.proto.v1.Measurements.SweepPoint;
 import java.util.Locale;
 import java.util.OptionalDouble;
 
@@ -14,15 +14,15 @@ public final class Series {
      * never nccl-tests' "Avg bus bandwidth" (an average that includes tiny, latency-bound sizes).
      * Empty when no point is that large.
      */
-    public static OptionalDouble bestBusbw(BenchSeries series, long minBytes) {
+    public static OptionalDouble bestBusbw(Sweep series, long minBytes) {
         return series.getPointsList().stream()
                 .filter(p -> p.getBytes() >= minBytes)
-                .mapToDouble(BenchPoint::getBusbwBytesPerSecond)
+                .mapToDouble(SweepPoint::getBusbwBytesPerSecond)
                 .max();
     }
 
     /** "all_reduce intra-node node-a", "all_reduce rail 3 (2 nodes)", "send_recv pair a~b". */
-    public static String label(BenchSeries series) {
+    public static String label(Sweep series) {
         String op = series.getOp().isEmpty() ? "bench" : series.getOp();
         switch (series.getKind()) {
             case INTRA_NODE:
@@ -39,7 +39,7 @@ public final class Series {
         }
     }
 
-    private static String nodes(BenchSeries series) {
+    private static String nodes(Sweep series) {
         int n = series.getNodesCount();
         return n == 1 ? "1 node" : n + " nodes";
     }

@@ -3,12 +3,12 @@ package dev.preflight.reports;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.preflight.proto.v1.CheckResult;
 import dev.preflight.proto.v1.CheckResult.Status;
+import dev.preflight.proto.v1.CheckResult;
 import dev.preflight.proto.v1.Measurement;
 import dev.preflight.proto.v1.NodeReport;
-import dev.preflight.proto.v1.Phase;
 import dev.preflight.proto.v1.PreflightReport;
+import dev.preflight.proto.v1.RunPhase;
 import dev.preflight.proto.v1.Scope;
 import dev.preflight.proto.v1.Verdict;
 import java.io.ByteArrayInputStream;
@@ -51,7 +51,7 @@ class JunitReportTest {
                 .setVerdict(Verdict.NOT_VIABLE)
                 .addReasons("node a: host.shm FAIL: /dev/shm is only 64 MiB")
                 .setStartedAt(com.google.protobuf.Timestamp.newBuilder().setSeconds(1_795_000_000L))
-                .addPhases(Phase.newBuilder().setName("rails").setOutcome(Phase.Outcome.FAILED).setError("rank 3 hung"))
+                .addPhases(RunPhase.newBuilder().setName("rails").setOutcome(RunPhase.Outcome.FAILED).setError("rank 3 hung"))
                 .addNodes(NodeReport.newBuilder().setAddress("a:7744").setNodeName("a").setHostname("a.cluster")
                         .setReachability(NodeReport.Reachability.REACHABLE)
                         .addChecks(shm).addChecks(memlock).addChecks(link).addChecks(skipped).addChecks(errored))

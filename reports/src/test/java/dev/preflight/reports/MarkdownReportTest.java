@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.preflight.proto.v1.CheckResult;
-import dev.preflight.proto.v1.LatencyResult;
+import dev.preflight.proto.v1.Measurements.LatencyResult;
 import dev.preflight.proto.v1.Measurements;
 import dev.preflight.proto.v1.NodeReport;
 import dev.preflight.proto.v1.PreflightReport;

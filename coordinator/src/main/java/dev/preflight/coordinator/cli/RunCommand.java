@@ -12,9 +12,9 @@ import dev.preflight.coordinator.score.Scorer;
 import dev.preflight.proto.ToolVersion;
 import dev.preflight.proto.v1.CheckProgress;
 import dev.preflight.proto.v1.NodeReport;
-import dev.preflight.proto.v1.Phase;
 import dev.preflight.proto.v1.PreflightReport;
 import dev.preflight.proto.v1.RunChecksRequest;
+import dev.preflight.proto.v1.RunPhase;
 import dev.preflight.proto.v1.Verdict;
 import dev.preflight.reports.JsonReport;
 import dev.preflight.reports.ReportFormat;
@@ -167,7 +167,7 @@ public final class RunCommand implements Callable<Integer> {
                 .setStartedAt(timestamp(started))
                 .setFinishedAt(timestamp(clock.instant()))
                 .addAllNodes(nodes)
-                .addPhases(Phase.newBuilder().setName("node checks").setOutcome(Phase.Outcome.COMPLETED))
+                .addPhases(RunPhase.newBuilder().setName("node checks").setOutcome(RunPhase.Outcome.COMPLETED))
                 .setCommandLine("preflight " + String.join(" ", spec.commandLine().getParseResult().originalArgs()))
                 .build());
 

@@ -4,22 +4,22 @@ import dev.preflight.coordinator.score.Policy.IntraNodeBand;
 import dev.preflight.coordinator.score.Policy.Limit;
 import dev.preflight.proto.units.Bandwidths;
 import dev.preflight.proto.units.ByteSizes;
-import dev.preflight.proto.v1.Band;
-import dev.preflight.proto.v1.BenchPoint;
-import dev.preflight.proto.v1.BenchSeries;
-import dev.preflight.proto.v1.CheckResult;
 import dev.preflight.proto.v1.CheckResult.Status;
-import dev.preflight.proto.v1.HostNetworkResult;
+import dev.preflight.proto.v1.CheckResult;
 import dev.preflight.proto.v1.Interconnect.Tier;
 import dev.preflight.proto.v1.Judgement;
-import dev.preflight.proto.v1.LinkAssessment;
 import dev.preflight.proto.v1.Measurement;
+import dev.preflight.proto.v1.Measurements.HostNetworkResult;
+import dev.preflight.proto.v1.Measurements.PairResult;
+import dev.preflight.proto.v1.Measurements.PortRate;
+import dev.preflight.proto.v1.Measurements.Sweep;
+import dev.preflight.proto.v1.Measurements.SweepPoint;
 import dev.preflight.proto.v1.Measurements;
 import dev.preflight.proto.v1.NodeReport;
-import dev.preflight.proto.v1.PairResult;
-import dev.preflight.proto.v1.PortRate;
 import dev.preflight.proto.v1.PreflightReport;
 import dev.preflight.proto.v1.Scope;
+import dev.preflight.proto.v1.Scoring.Band;
+import dev.preflight.proto.v1.Scoring.LinkAssessment;
 import dev.preflight.proto.v1.Scoring;
 import dev.preflight.reports.MetricKeys;
 import dev.preflight.reports.Names;
@@ -228,8 +228,8 @@ public final class Scorer {
     /** The best large-message bus bandwidth of every (node, rail) any rail series measured. */
     private Map<String, Double> railBusbw(Measurements measurements) {
         Map<String, Double> best = new LinkedHashMap<>();
-        for (BenchSeries series : measurements.getSeriesList()) {
-            if (series.getKind() != BenchSeries.Kind.RAIL) {
+        for (Sweep series : measurements.getSeriesList()) {
+            if (series.getKind() != Sweep.Kind.RAIL) {
                 continue;
             }
             OptionalDouble value = Series.bestBusbw(series, policy.largeMessageMinBytes());
@@ -248,8 +248,8 @@ public final class Scorer {
             railSums.merge(port.getNode(), port.getRateBytesPerSecond(), Double::sum);
         }
         double floorShare = policy.interconnect().efficiencyFloor();
-        for (BenchSeries series : measurements.getSeriesList()) {
-            if (series.getKind() != BenchSeries.Kind.ALL_NODES || series.getNodesCount() < 2) {
+        for (Sweep series : measurements.getSeriesList()) {
+            if (series.getKind() != Sweep.Kind.ALL_NODES || series.getNodesCount() < 2) {
                 continue;
             }
             OptionalDouble measured = Series.bestBusbw(series, policy.largeMessageMinBytes());
@@ -288,8 +288,8 @@ public final class Scorer {
 
     private void scoreIntraNode(Measurements measurements, Map<String, List<CheckResult>> nodeScored,
             List<CheckResult> clusterScored) {
-        for (BenchSeries series : measurements.getSeriesList()) {
-            if (series.getKind() != BenchSeries.Kind.INTRA_NODE || !series.getOp().equals("all_reduce")
+        for (Sweep series : measurements.getSeriesList()) {
+            if (series.getKind() != Sweep.Kind.INTRA_NODE || !series.getOp().equals("all_reduce")
                     || series.getNodesCount() != 1) {
                 continue;
             }
@@ -333,18 +333,18 @@ public final class Scorer {
     private void scoreOutliers(Measurements measurements, List<LinkAssessment> links,
             Map<String, List<CheckResult>> nodeScored, List<CheckResult> clusterScored) {
         Map<String, Double> intra = new LinkedHashMap<>();
-        Map<String, BenchSeries> intraSeries = new LinkedHashMap<>();
+        Map<String, Sweep> intraSeries = new LinkedHashMap<>();
         Map<String, Double> rails = new LinkedHashMap<>();
-        Map<String, BenchSeries> railSeries = new LinkedHashMap<>();
-        for (BenchSeries series : measurements.getSeriesList()) {
+        Map<String, Sweep> railSeries = new LinkedHashMap<>();
+        for (Sweep series : measurements.getSeriesList()) {
             OptionalDouble value = Series.bestBusbw(series, policy.largeMessageMinBytes());
             if (value.isEmpty() || !series.getOp().equals("all_reduce")) {
                 continue;
             }
-            if (series.getKind() == BenchSeries.Kind.INTRA_NODE && series.getNodesCount() == 1) {
+            if (series.getKind() == Sweep.Kind.INTRA_NODE && series.getNodesCount() == 1) {
                 intra.put(series.getNodes(0), value.getAsDouble());
                 intraSeries.put(series.getNodes(0), series);
-            } else if (series.getKind() == BenchSeries.Kind.RAIL) {
+            } else if (series.getKind() == Sweep.Kind.RAIL) {
                 rails.put(Series.label(series), value.getAsDouble());
                 railSeries.put(Series.label(series), series);
             }
@@ -356,7 +356,7 @@ public final class Scorer {
                     MetricKeys.busbw(intraSeries.get(outlier.subject())), "nodes").build());
         }
         for (Outliers.Outlier outlier : Outliers.low(rails, policy.outliers())) {
-            BenchSeries series = railSeries.get(outlier.subject());
+            Sweep series = railSeries.get(outlier.subject());
             // a rail below its links' efficiency floor is already named by those links
             boolean judged = links.stream().anyMatch(l -> l.getRail() == series.getRail()
                     && series.getNodesList().contains(l.getNode()) && l.getMeasuredBytesPerSecond() > 0
@@ -426,10 +426,10 @@ public final class Scorer {
     private void scoreCorrectness(Measurements measurements, Map<String, List<CheckResult>> nodeScored,
             List<CheckResult> clusterScored) {
         int clean = 0;
-        for (BenchSeries series : measurements.getSeriesList()) {
+        for (Sweep series : measurements.getSeriesList()) {
             long wrong = 0;
             List<String> sizes = new ArrayList<>();
-            for (BenchPoint point : series.getPointsList()) {
+            for (SweepPoint point : series.getPointsList()) {
                 if (point.getWrong() > 0) {
                     wrong += point.getWrong();
                     sizes.add(ByteSizes.format(point.getBytes()));
@@ -448,7 +448,7 @@ public final class Scorer {
                     .setRemediation("run the failing collective on subsets of the nodes to isolate the GPU or NIC; "
                             + "check GPU ECC and row remapping")
                     .build();
-            if (series.getKind() == BenchSeries.Kind.INTRA_NODE && series.getNodesCount() == 1) {
+            if (series.getKind() == Sweep.Kind.INTRA_NODE && series.getNodesCount() == 1) {
                 nodeScored.computeIfAbsent(series.getNodes(0), k -> new ArrayList<>()).add(check);
             } else {
                 clusterScored.add(check);
@@ -489,8 +489,8 @@ public final class Scorer {
     private List<Band> bands(Measurements measurements) {
         List<Band> bands = new ArrayList<>();
         Set<String> seen = new LinkedHashSet<>();
-        for (BenchSeries series : measurements.getSeriesList()) {
-            if (series.getKind() != BenchSeries.Kind.INTRA_NODE || !series.getOp().equals("all_reduce")) {
+        for (Sweep series : measurements.getSeriesList()) {
+            if (series.getKind() != Sweep.Kind.INTRA_NODE || !series.getOp().equals("all_reduce")) {
                 continue;
             }
             policy.band(series.getGpuModel(), series.getRanks()).ifPresent(b -> {
@@ -539,7 +539,7 @@ public final class Scorer {
         return Measurement.newBuilder().setName("measured").setValue(value).setUnit(unit).setSubject(key).build();
     }
 
-    private static String describeGpus(BenchSeries series) {
+    private static String describeGpus(Sweep series) {
         return series.getRanks() + "x " + (series.getGpuModel().isEmpty() ? "(unknown GPU)" : series.getGpuModel());
     }
 

@@ -2,8 +2,8 @@ package dev.preflight.coordinator.score;
 
 import dev.preflight.proto.v1.CheckResult;
 import dev.preflight.proto.v1.NodeReport;
-import dev.preflight.proto.v1.Phase;
 import dev.preflight.proto.v1.PreflightReport;
+import dev.preflight.proto.v1.RunPhase;
 import dev.preflight.proto.v1.Scope;
 import dev.preflight.proto.v1.Verdict;
 import java.util.ArrayList;
@@ -43,8 +43,8 @@ public final class Verdicts {
         if (report.getNodesList().isEmpty()) {
             incomplete.add("no node was checked");
         }
-        for (Phase phase : report.getPhasesList()) {
-            if (phase.getOutcome() == Phase.Outcome.FAILED) {
+        for (RunPhase phase : report.getPhasesList()) {
+            if (phase.getOutcome() == RunPhase.Outcome.FAILED) {
                 incomplete.add("phase " + phase.getName() + " failed: " + phase.getError());
             }
         }

@@ -6,9 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.preflight.coordinator.SampleReports;
 import dev.preflight.proto.units.ByteSizes;
-import dev.preflight.proto.v1.BenchPoint;
-import dev.preflight.proto.v1.BenchSeries;
-import dev.preflight.proto.v1.LatencyResult;
+import dev.preflight.proto.v1.Measurements.LatencyResult;
+import dev.preflight.proto.v1.Measurements.Sweep;
+import dev.preflight.proto.v1.Measurements.SweepPoint;
 import dev.preflight.proto.v1.Measurements;
 import dev.preflight.proto.v1.NodeReport;
 import dev.preflight.proto.v1.PreflightReport;
@@ -33,10 +33,10 @@ class DiffCommandTest {
         PreflightReport sample = SampleReports.cluster();
         Measurements.Builder m = sample.getMeasurements().toBuilder();
         for (int i = 0; i < m.getSeriesCount(); i++) {
-            BenchSeries series = m.getSeries(i);
-            if (series.getKind() == BenchSeries.Kind.INTRA_NODE && series.getNodes(0).equals(node)) {
-                BenchSeries.Builder scaled = series.toBuilder().clearPoints();
-                for (BenchPoint p : series.getPointsList()) {
+            Sweep series = m.getSeries(i);
+            if (series.getKind() == Sweep.Kind.INTRA_NODE && series.getNodes(0).equals(node)) {
+                Sweep.Builder scaled = series.toBuilder().clearPoints();
+                for (SweepPoint p : series.getPointsList()) {
                     scaled.addPoints(p.toBuilder().setBusbwBytesPerSecond(p.getBusbwBytesPerSecond() * factor)
                             .setAlgbwBytesPerSecond(p.getAlgbwBytesPerSecond() * factor));
                 }

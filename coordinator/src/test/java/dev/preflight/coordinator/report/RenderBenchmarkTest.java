@@ -3,13 +3,13 @@ package dev.preflight.coordinator.report;
 import dev.preflight.coordinator.SampleReports;
 import dev.preflight.coordinator.score.Policy;
 import dev.preflight.coordinator.score.Scorer;
-import dev.preflight.proto.v1.BenchSeries;
-import dev.preflight.proto.v1.LatencyResult;
+import dev.preflight.proto.v1.Measurements.LatencyResult;
+import dev.preflight.proto.v1.Measurements.NodeGpus;
+import dev.preflight.proto.v1.Measurements.PortRate;
+import dev.preflight.proto.v1.Measurements.StorageRead;
+import dev.preflight.proto.v1.Measurements.Sweep;
 import dev.preflight.proto.v1.Measurements;
-import dev.preflight.proto.v1.NodeGpus;
-import dev.preflight.proto.v1.PortRate;
 import dev.preflight.proto.v1.PreflightReport;
-import dev.preflight.proto.v1.StorageRead;
 import dev.preflight.reports.ReportFormat;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -30,7 +30,7 @@ class RenderBenchmarkTest {
 
     static PreflightReport thousandNodes() {
         PreflightReport sample = SampleReports.cluster();
-        BenchSeries intra = sample.getMeasurements().getSeries(0);
+        Sweep intra = sample.getMeasurements().getSeries(0);
         PreflightReport.Builder report = sample.toBuilder().clearNodes().clearMeasurements();
         Measurements.Builder m = Measurements.newBuilder();
         List<String> names = new ArrayList<>();

@@ -6,19 +6,19 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.preflight.coordinator.SampleReports;
 import dev.preflight.proto.units.ByteSizes;
-import dev.preflight.proto.v1.BenchPoint;
-import dev.preflight.proto.v1.BenchSeries;
-import dev.preflight.proto.v1.CheckResult;
 import dev.preflight.proto.v1.CheckResult.Status;
-import dev.preflight.proto.v1.HostNetworkResult;
+import dev.preflight.proto.v1.CheckResult;
 import dev.preflight.proto.v1.Interconnect.Tier;
 import dev.preflight.proto.v1.Judgement;
-import dev.preflight.proto.v1.LinkAssessment;
+import dev.preflight.proto.v1.Measurements.HostNetworkResult;
+import dev.preflight.proto.v1.Measurements.PortRate;
+import dev.preflight.proto.v1.Measurements.Sweep;
+import dev.preflight.proto.v1.Measurements.SweepPoint;
 import dev.preflight.proto.v1.Measurements;
 import dev.preflight.proto.v1.NodeReport;
-import dev.preflight.proto.v1.Phase;
-import dev.preflight.proto.v1.PortRate;
 import dev.preflight.proto.v1.PreflightReport;
+import dev.preflight.proto.v1.RunPhase;
+import dev.preflight.proto.v1.Scoring.LinkAssessment;
 import dev.preflight.proto.v1.Verdict;
 import java.util.List;
 import java.util.stream.Stream;
@@ -96,11 +96,11 @@ class ScorerTest {
 
     @Test
     void theStatisticIsTheBestBusBandwidthAtLargeSizesOnly() {
-        BenchSeries series = BenchSeries.newBuilder().setOp("all_reduce").setKind(BenchSeries.Kind.INTRA_NODE).addNodes("n1")
+        Sweep series = Sweep.newBuilder().setOp("all_reduce").setKind(Sweep.Kind.INTRA_NODE).addNodes("n1")
                 .setRanks(8).setGpuModel("NVIDIA H100 80GB HBM3")
-                .addPoints(BenchPoint.newBuilder().setBytes(128 * ByteSizes.MIB).setBusbwBytesPerSecond(500e9))
-                .addPoints(BenchPoint.newBuilder().setBytes(256 * ByteSizes.MIB).setBusbwBytesPerSecond(300e9))
-                .addPoints(BenchPoint.newBuilder().setBytes(ByteSizes.GIB).setBusbwBytesPerSecond(360e9))
+                .addPoints(SweepPoint.newBuilder().setBytes(128 * ByteSizes.MIB).setBusbwBytesPerSecond(500e9))
+                .addPoints(SweepPoint.newBuilder().setBytes(256 * ByteSizes.MIB).setBusbwBytesPerSecond(300e9))
+                .addPoints(SweepPoint.newBuilder().setBytes(ByteSizes.GIB).setBusbwBytesPerSecond(360e9))
                 .build();
         CheckResult check = scored(scorer.score(twoNodes(Measurements.newBuilder().addSeries(series).build())), Scorer.INTRA_NODE)
                 .findFirst().orElseThrow();
@@ -121,9 +121,9 @@ class ScorerTest {
         "NVIDIA B200,           8, 700,    SKIP",
     })
     void intraNodeAllReduceIsJudgedAgainstItsPartsBand(String gpu, int ranks, double gbps, Status status) {
-        BenchSeries series = BenchSeries.newBuilder().setOp("all_reduce").setKind(BenchSeries.Kind.INTRA_NODE).addNodes("n1")
+        Sweep series = Sweep.newBuilder().setOp("all_reduce").setKind(Sweep.Kind.INTRA_NODE).addNodes("n1")
                 .setRanks(ranks).setGpuModel(gpu)
-                .addPoints(BenchPoint.newBuilder().setBytes(8 * ByteSizes.GIB).setBusbwBytesPerSecond(gbps * 1e9))
+                .addPoints(SweepPoint.newBuilder().setBytes(8 * ByteSizes.GIB).setBusbwBytesPerSecond(gbps * 1e9))
                 .build();
         PreflightReport report = scorer.score(twoNodes(Measurements.newBuilder().addSeries(series).build()));
         CheckResult check = scored(report, Scorer.INTRA_NODE).findFirst().orElseThrow();
@@ -179,9 +179,9 @@ class ScorerTest {
         double[] values = {476, 481, 478, 402, 479};
         for (int i = 0; i < values.length; i++) {
             report.addNodes(SampleReports.node("n" + i, false));
-            m.addSeries(BenchSeries.newBuilder().setOp("all_reduce").setKind(BenchSeries.Kind.INTRA_NODE).addNodes("n" + i)
+            m.addSeries(Sweep.newBuilder().setOp("all_reduce").setKind(Sweep.Kind.INTRA_NODE).addNodes("n" + i)
                     .setRanks(8).setGpuModel("NVIDIA H100 80GB HBM3")
-                    .addPoints(BenchPoint.newBuilder().setBytes(ByteSizes.GIB).setBusbwBytesPerSecond(values[i] * 1e9)));
+                    .addPoints(SweepPoint.newBuilder().setBytes(ByteSizes.GIB).setBusbwBytesPerSecond(values[i] * 1e9)));
         }
         PreflightReport scoredReport = scorer.score(report.setMeasurements(m).build());
         List<CheckResult> outliers = scored(scoredReport, Scorer.OUTLIER).toList();
@@ -213,7 +213,7 @@ class ScorerTest {
 
     @Test
     void wrongResultsFail() {
-        BenchSeries series = SampleReports.railSeries(List.of("n1", "n2"), 0, 24).toBuilder()
+        Sweep series = SampleReports.railSeries(List.of("n1", "n2"), 0, 24).toBuilder()
                 .setPoints(2, SampleReports.railSeries(List.of("n1", "n2"), 0, 24).getPoints(2).toBuilder().setWrong(3))
                 .build();
         PreflightReport report = scorer.score(twoNodes(Measurements.newBuilder().addSeries(series).build()));
@@ -226,7 +226,7 @@ class ScorerTest {
     @Test
     void hostTcpIsScoredOnlyWhenNcclRunsOverSockets() {
         HostNetworkResult tcp = HostNetworkResult.newBuilder().setFrom("n1").setTo("n2").setBandwidthBytesPerSecond(2.9e9).build();
-        BenchSeries overIb = SampleReports.railSeries(List.of("n1", "n2"), 0, 24);
+        Sweep overIb = SampleReports.railSeries(List.of("n1", "n2"), 0, 24);
         PreflightReport ib = scorer.score(twoNodes(Measurements.newBuilder().addSeries(overIb).addHostNetwork(tcp).build()));
         assertEquals(0, scored(ib, Scorer.HOST_TCP).count());
         PreflightReport sockets = scorer.score(twoNodes(Measurements.newBuilder()
@@ -249,7 +249,7 @@ class ScorerTest {
         assertEquals(Verdict.INCOMPLETE, incomplete.getVerdict());
 
         PreflightReport phaseFailed = scorer.score(twoNodes(Measurements.getDefaultInstance()).toBuilder()
-                .addPhases(Phase.newBuilder().setName("all-node NCCL").setOutcome(Phase.Outcome.FAILED).setError("rank 3 hung"))
+                .addPhases(RunPhase.newBuilder().setName("all-node NCCL").setOutcome(RunPhase.Outcome.FAILED).setError("rank 3 hung"))
                 .build());
         assertEquals(Verdict.INCOMPLETE, phaseFailed.getVerdict());
         assertEquals("phase all-node NCCL failed: rank 3 hung", phaseFailed.getReasons(0));

@@ -2,14 +2,14 @@ package dev.preflight.reports.html;
 
 import dev.preflight.proto.units.Bandwidths;
 import dev.preflight.proto.units.ByteSizes;
-import dev.preflight.proto.v1.Band;
-import dev.preflight.proto.v1.BenchPoint;
-import dev.preflight.proto.v1.BenchSeries;
 import dev.preflight.proto.v1.Judgement;
-import dev.preflight.proto.v1.LatencyResult;
-import dev.preflight.proto.v1.LinkAssessment;
-import dev.preflight.proto.v1.PairResult;
-import dev.preflight.proto.v1.PairwiseMatrix;
+import dev.preflight.proto.v1.Measurements.LatencyResult;
+import dev.preflight.proto.v1.Measurements.PairResult;
+import dev.preflight.proto.v1.Measurements.PairwiseMatrix;
+import dev.preflight.proto.v1.Measurements.Sweep;
+import dev.preflight.proto.v1.Measurements.SweepPoint;
+import dev.preflight.proto.v1.Scoring.Band;
+import dev.preflight.proto.v1.Scoring.LinkAssessment;
 import dev.preflight.reports.Series;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -35,15 +35,15 @@ final class Charts {
     private Charts() {}
 
     /** Bus bandwidth against message size (log scale) for one collective and kind, the policy's bands behind. */
-    static String busbw(String op, BenchSeries.Kind kind, List<BenchSeries> series, List<Band> bands) {
+    static String busbw(String op, Sweep.Kind kind, List<Sweep> series, List<Band> bands) {
         int height = 330;
         double plotW = WIDTH - LEFT - RIGHT;
         double plotH = height - TOP - BOTTOM;
         long minBytes = Long.MAX_VALUE;
         long maxBytes = 1;
         double maxBw = 0;
-        for (BenchSeries s : series) {
-            for (BenchPoint p : points(s)) {
+        for (Sweep s : series) {
+            for (SweepPoint p : points(s)) {
                 minBytes = Math.min(minBytes, p.getBytes());
                 maxBytes = Math.max(maxBytes, p.getBytes());
                 maxBw = Math.max(maxBw, p.getBusbwBytesPerSecond());
@@ -103,7 +103,7 @@ final class Charts {
         svg.text(16, TOP + plotH / 2, "bus bandwidth (GB/s)", "middle",
                 "class=\"axis-label\" transform=\"rotate(-90 16 " + Svg.n(TOP + plotH / 2) + ")\"");
         for (int i = 0; i < series.size(); i++) {
-            List<BenchPoint> pts = points(series.get(i));
+            List<SweepPoint> pts = points(series.get(i));
             double[] xs = new double[pts.size()];
             double[] ys = new double[pts.size()];
             for (int j = 0; j < pts.size(); j++) {
@@ -273,15 +273,15 @@ final class Charts {
     }
 
     /** Out-of-place points where nccl-tests measured both, sorted by size. */
-    static List<BenchPoint> points(BenchSeries series) {
+    static List<SweepPoint> points(Sweep series) {
         boolean anyOutOfPlace = series.getPointsList().stream().anyMatch(p -> !p.getInPlace());
-        List<BenchPoint> result = new ArrayList<>();
-        for (BenchPoint p : series.getPointsList()) {
+        List<SweepPoint> result = new ArrayList<>();
+        for (SweepPoint p : series.getPointsList()) {
             if (p.getBytes() > 0 && (!anyOutOfPlace || !p.getInPlace())) {
                 result.add(p);
             }
         }
-        result.sort(Comparator.comparingLong(BenchPoint::getBytes));
+        result.sort(Comparator.comparingLong(SweepPoint::getBytes));
         return result;
     }
 
@@ -301,7 +301,7 @@ final class Charts {
         return shown < total ? " · the " + shown + " slowest of " + total + " nodes" : "";
     }
 
-    static String kindLabel(BenchSeries.Kind kind) {
+    static String kindLabel(Sweep.Kind kind) {
         switch (kind) {
             case INTRA_NODE:
                 return "inside each node";
@@ -316,7 +316,7 @@ final class Charts {
         }
     }
 
-    private static String legend(BenchSeries series) {
+    private static String legend(Sweep series) {
         switch (series.getKind()) {
             case INTRA_NODE:
             case PAIR:

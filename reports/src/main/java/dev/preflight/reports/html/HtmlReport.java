@@ -2,15 +2,15 @@ package dev.preflight.reports.html;
 
 import dev.preflight.proto.units.Bandwidths;
 import dev.preflight.proto.units.ByteSizes;
-import dev.preflight.proto.v1.Artifact;
-import dev.preflight.proto.v1.BenchSeries;
 import dev.preflight.proto.v1.CheckResult;
 import dev.preflight.proto.v1.Interconnect;
-import dev.preflight.proto.v1.LinkAssessment;
+import dev.preflight.proto.v1.Measurements.Sweep;
 import dev.preflight.proto.v1.ModelPlan;
 import dev.preflight.proto.v1.NodeReport;
-import dev.preflight.proto.v1.Phase;
 import dev.preflight.proto.v1.PreflightReport;
+import dev.preflight.proto.v1.ReportArtifact;
+import dev.preflight.proto.v1.RunPhase;
+import dev.preflight.proto.v1.Scoring.LinkAssessment;
 import dev.preflight.reports.Names;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -80,8 +80,8 @@ public final class HtmlReport {
             out.append("</ul>");
         }
         out.append("</section>\n");
-        for (Phase phase : report.getPhasesList()) {
-            if (phase.getOutcome() != Phase.Outcome.COMPLETED) {
+        for (RunPhase phase : report.getPhasesList()) {
+            if (phase.getOutcome() != RunPhase.Outcome.COMPLETED) {
                 out.append("<p class=\"s-WARN\">Partial report: phase ").append(e(phase.getName())).append(' ')
                         .append(phase.getOutcome().name().toLowerCase(Locale.ROOT))
                         .append(phase.getError().isEmpty() ? "" : ": " + e(phase.getError())).append("</p>\n");
@@ -96,7 +96,7 @@ public final class HtmlReport {
         }
         if (!report.getArtifactsList().isEmpty()) {
             out.append("<h2>Artifacts</h2>\n<ul>\n");
-            for (Artifact artifact : report.getArtifactsList()) {
+            for (ReportArtifact artifact : report.getArtifactsList()) {
                 out.append("<li><code>").append(e(artifact.getPath())).append("</code>")
                         .append(artifact.getNode().isEmpty() ? "" : " (" + e(artifact.getNode()) + ")")
                         .append(artifact.getDescription().isEmpty() ? "" : ": " + e(artifact.getDescription())).append("</li>\n");
@@ -109,8 +109,8 @@ public final class HtmlReport {
 
     private static void appendCharts(StringBuilder out, PreflightReport report) {
         out.append("<h2>Bus bandwidth by message size</h2>\n");
-        Map<String, List<BenchSeries>> groups = new LinkedHashMap<>();
-        for (BenchSeries series : report.getMeasurements().getSeriesList()) {
+        Map<String, List<Sweep>> groups = new LinkedHashMap<>();
+        for (Sweep series : report.getMeasurements().getSeriesList()) {
             if (!Charts.points(series).isEmpty()) {
                 groups.computeIfAbsent(series.getOp() + "\u0000" + series.getKind().name(), k -> new ArrayList<>()).add(series);
             }
@@ -118,8 +118,8 @@ public final class HtmlReport {
         if (groups.isEmpty()) {
             noData(out, "busbw", "No collective was benchmarked in this run (bench results appear here when the run includes NCCL benches).");
         }
-        for (List<BenchSeries> group : groups.values()) {
-            BenchSeries first = group.get(0);
+        for (List<Sweep> group : groups.values()) {
+            Sweep first = group.get(0);
             figure(out, "busbw", first.getOp() + " " + Charts.kindLabel(first.getKind()),
                     Charts.busbw(first.getOp(), first.getKind(), group, report.getScoring().getBandsList()));
         }
