@@ -169,12 +169,13 @@ public record Policy(
                 new InterconnectPolicy(Tiers.ARTICLE, 0.80, Tier.PRODUCTION_VIABLE, Tier.SMALL_MODELS_ONLY),
                 256 * ByteSizes.MIB,
                 List.of(
-                        // nccl-tests #212/#290: ~480 GB/s with NVLS, ~370 with rings; below ~75% of the
-                        // ring figure an NVLink or NVSwitch path is missing.
-                        new IntraNodeBand("H100", 8, 370e9, 280e9, 480e9),
+                        // H100/H200 SXM (NVML: "NVIDIA H100 80GB HBM3", "NVIDIA H200"), nccl-tests
+                        // #212/#290: ~480 GB/s with NVLS, ~370 with rings; below ~75% of the ring
+                        // figure an NVLink or NVSwitch path is missing.
+                        new IntraNodeBand("H100 80GB HBM3", 8, 370e9, 280e9, 480e9),
                         new IntraNodeBand("H200", 8, 370e9, 280e9, 480e9),
-                        new IntraNodeBand("H800", 8, 180e9, 135e9, 230e9),
-                        new IntraNodeBand("A100", 8, 200e9, 150e9, 235e9)),
+                        // A100 SXM4: 235 GB/s peak in SuperBench's 8-GPU capture; the same proportions.
+                        new IntraNodeBand("A100-SXM4", 8, 200e9, 150e9, 235e9)),
                 limits,
                 new OutlierSettings(true, 3.5, 0.10, 4),
                 5.0,

@@ -31,7 +31,7 @@ class PolicyFileTest {
                 "statistic:",
                 "  largeMessageMin: 1GiB",
                 "intraNode:",
-                "  - part: H100",
+                "  - part: H100 80GB HBM3",
                 "    gpus: 8",
                 "    passFrom: 450GB/s",
                 "  - part: GH200",

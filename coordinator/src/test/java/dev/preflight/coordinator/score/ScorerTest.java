@@ -119,6 +119,7 @@ class ScorerTest {
         "NVIDIA A100-SXM4-40GB, 8, 235.26, PASS",
         "NVIDIA H100 80GB HBM3, 4, 300,    SKIP",
         "NVIDIA B200,           8, 700,    SKIP",
+        "NVIDIA H100 PCIe,      8, 60,     SKIP",
     })
     void intraNodeAllReduceIsJudgedAgainstItsPartsBand(String gpu, int ranks, double gbps, Status status) {
         Sweep series = Sweep.newBuilder().setOp("all_reduce").setKind(Sweep.Kind.INTRA_NODE).addNodes("n1")
