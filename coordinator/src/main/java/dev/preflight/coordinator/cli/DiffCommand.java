@@ -13,9 +13,9 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-@Command(name = "diff", mixinStandardHelpOptions = true,
+@Command(name = "diff", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = {"Compare a report with a baseline: numbers that got worse by more than the policy's "
-                + "regression percentage (diff.regression, default 5%), results that changed status, nodes that "
+                + "regression percentage (diff.regression, default 5%%), results that changed status, nodes that "
                 + "appeared or vanished.",
                 "Both reports are judged under the same policy (the built-in one, or --policy FILE)."},
         exitCodeListHeading = "%nExit codes:%n",

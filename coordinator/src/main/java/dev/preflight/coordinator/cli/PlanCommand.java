@@ -29,7 +29,7 @@ import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.TypeConversionException;
 
-@Command(name = "plan", mixinStandardHelpOptions = true,
+@Command(name = "plan", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = {"Size a model onto the cluster: weight bytes, whether one node holds it, nodes needed, "
                 + "the TP x PP plan, memory per GPU, the inter-node tier it needs and the launch settings.",
                 "Sizes take a unit: GB = 10^9 bytes, GiB = 2^30 bytes (an \"80 GB\" H100 is --gpu-memory 80GB)."},

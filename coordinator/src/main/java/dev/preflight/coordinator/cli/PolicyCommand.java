@@ -7,7 +7,7 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
-@Command(name = "policy", mixinStandardHelpOptions = true,
+@Command(name = "policy", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "The scoring policy: every threshold the verdict depends on.",
         subcommands = {PolicyCommand.Show.class})
 public final class PolicyCommand implements Callable<Integer> {
@@ -19,7 +19,7 @@ public final class PolicyCommand implements Callable<Integer> {
         throw new ParameterException(spec.commandLine(), "a subcommand is required (show)");
     }
 
-    @Command(name = "show", mixinStandardHelpOptions = true,
+    @Command(name = "show", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
             description = {"Print the effective policy as YAML: the built-in defaults, with --policy FILE laid over them.",
                     "The output is itself a valid policy file."},
             exitCodeListHeading = "%nExit codes:%n",

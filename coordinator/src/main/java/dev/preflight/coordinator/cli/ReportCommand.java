@@ -16,7 +16,7 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-@Command(name = "report", mixinStandardHelpOptions = true,
+@Command(name = "report", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = {"Re-render a saved JSON report in other formats (and, with --policy, re-judge it).",
                 "Prints the terminal summary; exits with the report's verdict, as 'preflight run' does."},
         exitCodeListHeading = "%nExit codes:%n",
