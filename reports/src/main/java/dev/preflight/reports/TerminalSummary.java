@@ -46,11 +46,11 @@ public final class TerminalSummary {
     }
 
     private void appendChecks(StringBuilder out, List<CheckResult> checks) {
-        int width = checks.stream().mapToInt(c -> c.getId().length()).max().orElse(0);
+        int width = checks.stream().mapToInt(c -> Names.check(c).length()).max().orElse(0);
         for (CheckResult check : checks) {
             String status = check.getStatus().name();
             out.append("  ").append(paint(String.format(Locale.ROOT, "%-5s", status), statusColor(status)))
-                    .append(' ').append(String.format(Locale.ROOT, "%-" + width + "s", check.getId()))
+                    .append(' ').append(String.format(Locale.ROOT, "%-" + width + "s", Names.check(check)))
                     .append("  ").append(check.getSummary()).append('\n');
             String indent = " ".repeat(width + 9);
             if (check.getStatus() != CheckResult.Status.PASS && !check.getObserved().isEmpty()) {
@@ -60,6 +60,12 @@ public final class TerminalSummary {
                 }
                 out.append('\n');
             }
+            if (check.getStatus() != CheckResult.Status.PASS && !check.getThreshold().isEmpty()) {
+                out.append(indent).append("threshold: ").append(check.getThreshold()).append('\n');
+            }
+            if (!check.getNotCounted().isEmpty()) {
+                out.append(indent).append("not counted: ").append(check.getNotCounted()).append('\n');
+            }
             if (!check.getRemediation().isEmpty()) {
                 out.append(indent).append("fix: ").append(check.getRemediation()).append('\n');
             }
@@ -67,7 +73,7 @@ public final class TerminalSummary {
     }
 
     private static String nodeLabel(NodeReport node) {
-        String name = !node.getNodeName().isEmpty() ? node.getNodeName() : node.getAddress();
+        String name = Names.node(node);
         return name.equals(node.getAddress()) ? name : name + " (" + node.getAddress() + ")";
     }
 

@@ -3,6 +3,7 @@ package dev.preflight.coordinator.cli;
 import dev.preflight.agent.AgentSettings;
 import dev.preflight.coordinator.fanout.EmbeddedAgent;
 import dev.preflight.coordinator.run.PreflightRun;
+import dev.preflight.coordinator.score.Scorer;
 import dev.preflight.proto.v1.AgentGrpc;
 import dev.preflight.proto.v1.BenchSpec;
 import dev.preflight.proto.v1.BenchWorker;
@@ -72,12 +73,12 @@ public final class BenchCommand implements Callable<Integer> {
             defaultValue = "float32", description = "float32, float16, bfloat16 (default: ${DEFAULT-VALUE}).")
     List<BenchSpec.DataType> dtypes;
 
-    @Option(names = "--min-bytes", paramLabel = "SIZE", defaultValue = "8", converter = ByteSizeConverter.class,
+    @Option(names = "--min-bytes", paramLabel = "SIZE", defaultValue = "8", converter = NcclSizeConverter.class,
             description = "Smallest size, nccl-tests' \"size\" column: 8, 64K, 8G (K/M/G/T are powers of 1024; "
                     + "default: ${DEFAULT-VALUE}).")
     long minBytes;
 
-    @Option(names = "--max-bytes", paramLabel = "SIZE", defaultValue = "128M", converter = ByteSizeConverter.class,
+    @Option(names = "--max-bytes", paramLabel = "SIZE", defaultValue = "128M", converter = NcclSizeConverter.class,
             description = "Largest size (default: ${DEFAULT-VALUE}).")
     long maxBytes;
 
@@ -121,7 +122,7 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--no-check", description = "Skip data validation (nccl-tests -c 0).")
     boolean noCheck;
 
-    @Option(names = "--validate-max-bytes", paramLabel = "SIZE", defaultValue = "1G", converter = ByteSizeConverter.class,
+    @Option(names = "--validate-max-bytes", paramLabel = "SIZE", defaultValue = "1G", converter = NcclSizeConverter.class,
             description = "Validate every output element up to this size per GPU, sampled stripes above "
                     + "(default: ${DEFAULT-VALUE}).")
     long validateMaxBytes;
@@ -147,6 +148,9 @@ public final class BenchCommand implements Callable<Integer> {
 
     @Mixin
     HostFsOptions hostFs;
+
+    @Mixin
+    PolicyOption policy;
 
     @Override
     public Integer call() throws Exception {
@@ -185,9 +189,9 @@ public final class BenchCommand implements Callable<Integer> {
                         .setObserved(status.getCode().name()));
             }
         }
-        PreflightReport report = PreflightRun.report(
+        PreflightReport report = PreflightRun.report(new Scorer(policy.load()),
                 "preflight " + String.join(" ", spec.commandLine().getParseResult().originalArgs()),
-                started, clock.instant(), List.of(node.build()), List.of()).build();
+                started, clock.instant(), List.of(node.build()), List.of(), PreflightReport.getDefaultInstance());
         boolean color = System.console() != null && System.getenv("NO_COLOR") == null;
         out.print(new TerminalSummary(color).render(report));
         out.flush();

@@ -13,13 +13,17 @@ import dev.preflight.coordinator.fanout.FanoutListener;
 import dev.preflight.coordinator.hostnet.HostNetPhase;
 import dev.preflight.coordinator.run.Phase;
 import dev.preflight.coordinator.run.PreflightRun;
+import dev.preflight.coordinator.score.Scorer;
 import dev.preflight.proto.v1.CheckProgress;
 import dev.preflight.proto.v1.CheckResult;
 import dev.preflight.proto.v1.NodeReport;
 import dev.preflight.proto.v1.PreflightReport;
 import dev.preflight.proto.v1.RunChecksRequest;
+import dev.preflight.proto.v1.RunPhase;
 import dev.preflight.proto.v1.Verdict;
 import dev.preflight.reports.JsonReport;
+import dev.preflight.reports.ReportFormat;
+import dev.preflight.reports.ReportWriter;
 import dev.preflight.reports.TerminalSummary;
 import io.grpc.ChannelCredentials;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
@@ -61,6 +65,13 @@ public final class RunCommand implements Callable<Integer> {
     @Option(names = "--out", paramLabel = "DIR", defaultValue = "./reports",
             description = "Directory for the report files (default: ${DEFAULT-VALUE}).")
     Path outDir;
+
+    @Option(names = "--format", paramLabel = "LIST", defaultValue = "json", converter = FormatsConverter.class,
+            description = "Report formats, comma-separated: json, junit, md, html (default: ${DEFAULT-VALUE}).")
+    Set<ReportFormat> formats;
+
+    @Mixin
+    PolicyOption policy;
 
     @Option(names = "--fail-on-warn", description = "Exit 3 when the verdict has warnings but no failure.")
     boolean failOnWarn;
@@ -136,6 +147,7 @@ public final class RunCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), "--checks: " + e.getMessage());
         }
+        Scorer scorer = new Scorer(policy.load());
         PrintWriter err = spec.commandLine().getErr();
         FanoutListener listener = quiet ? FanoutListener.NONE : new FanoutListener() {
             @Override
@@ -175,7 +187,7 @@ public final class RunCommand implements Callable<Integer> {
         }
         HostNetPhase.Settings hostNet = new HostNetPhase.Settings(hostNetStreams, hostNetDuration,
                 HostNetPhase.Settings.DEFAULT.pings(), masterPort, HostNetPhase.Settings.DEFAULT.outliers());
-        PreflightRun run = new PreflightRun(fanout, new PreflightRun.Options(phases(), request, hostNet), progress, Clock.systemUTC());
+        PreflightRun run = new PreflightRun(fanout, new PreflightRun.Options(phases(), request, hostNet, scorer), progress, Clock.systemUTC());
         String commandLine = "preflight " + String.join(" ", spec.commandLine().getParseResult().originalArgs());
 
         PreflightReport report;
@@ -220,8 +232,9 @@ public final class RunCommand implements Callable<Integer> {
         out.print(new TerminalSummary(color).render(report));
         out.flush();
         try {
-            Path written = JsonReport.write(report, outDir);
-            err.println("preflight: report written to " + written);
+            for (Path written : ReportWriter.write(report, outDir, formats)) {
+                err.println("preflight: report written to " + written);
+            }
             err.flush();
         } catch (IOException e) {
             err.println("preflight: cannot write the report to " + outDir + ": " + e.getMessage());

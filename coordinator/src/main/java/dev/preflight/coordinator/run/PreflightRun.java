@@ -6,12 +6,13 @@ import dev.preflight.coordinator.fanout.AgentTarget;
 import dev.preflight.coordinator.fanout.Fanout;
 import dev.preflight.coordinator.hostnet.HostNetPhase;
 import dev.preflight.coordinator.hostnet.PairSchedule;
-import dev.preflight.coordinator.score.Verdicts;
+import dev.preflight.coordinator.score.Scorer;
 import dev.preflight.proto.ToolVersion;
 import dev.preflight.proto.v1.CheckResult;
 import dev.preflight.proto.v1.NodeReport;
 import dev.preflight.proto.v1.PreflightReport;
 import dev.preflight.proto.v1.RunChecksRequest;
+import dev.preflight.proto.v1.RunPhase;
 import dev.preflight.reports.JsonReport;
 import java.time.Clock;
 import java.time.Instant;
@@ -24,11 +25,12 @@ import java.util.function.Function;
 
 /**
  * One preflight run over a set of agents: the selected phases in order, each bounded by its own
- * deadlines, then the verdict. A phase that cannot run (one node, nothing to compare) is left out;
- * whatever was measured is in the report.
+ * deadlines, then scoring. A phase that cannot run (one node, nothing to compare) is recorded as
+ * skipped; one that breaks is recorded as failed with its error, and the run goes on, so the
+ * report always holds whatever was measured.
  */
 public final class PreflightRun {
-    public record Options(Set<Phase> phases, RunChecksRequest checks, HostNetPhase.Settings hostNet) {}
+    public record Options(Set<Phase> phases, RunChecksRequest checks, HostNetPhase.Settings hostNet, Scorer scorer) {}
 
     private final Fanout fanout;
     private final Options options;
@@ -51,7 +53,8 @@ public final class PreflightRun {
         List<NodeReport> nodes = fanout.run(targets, options.checks());
         List<CheckResult> clusterChecks = new ArrayList<>(membership.apply(nodes));
         // the phases' own sections of the report; the verdict is decided once they are all in
-        PreflightReport.Builder sections = PreflightReport.newBuilder();
+        PreflightReport.Builder sections = PreflightReport.newBuilder()
+                .addPhases(RunPhase.newBuilder().setName(Phase.CHECKS.flagName()).setOutcome(RunPhase.Outcome.COMPLETED));
 
         List<HostNetPhase.Node> reachable = new ArrayList<>();
         for (int i = 0; i < nodes.size(); i++) {
@@ -60,36 +63,58 @@ public final class PreflightRun {
                 reachable.add(new HostNetPhase.Node(name(node), targets.get(i)));
             }
         }
-        if (options.phases().contains(Phase.CONSISTENCY) && nodes.size() > 1) {
+        phase(Phase.CONSISTENCY, reachable.size() > 1, sections, () -> {
             progress.accept("phase consistency: comparing " + reachable.size() + " nodes");
             clusterChecks.addAll(Consistency.check(nodes));
-        }
-        if (options.phases().contains(Phase.HOSTNET) && reachable.size() > 1) {
+        });
+        phase(Phase.HOSTNET, reachable.size() > 1, sections, () -> {
             HostNetPhase hostNet = new HostNetPhase(options.hostNet());
             progress.accept("phase hostnet: TCP between " + reachable.size() + " nodes, about "
                     + hostNet.estimate(PairSchedule.rounds(reachable.size()).size()).toSeconds() + " s");
             HostNetPhase.Outcome outcome = hostNet.run(reachable, ncclOverSockets(nodes));
             sections.setHostNetwork(outcome.result());
             clusterChecks.addAll(outcome.checks());
-        }
-
-        return report(commandLine, started, clock.instant(), nodes, clusterChecks).mergeFrom(sections.build()).build();
+        });
+        return report(options.scorer(), commandLine, started, clock.instant(), nodes, clusterChecks, sections.build());
     }
 
-    /** A report with its verdict and reasons decided from the nodes and the cluster checks. */
-    public static PreflightReport.Builder report(String commandLine, Instant started, Instant finished,
-            List<NodeReport> nodes, List<CheckResult> clusterChecks) {
-        Verdicts.Decision decision = Verdicts.decide(nodes, clusterChecks);
-        return PreflightReport.newBuilder()
+    /** Runs one phase when selected and possible; records how it went, never lets it end the run. */
+    private void phase(Phase phase, boolean possible, PreflightReport.Builder sections, Runnable body) {
+        if (!options.phases().contains(phase)) {
+            return;
+        }
+        RunPhase.Builder record = RunPhase.newBuilder().setName(phase.flagName());
+        if (!possible) {
+            sections.addPhases(record.setOutcome(RunPhase.Outcome.SKIPPED)
+                    .setError("fewer than two reachable nodes"));
+            return;
+        }
+        try {
+            body.run();
+            record.setOutcome(RunPhase.Outcome.COMPLETED);
+        } catch (RuntimeException e) {
+            progress.accept("phase " + phase.flagName() + " failed: " + e);
+            record.setOutcome(RunPhase.Outcome.FAILED).setError(e.toString());
+        }
+        sections.addPhases(record);
+    }
+
+    /**
+     * A scored report: the nodes, the cluster checks and the phases' sections, with the verdict
+     * and its reasons decided by the scorer.
+     */
+    public static PreflightReport report(Scorer scorer, String commandLine, Instant started, Instant finished,
+            List<NodeReport> nodes, List<CheckResult> clusterChecks, PreflightReport sections) {
+        return scorer.score(PreflightReport.newBuilder()
+                .mergeFrom(sections)
                 .setSchemaVersion(JsonReport.SCHEMA_VERSION)
                 .setToolVersion(ToolVersion.get())
                 .setStartedAt(timestamp(started))
                 .setFinishedAt(timestamp(finished))
-                .setVerdict(decision.verdict())
-                .addAllReasons(decision.reasons())
                 .addAllNodes(nodes)
                 .addAllClusterChecks(clusterChecks)
-                .setCommandLine(commandLine);
+                .setCommandLine(commandLine)
+                .build());
     }
 
     /**

@@ -1,0 +1,287 @@
+package dev.preflight.coordinator.score;
+
+import dev.preflight.agent.check.host.ShmCheck;
+import dev.preflight.proto.units.Bandwidths;
+import dev.preflight.proto.units.ByteSizes;
+import dev.preflight.proto.v1.CheckResult.Status;
+import dev.preflight.proto.v1.Interconnect.Tier;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Every threshold the verdict depends on, in one place. {@link #defaults()} is built in; a YAML
+ * file ({@link PolicyFile}) overrides any part of it, and {@link #toYaml()} prints the effective
+ * policy in the same form the file takes.
+ */
+public record Policy(
+        String source,
+        InterconnectPolicy interconnect,
+        long largeMessageMinBytes,
+        List<IntraNodeBand> intraNode,
+        Map<String, Limit> limits,
+        OutlierSettings outliers,
+        double regressionPercent,
+        double headroomFraction) {
+
+    public Policy {
+        intraNode = List.copyOf(intraNode);
+        limits = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(limits));
+    }
+
+    /** The article's classes per link, applied with the measurement backing the negotiated rate. */
+    public record InterconnectPolicy(Tiers tiers, double efficiencyFloor, Tier passFrom, Tier warnFrom) {
+        public Status status(Tier tier) {
+            return tier.getNumber() >= passFrom.getNumber() ? Status.PASS
+                    : tier.getNumber() >= warnFrom.getNumber() ? Status.WARN
+                    : Status.FAIL;
+        }
+    }
+
+    /**
+     * Expected intra-node all-reduce bus bandwidth for a GPU part (matched as a case-insensitive
+     * substring of the NVML product name) with this many GPUs in the communicator.
+     */
+    public record IntraNodeBand(String part, int gpus, double passFrom, double failBelow, double typical) {
+        public boolean matches(String gpuModel, int ranks) {
+            return ranks == gpus && gpuModel.toLowerCase(Locale.ROOT).contains(part.toLowerCase(Locale.ROOT));
+        }
+
+        public Status status(double busbw) {
+            return busbw >= passFrom ? Status.PASS : busbw >= failBelow ? Status.WARN : Status.FAIL;
+        }
+
+        public String describe() {
+            return "PASS from " + Bandwidths.format(passFrom) + ", FAIL below " + Bandwidths.format(failBelow)
+                    + " (" + part + " x" + gpus + ", typical " + Bandwidths.format(typical) + ")";
+        }
+    }
+
+    /** What a limit's values are, so a file cannot give a bandwidth where a size belongs. */
+    public enum Quantity {
+        BYTES("bytes", "a size with a unit, e.g. 16GiB"),
+        BANDWIDTH("B/s", "a bandwidth with a unit, e.g. 25GB/s"),
+        COUNT("count", "a whole number"),
+        CELSIUS("celsius", "degrees Celsius, a number");
+
+        final String unit;
+        final String expected;
+
+        Quantity(String unit, String expected) {
+            this.unit = unit;
+            this.expected = expected;
+        }
+
+        double parse(Object value) {
+            String text = String.valueOf(value).strip();
+            switch (this) {
+                case BYTES:
+                    return ByteSizes.parse(text);
+                case BANDWIDTH:
+                    return Bandwidths.parse(text);
+                case COUNT:
+                    if (!text.matches("[0-9]+")) {
+                        throw new IllegalArgumentException("'" + text + "' is not " + expected);
+                    }
+                    return Long.parseLong(text);
+                default:
+                    if (!text.matches("-?[0-9]+(\\.[0-9]+)?")) {
+                        throw new IllegalArgumentException("'" + text + "' is not " + expected);
+                    }
+                    return Double.parseDouble(text);
+            }
+        }
+
+        String format(double value) {
+            switch (this) {
+                case BYTES:
+                    return Policy.size((long) value);
+                case BANDWIDTH:
+                    return Policy.bw(value);
+                case COUNT:
+                    return Long.toString((long) value);
+                default:
+                    return Policy.number(value);
+            }
+        }
+    }
+
+    /**
+     * Limits on a measurement a node check reports (by its name): host-check and GPU-health limits.
+     * A null bound is not applied.
+     */
+    public record Limit(String measurement, Quantity quantity, Double warnBelow, Double failBelow, Double warnAbove,
+            Double failAbove) {
+        public Status status(double value) {
+            if ((failBelow != null && value < failBelow) || (failAbove != null && value > failAbove)) {
+                return Status.FAIL;
+            }
+            if ((warnBelow != null && value < warnBelow) || (warnAbove != null && value > warnAbove)) {
+                return Status.WARN;
+            }
+            return Status.PASS;
+        }
+
+        public String describe() {
+            List<String> parts = new ArrayList<>();
+            if (failBelow != null) {
+                parts.add("FAIL below " + quantity.format(failBelow));
+            }
+            if (warnBelow != null) {
+                parts.add("WARN below " + quantity.format(warnBelow));
+            }
+            if (warnAbove != null) {
+                parts.add("WARN above " + quantity.format(warnAbove));
+            }
+            if (failAbove != null) {
+                parts.add("FAIL above " + quantity.format(failAbove));
+            }
+            return measurement + ": " + String.join(", ", parts);
+        }
+    }
+
+    /**
+     * Robust outliers: a value further below the fleet's median than {@code madZ} scaled MADs and
+     * than {@code relativeFloor} of the median, judged once at least {@code minFleet} values exist.
+     */
+    public record OutlierSettings(boolean enabled, double madZ, double relativeFloor, int minFleet) {}
+
+    public static Policy defaults() {
+        Map<String, Limit> limits = new LinkedHashMap<>();
+        // The node checks' own thresholds, so a policy file can move them.
+        add(limits, new Limit("shm_size_bytes", Quantity.BYTES, (double) ShmCheck.WARN_BELOW_BYTES,
+                (double) ShmCheck.FAIL_BELOW_BYTES, null, null));
+        add(limits, new Limit("shm_free_bytes", Quantity.BYTES, (double) ShmCheck.FAIL_BELOW_BYTES, null, null, null));
+        // GPU health: GCM and SuperBench fail on any uncorrected ECC error and warn from 85 C; a
+        // pending or failed row remap needs a GPU reset or RMA before the GPU is trusted.
+        add(limits, new Limit("gpu_temperature_celsius", Quantity.CELSIUS, null, null, 85.0, null));
+        add(limits, new Limit("ecc_uncorrectable_errors", Quantity.COUNT, null, null, null, 0.0));
+        add(limits, new Limit("remapped_rows_pending", Quantity.COUNT, null, null, null, 0.0));
+        add(limits, new Limit("remapped_rows_failed", Quantity.COUNT, null, null, null, 0.0));
+        // Port counters rising under traffic name a bad cable (GCM's critical level is 100).
+        add(limits, new Limit("symbol_error_increase", Quantity.COUNT, null, null, 0.0, 100.0));
+        add(limits, new Limit("link_downed_increase", Quantity.COUNT, null, null, null, 0.0));
+        return new Policy(
+                "built-in defaults",
+                new InterconnectPolicy(Tiers.ARTICLE, 0.80, Tier.PRODUCTION_VIABLE, Tier.SMALL_MODELS_ONLY),
+                256 * ByteSizes.MIB,
+                List.of(
+                        // H100/H200 SXM (NVML: "NVIDIA H100 80GB HBM3", "NVIDIA H200"), nccl-tests
+                        // #212/#290: ~480 GB/s with NVLS, ~370 with rings; below ~75% of the ring
+                        // figure an NVLink or NVSwitch path is missing.
+                        new IntraNodeBand("H100 80GB HBM3", 8, 370e9, 280e9, 480e9),
+                        new IntraNodeBand("H200", 8, 370e9, 280e9, 480e9),
+                        // A100 SXM4: 235 GB/s peak in SuperBench's 8-GPU capture; the same proportions.
+                        new IntraNodeBand("A100-SXM4", 8, 200e9, 150e9, 235e9)),
+                limits,
+                new OutlierSettings(true, 3.5, 0.10, 4),
+                5.0,
+                0.10);
+    }
+
+    private static void add(Map<String, Limit> limits, Limit limit) {
+        limits.put(limit.measurement(), limit);
+    }
+
+    public Optional<IntraNodeBand> band(String gpuModel, int ranks) {
+        return intraNode.stream().filter(b -> b.matches(gpuModel, ranks)).findFirst();
+    }
+
+    Policy withSource(String newSource) {
+        return new Policy(newSource, interconnect, largeMessageMinBytes, intraNode, limits, outliers,
+                regressionPercent, headroomFraction);
+    }
+
+    /** The policy as a file {@link PolicyFile} reads back to the same policy. */
+    public String toYaml() {
+        Tiers tiers = interconnect.tiers();
+        StringBuilder out = new StringBuilder();
+        out.append("# preflight policy (").append(source).append(")\n");
+        out.append("# Bandwidths need a unit: GB/s = 10^9 bytes/s, Gb/s = 10^9 bits/s; sizes: GB = 10^9 bytes, GiB = 2^30 bytes.\n");
+        out.append("interconnect:\n");
+        out.append("  # a link's class starts at each bound (GB/s per link); below tooSlowFrom it is unusable\n");
+        out.append("  tooSlowFrom: ").append(bw(tiers.tooSlowFrom())).append('\n');
+        out.append("  smallModelsOnlyFrom: ").append(bw(tiers.smallModelsOnlyFrom())).append('\n');
+        out.append("  productionViableFrom: ").append(bw(tiers.productionViableFrom())).append('\n');
+        out.append("  recommendedFrom: ").append(bw(tiers.recommendedFrom())).append('\n');
+        out.append("  optimalFrom: ").append(bw(tiers.optimalFrom())).append('\n');
+        out.append("  # a rail's measured bus bandwidth must reach this share of its negotiated rate\n");
+        out.append("  efficiencyFloor: ").append(percent(interconnect.efficiencyFloor())).append('\n');
+        out.append("  passFrom: ").append(tierKey(interconnect.passFrom())).append('\n');
+        out.append("  warnFrom: ").append(tierKey(interconnect.warnFrom())).append('\n');
+        out.append("statistic:\n");
+        out.append("  # bus bandwidth is the best over message sizes at least this large (never nccl-tests' average)\n");
+        out.append("  largeMessageMin: ").append(size(largeMessageMinBytes)).append('\n');
+        out.append("intraNode:\n");
+        out.append("  # all-reduce bus bandwidth inside one node, by GPU part (substring of the product name) and GPU count\n");
+        for (IntraNodeBand band : intraNode) {
+            out.append("  - part: \"").append(band.part()).append("\"\n");
+            out.append("    gpus: ").append(band.gpus()).append('\n');
+            out.append("    passFrom: ").append(bw(band.passFrom())).append('\n');
+            out.append("    failBelow: ").append(bw(band.failBelow())).append('\n');
+            out.append("    typical: ").append(bw(band.typical())).append('\n');
+        }
+        out.append("limits:\n");
+        out.append("  # on measurements the node checks report, by name\n");
+        for (Limit limit : limits.values()) {
+            out.append("  ").append(limit.measurement()).append(":\n");
+            bound(out, "warnBelow", limit.warnBelow(), limit.quantity());
+            bound(out, "failBelow", limit.failBelow(), limit.quantity());
+            bound(out, "warnAbove", limit.warnAbove(), limit.quantity());
+            bound(out, "failAbove", limit.failAbove(), limit.quantity());
+        }
+        out.append("outliers:\n");
+        out.append("  # median and MAD across nodes, rails or pairs: flagged below median - madZ x 1.4826 MAD and below median x (1 - relativeFloor)\n");
+        out.append("  enabled: ").append(outliers.enabled()).append('\n');
+        out.append("  madZ: ").append(number(outliers.madZ())).append('\n');
+        out.append("  relativeFloor: ").append(percent(outliers.relativeFloor())).append('\n');
+        out.append("  minFleet: ").append(outliers.minFleet()).append('\n');
+        out.append("diff:\n");
+        out.append("  # preflight diff reports measurements that got worse by more than this\n");
+        out.append("  regression: ").append(number(regressionPercent)).append("%\n");
+        out.append("plan:\n");
+        out.append("  # GPU memory kept free of weights for the KV cache, activations and the runtime\n");
+        out.append("  headroom: ").append(percent(headroomFraction)).append('\n');
+        return out.toString();
+    }
+
+    private static void bound(StringBuilder out, String key, Double value, Quantity quantity) {
+        if (value != null) {
+            out.append("    ").append(key).append(": ").append(quantity.format(value)).append('\n');
+        }
+    }
+
+    static String bw(double bytesPerSecond) {
+        return number(bytesPerSecond / 1e9) + "GB/s";
+    }
+
+    /** Exact, in the largest unit that divides it: 256MiB, 16GiB, 80GB, 1000B. */
+    static String size(long bytes) {
+        long[] divisors = {ByteSizes.TIB, ByteSizes.GIB, ByteSizes.MIB, ByteSizes.KIB,
+            1_000_000_000_000L, 1_000_000_000L, 1_000_000L, 1_000L};
+        String[] units = {"TiB", "GiB", "MiB", "KiB", "TB", "GB", "MB", "kB"};
+        for (int i = 0; i < divisors.length; i++) {
+            if (bytes != 0 && bytes % divisors[i] == 0) {
+                return bytes / divisors[i] + units[i];
+            }
+        }
+        return bytes + "B";
+    }
+
+    static String percent(double fraction) {
+        return number(fraction * 100) + "%";
+    }
+
+    static String tierKey(Tier tier) {
+        return tier.name().toLowerCase(Locale.ROOT);
+    }
+
+    /** Shortest exact decimal: 3.1, 25, 0.125. */
+    public static String number(double value) {
+        java.math.BigDecimal decimal = new java.math.BigDecimal(Double.toString(value)).stripTrailingZeros();
+        return decimal.scale() < 0 ? decimal.setScale(0).toPlainString() : decimal.toPlainString();
+    }
+}

@@ -1,0 +1,328 @@
+package dev.preflight.coordinator.score;
+
+import dev.preflight.coordinator.score.Policy.InterconnectPolicy;
+import dev.preflight.coordinator.score.Policy.IntraNodeBand;
+import dev.preflight.coordinator.score.Policy.Limit;
+import dev.preflight.coordinator.score.Policy.OutlierSettings;
+import dev.preflight.proto.units.Bandwidths;
+import dev.preflight.proto.units.ByteSizes;
+import dev.preflight.proto.v1.Interconnect.Tier;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.snakeyaml.engine.v2.api.Load;
+import org.snakeyaml.engine.v2.api.LoadSettings;
+import org.snakeyaml.engine.v2.exceptions.YamlEngineException;
+
+/**
+ * A policy YAML file: any subset of the keys {@code preflight policy show} prints, laid over the
+ * built-in defaults. Unknown keys and values without their unit are errors naming the key.
+ */
+public final class PolicyFile {
+    private static final Set<String> SECTIONS = Set.of("interconnect", "statistic", "intraNode", "limits", "outliers",
+            "diff", "plan");
+
+    private final String file;
+
+    private PolicyFile(String file) {
+        this.file = file;
+    }
+
+    public static Policy load(Path path) throws PolicyException {
+        String text;
+        try {
+            text = Files.readString(path);
+        } catch (NoSuchFileException e) {
+            throw new PolicyException(path + ": no such file");
+        } catch (IOException e) {
+            throw new PolicyException(path + ": cannot read: " + e.getMessage());
+        }
+        return parse(path.toString(), text);
+    }
+
+    /** @param file the name errors cite */
+    public static Policy parse(String file, String yaml) throws PolicyException {
+        Object document;
+        try {
+            document = new Load(LoadSettings.builder().setAllowDuplicateKeys(false).build()).loadFromString(yaml);
+        } catch (YamlEngineException e) {
+            throw new PolicyException(file + ": not valid YAML: " + oneLine(e.getMessage()));
+        }
+        if (document == null) {
+            return Policy.defaults().withSource(file);
+        }
+        PolicyFile reader = new PolicyFile(file);
+        try {
+            return reader.apply(reader.map("", document), Policy.defaults()).withSource(file);
+        } catch (IllegalArgumentException e) {
+            throw new PolicyException(e.getMessage());
+        }
+    }
+
+    private Policy apply(Map<String, Object> root, Policy base) {
+        known("", root, SECTIONS);
+        InterconnectPolicy interconnect = base.interconnect();
+        if (root.containsKey("interconnect")) {
+            interconnect = interconnect(map("interconnect", root.get("interconnect")), interconnect);
+        }
+        long largeMin = base.largeMessageMinBytes();
+        if (root.containsKey("statistic")) {
+            Map<String, Object> statistic = map("statistic", root.get("statistic"));
+            known("statistic", statistic, Set.of("largeMessageMin"));
+            if (statistic.containsKey("largeMessageMin")) {
+                largeMin = size("statistic.largeMessageMin", statistic.get("largeMessageMin"));
+            }
+        }
+        List<IntraNodeBand> bands = base.intraNode();
+        if (root.containsKey("intraNode")) {
+            bands = bands(root.get("intraNode"), bands);
+        }
+        Map<String, Limit> limits = base.limits();
+        if (root.containsKey("limits")) {
+            limits = limits(map("limits", root.get("limits")), limits);
+        }
+        OutlierSettings outliers = base.outliers();
+        if (root.containsKey("outliers")) {
+            outliers = outliers(map("outliers", root.get("outliers")), outliers);
+        }
+        double regression = base.regressionPercent();
+        if (root.containsKey("diff")) {
+            Map<String, Object> diff = map("diff", root.get("diff"));
+            known("diff", diff, Set.of("regression"));
+            if (diff.containsKey("regression")) {
+                regression = fraction("diff.regression", diff.get("regression")) * 100;
+            }
+        }
+        double headroom = base.headroomFraction();
+        if (root.containsKey("plan")) {
+            Map<String, Object> plan = map("plan", root.get("plan"));
+            known("plan", plan, Set.of("headroom"));
+            if (plan.containsKey("headroom")) {
+                headroom = fraction("plan.headroom", plan.get("headroom"));
+                if (headroom >= 1) {
+                    throw error("plan.headroom", plan.get("headroom"), "a percentage below 100%");
+                }
+            }
+        }
+        return new Policy(base.source(), interconnect, largeMin, bands, limits, outliers, regression, headroom);
+    }
+
+    private InterconnectPolicy interconnect(Map<String, Object> section, InterconnectPolicy base) {
+        known("interconnect", section, Set.of("tooSlowFrom", "smallModelsOnlyFrom", "productionViableFrom",
+                "recommendedFrom", "optimalFrom", "efficiencyFloor", "passFrom", "warnFrom"));
+        Tiers t = base.tiers();
+        Tiers tiers;
+        try {
+            tiers = new Tiers(
+                    bandwidth(section, "interconnect", "tooSlowFrom", t.tooSlowFrom()),
+                    bandwidth(section, "interconnect", "smallModelsOnlyFrom", t.smallModelsOnlyFrom()),
+                    bandwidth(section, "interconnect", "productionViableFrom", t.productionViableFrom()),
+                    bandwidth(section, "interconnect", "recommendedFrom", t.recommendedFrom()),
+                    bandwidth(section, "interconnect", "optimalFrom", t.optimalFrom()));
+        } catch (IllegalArgumentException e) {
+            if (e.getMessage().startsWith(file)) {
+                throw e;
+            }
+            throw new IllegalArgumentException(file + ": interconnect: " + e.getMessage());
+        }
+        double floor = base.efficiencyFloor();
+        if (section.containsKey("efficiencyFloor")) {
+            floor = fraction("interconnect.efficiencyFloor", section.get("efficiencyFloor"));
+            if (floor <= 0 || floor > 1) {
+                throw error("interconnect.efficiencyFloor", section.get("efficiencyFloor"), "a percentage in (0%, 100%]");
+            }
+        }
+        Tier pass = section.containsKey("passFrom") ? tier("interconnect.passFrom", section.get("passFrom")) : base.passFrom();
+        Tier warn = section.containsKey("warnFrom") ? tier("interconnect.warnFrom", section.get("warnFrom")) : base.warnFrom();
+        if (warn.getNumber() > pass.getNumber()) {
+            throw error("interconnect.warnFrom", section.containsKey("warnFrom") ? section.get("warnFrom") : Policy.tierKey(warn),
+                    "a tier no higher than passFrom (" + Policy.tierKey(pass) + ")");
+        }
+        return new InterconnectPolicy(tiers, floor, pass, warn);
+    }
+
+    private List<IntraNodeBand> bands(Object value, List<IntraNodeBand> base) {
+        if (!(value instanceof List)) {
+            throw error("intraNode", value, "a list of {part, gpus, passFrom, failBelow, typical}");
+        }
+        List<IntraNodeBand> result = new ArrayList<>(base);
+        List<?> entries = (List<?>) value;
+        for (int i = 0; i < entries.size(); i++) {
+            String key = "intraNode[" + i + "]";
+            Map<String, Object> entry = map(key, entries.get(i));
+            known(key, entry, Set.of("part", "gpus", "passFrom", "failBelow", "typical"));
+            if (!entry.containsKey("part") || !entry.containsKey("gpus")) {
+                throw new IllegalArgumentException(file + ": " + key + ": needs part and gpus");
+            }
+            String part = String.valueOf(entry.get("part")).strip();
+            int gpus = (int) count(key + ".gpus", entry.get("gpus"));
+            int existing = -1;
+            for (int j = 0; j < result.size(); j++) {
+                if (result.get(j).part().equalsIgnoreCase(part) && result.get(j).gpus() == gpus) {
+                    existing = j;
+                }
+            }
+            IntraNodeBand old = existing >= 0 ? result.get(existing) : null;
+            if (old == null && !(entry.containsKey("passFrom") && entry.containsKey("failBelow"))) {
+                throw new IllegalArgumentException(file + ": " + key + ": a new band needs passFrom and failBelow");
+            }
+            double pass = bandwidth(entry, key, "passFrom", old == null ? 0 : old.passFrom());
+            double fail = bandwidth(entry, key, "failBelow", old == null ? 0 : old.failBelow());
+            double typical = bandwidth(entry, key, "typical", old == null ? pass : old.typical());
+            if (fail > pass) {
+                throw error(key + ".failBelow", entry.get("failBelow"), "a bandwidth no higher than passFrom");
+            }
+            IntraNodeBand band = new IntraNodeBand(part, gpus, pass, fail, typical);
+            if (existing >= 0) {
+                result.set(existing, band);
+            } else {
+                // a file's own bands are more specific than the built-in ones: they match first
+                result.add(0, band);
+            }
+        }
+        return result;
+    }
+
+    private Map<String, Limit> limits(Map<String, Object> section, Map<String, Limit> base) {
+        known("limits", section, base.keySet());
+        Map<String, Limit> result = new LinkedHashMap<>(base);
+        for (Map.Entry<String, Object> entry : section.entrySet()) {
+            String key = "limits." + entry.getKey();
+            Limit old = base.get(entry.getKey());
+            Map<String, Object> bounds = map(key, entry.getValue());
+            known(key, bounds, Set.of("warnBelow", "failBelow", "warnAbove", "failAbove"));
+            result.put(entry.getKey(), new Limit(old.measurement(), old.quantity(),
+                    bound(key, bounds, "warnBelow", old.warnBelow(), old.quantity()),
+                    bound(key, bounds, "failBelow", old.failBelow(), old.quantity()),
+                    bound(key, bounds, "warnAbove", old.warnAbove(), old.quantity()),
+                    bound(key, bounds, "failAbove", old.failAbove(), old.quantity())));
+        }
+        return result;
+    }
+
+    private Double bound(String key, Map<String, Object> bounds, String name, Double old, Policy.Quantity quantity) {
+        if (!bounds.containsKey(name)) {
+            return old;
+        }
+        Object value = bounds.get(name);
+        if (value == null || "off".equals(value) || Boolean.FALSE.equals(value)) {
+            return null;
+        }
+        try {
+            return quantity.parse(value);
+        } catch (IllegalArgumentException e) {
+            throw error(key + "." + name, value, quantity.expected + " (or off)");
+        }
+    }
+
+    private OutlierSettings outliers(Map<String, Object> section, OutlierSettings base) {
+        known("outliers", section, Set.of("enabled", "madZ", "relativeFloor", "minFleet"));
+        boolean enabled = base.enabled();
+        if (section.containsKey("enabled")) {
+            Object value = section.get("enabled");
+            if (!(value instanceof Boolean)) {
+                throw error("outliers.enabled", value, "true or false");
+            }
+            enabled = (Boolean) value;
+        }
+        double madZ = base.madZ();
+        if (section.containsKey("madZ")) {
+            Object value = section.get("madZ");
+            if (!(value instanceof Number) || ((Number) value).doubleValue() <= 0) {
+                throw error("outliers.madZ", value, "a positive number of scaled MADs, e.g. 3.5");
+            }
+            madZ = ((Number) value).doubleValue();
+        }
+        double floor = section.containsKey("relativeFloor")
+                ? fraction("outliers.relativeFloor", section.get("relativeFloor")) : base.relativeFloor();
+        int minFleet = section.containsKey("minFleet") ? (int) count("outliers.minFleet", section.get("minFleet"))
+                : base.minFleet();
+        if (minFleet < 3) {
+            throw error("outliers.minFleet", section.get("minFleet"), "at least 3 (a median of two says nothing)");
+        }
+        return new OutlierSettings(enabled, madZ, floor, minFleet);
+    }
+
+    private double bandwidth(Map<String, Object> section, String where, String key, double fallback) {
+        if (!section.containsKey(key)) {
+            return fallback;
+        }
+        Object value = section.get(key);
+        try {
+            double parsed = Bandwidths.parse(String.valueOf(value));
+            if (parsed <= 0) {
+                throw new IllegalArgumentException("not positive");
+            }
+            return parsed;
+        } catch (IllegalArgumentException e) {
+            throw error(where + "." + key, value, Bandwidths.EXPECTED);
+        }
+    }
+
+    private long size(String key, Object value) {
+        try {
+            return ByteSizes.parse(String.valueOf(value));
+        } catch (IllegalArgumentException e) {
+            throw error(key, value, ByteSizes.EXPECTED);
+        }
+    }
+
+    private double fraction(String key, Object value) {
+        String text = String.valueOf(value).strip();
+        if (!text.matches("[0-9]+(\\.[0-9]+)?\\s*%")) {
+            throw error(key, value, "a percentage, e.g. 80%");
+        }
+        return Double.parseDouble(text.substring(0, text.length() - 1).strip()) / 100;
+    }
+
+    private long count(String key, Object value) {
+        if (!(value instanceof Integer || value instanceof Long) || ((Number) value).longValue() < 1) {
+            throw error(key, value, "a positive whole number");
+        }
+        return ((Number) value).longValue();
+    }
+
+    private Tier tier(String key, Object value) {
+        try {
+            return Tiers.parse(String.valueOf(value));
+        } catch (IllegalArgumentException e) {
+            throw error(key, value, "a tier: unusable, too_slow, small_models_only, production_viable, recommended, optimal");
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private Map<String, Object> map(String key, Object value) {
+        if (!(value instanceof Map)) {
+            throw error(key.isEmpty() ? "(top level)" : key, value, "a mapping of keys to values");
+        }
+        Map<String, Object> result = new LinkedHashMap<>();
+        for (Map.Entry<Object, Object> entry : ((Map<Object, Object>) value).entrySet()) {
+            result.put(String.valueOf(entry.getKey()), entry.getValue());
+        }
+        return result;
+    }
+
+    private void known(String section, Map<String, Object> map, Set<String> keys) {
+        for (String key : map.keySet()) {
+            if (!keys.contains(key)) {
+                String path = section.isEmpty() ? key : section + "." + key;
+                throw new IllegalArgumentException(file + ": unknown key " + path + " (known"
+                        + (section.isEmpty() ? "" : " under " + section) + ": " + String.join(", ", new java.util.TreeSet<>(keys)) + ")");
+            }
+        }
+    }
+
+    private IllegalArgumentException error(String key, Object value, String expected) {
+        return new IllegalArgumentException(file + ": " + key + ": '" + value + "' is not " + expected);
+    }
+
+    private static String oneLine(String message) {
+        return message == null ? "" : message.replaceAll("\\s*\\n\\s*", " ").strip();
+    }
+}

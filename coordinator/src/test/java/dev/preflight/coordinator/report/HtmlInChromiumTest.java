@@ -1,0 +1,135 @@
+package dev.preflight.coordinator.report;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.preflight.coordinator.SampleReports;
+import dev.preflight.coordinator.score.Policy;
+import dev.preflight.coordinator.score.Scorer;
+import dev.preflight.proto.v1.PreflightReport;
+import dev.preflight.reports.html.HtmlReport;
+import java.io.File;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The HTML report in a real browser: Debian's headless Chromium loads it with no console error and
+ * no network request, every chart is present and laid out with a size, and a screenshot is taken
+ * (kept at target/chromium/ for a person to look at). Skipped where chromium is not installed.
+ */
+class HtmlInChromiumTest {
+    private static final long TIMEOUT_SECONDS = 90;
+
+    /**
+     * Put first in head: records page errors and console.error calls, then at load reports each
+     * chart's laid-out size into the DOM, which --dump-dom prints.
+     */
+    private static final String HARNESS = "<script>"
+            + "window.__errors=[];"
+            + "window.addEventListener('error',function(e){window.__errors.push(String(e.message));});"
+            + "(function(){var ce=console.error;console.error=function(){window.__errors.push(Array.prototype.join.call(arguments,' '));"
+            + "ce.apply(console,arguments);};})();"
+            + "window.addEventListener('load',function(){var lines=['errors='+window.__errors.length];"
+            + "window.__errors.forEach(function(e){lines.push('error '+e);});"
+            + "document.querySelectorAll('figure.chart').forEach(function(f){var s=f.querySelector('svg');"
+            + "var r=s?s.getBoundingClientRect():{width:0,height:0};"
+            + "lines.push('chart '+f.dataset.chart+' '+(f.dataset.empty==='true'?'empty':'drawn')+' '+Math.round(r.width)+'x'+Math.round(r.height));});"
+            + "var p=document.createElement('pre');p.id='harness';p.textContent=lines.join('\\n');document.body.appendChild(p);});"
+            + "</script>";
+
+    private static Path chromium() {
+        for (String dir : System.getenv().getOrDefault("PATH", "").split(File.pathSeparator)) {
+            for (String name : new String[] {"chromium", "chromium-browser"}) {
+                Path candidate = Path.of(dir, name);
+                if (Files.isExecutable(candidate)) {
+                    return candidate;
+                }
+            }
+        }
+        return null;
+    }
+
+    private record Run(int code, String out, String err) {}
+
+    private static Run run(Path chromium, Path profile, Path workDir, String... args) throws Exception {
+        List<String> command = new ArrayList<>(List.of(chromium.toString(), "--headless", "--no-sandbox", "--disable-gpu",
+                "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run",
+                "--disable-default-apps", "--user-data-dir=" + profile, "--enable-logging=stderr", "--v=0"));
+        command.addAll(List.of(args));
+        Path out = workDir.resolve("stdout-" + System.nanoTime());
+        Path err = workDir.resolve("stderr-" + System.nanoTime());
+        Process process = new ProcessBuilder(command).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+        try {
+            if (!process.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
+                throw new AssertionError("chromium did not finish within " + TIMEOUT_SECONDS + " s: " + command);
+            }
+        } finally {
+            process.descendants().forEach(ProcessHandle::destroyForcibly);
+            process.destroyForcibly();
+            process.waitFor(10, TimeUnit.SECONDS);
+        }
+        return new Run(process.exitValue(), Files.readString(out), Files.readString(err));
+    }
+
+    @Test
+    void loadsWithoutErrorsOrFetchesAndDrawsEveryChart(@TempDir Path dir) throws Exception {
+        Path chromium = chromium();
+        Assumptions.assumeTrue(chromium != null,
+                "chromium is not installed (Debian: apt-get install chromium; .ci/run installs it)");
+        PreflightReport report = new Scorer(Policy.defaults()).score(SampleReports.cluster());
+        String html = HtmlReport.render(report);
+        Path page = dir.resolve("preflight-report.html");
+        Files.writeString(page, html);
+        Path harness = dir.resolve("harness.html");
+        Files.writeString(harness, html.replaceFirst("<head>", "<head>" + Matcher.quoteReplacement(HARNESS)));
+
+        Run dom = run(chromium, dir.resolve("profile-dom"), dir, "--virtual-time-budget=10000", "--dump-dom",
+                harness.toUri().toString());
+        assertEquals(0, dom.code(), dom.err());
+        Matcher result = Pattern.compile("<pre id=\"harness\">([^<]*)</pre>").matcher(dom.out());
+        assertTrue(result.find(), "the page loaded and ran its load handler: " + dom.out().length() + " chars of DOM\n" + dom.err());
+        String lines = result.group(1);
+        assertTrue(lines.startsWith("errors=0"), "page errors: " + lines);
+        Map<String, Integer> drawn = new TreeMap<>();
+        Matcher chart = Pattern.compile("chart (\\w+) (drawn|empty) (\\d+)x(\\d+)").matcher(lines);
+        while (chart.find()) {
+            assertEquals("drawn", chart.group(2), lines);
+            assertTrue(Integer.parseInt(chart.group(3)) >= 300 && Integer.parseInt(chart.group(4)) >= 150,
+                    "chart " + chart.group(1) + " laid out at " + chart.group(3) + "x" + chart.group(4));
+            drawn.merge(chart.group(1), 1, Integer::sum);
+        }
+        assertEquals(Map.of("busbw", 3, "latency", 1, "pairwise", 1, "rails", 1), drawn, lines);
+        assertNoConsoleMessagesOrFetches(dom.err());
+
+        Path screenshots = Path.of("target", "chromium");
+        Files.createDirectories(screenshots);
+        Path png = screenshots.toAbsolutePath().resolve("preflight-report.png");
+        Files.deleteIfExists(png);
+        Run shot = run(chromium, dir.resolve("profile-shot"), dir, "--window-size=1280,2400", "--hide-scrollbars",
+                "--screenshot=" + png, page.toUri().toString());
+        assertEquals(0, shot.code(), shot.err());
+        assertNoConsoleMessagesOrFetches(shot.err());
+        byte[] image = Files.readAllBytes(png);
+        assertTrue(image.length > 20_000, "a screenshot of a drawn page, not a blank one: " + image.length + " bytes");
+        assertEquals("\u0089PNG", new String(image, 0, 4, java.nio.charset.StandardCharsets.ISO_8859_1));
+    }
+
+    /** Chromium logs console messages as CONSOLE lines and failed loads as net errors; the page must cause neither. */
+    private static void assertNoConsoleMessagesOrFetches(String stderr) throws IOException {
+        for (String line : stderr.split("\n")) {
+            assertTrue(!line.contains(":CONSOLE") && !line.contains("Uncaught") && !line.contains("ERR_FILE_NOT_FOUND")
+                    && !line.contains("net::ERR_"), "chromium reported: " + line);
+        }
+    }
+}
