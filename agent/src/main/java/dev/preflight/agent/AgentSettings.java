@@ -3,6 +3,7 @@ package dev.preflight.agent;
 import dev.preflight.agent.bench.GpuBusyProbe;
 import dev.preflight.agent.bench.WorkerLauncher;
 import dev.preflight.agent.gpu.GpuSettings;
+import dev.preflight.proto.v1.CollectiveResults;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.time.Duration;
@@ -10,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.function.Consumer;
 
 /**
  * The agent's own configuration: from its flags only, never from a request. Immutable; made with
@@ -29,6 +31,7 @@ public final class AgentSettings {
     private final List<String> workerCommand;
     private final Map<String, String> workerEnvironment;
     private final GpuBusyProbe gpuBusyProbe;
+    private final Consumer<CollectiveResults> benchResults;
 
     private AgentSettings(Builder builder) {
         this.nodeName = builder.nodeName;
@@ -42,6 +45,7 @@ public final class AgentSettings {
         this.workerCommand = builder.workerCommand != null ? builder.workerCommand : WorkerLauncher.defaultCommand();
         this.workerEnvironment = builder.workerEnvironment;
         this.gpuBusyProbe = builder.gpuBusyProbe;
+        this.benchResults = builder.benchResults;
     }
 
     public static Builder builder() {
@@ -101,6 +105,11 @@ public final class AgentSettings {
         return workerEnvironment;
     }
 
+    /** Told of every bench this agent ran (the metrics endpoint exports them). */
+    public Consumer<CollectiveResults> benchResults() {
+        return benchResults;
+    }
+
     /** Tells whether other processes hold the GPUs before a bench; empty: ask the GPU inventory. */
     public Optional<GpuBusyProbe> gpuBusyProbe() {
         return Optional.ofNullable(gpuBusyProbe);
@@ -118,6 +127,7 @@ public final class AgentSettings {
         private List<String> workerCommand;
         private Map<String, String> workerEnvironment = Map.of();
         private GpuBusyProbe gpuBusyProbe;
+        private Consumer<CollectiveResults> benchResults = results -> { };
 
         private Builder() {}
 
@@ -174,6 +184,11 @@ public final class AgentSettings {
 
         public Builder workerEnvironment(Map<String, String> value) {
             this.workerEnvironment = Map.copyOf(value);
+            return this;
+        }
+
+        public Builder benchResults(Consumer<CollectiveResults> value) {
+            this.benchResults = Objects.requireNonNull(value);
             return this;
         }
 

@@ -138,11 +138,13 @@ public final class BenchService implements AutoCloseable {
                 context.removeListener(cancel);
             }
             List<String> logs = session.ncclLogs();
-            return CollectiveResults.newBuilder()
+            CollectiveResults collected = CollectiveResults.newBuilder()
                     .addAllResults(results)
                     .addAllWorkers(workers(session, request.getRankOffset(), logs))
                     .setTransport(transport(logs))
                     .build();
+            settings.benchResults().accept(collected);
+            return collected;
         } finally {
             session.close();
         }

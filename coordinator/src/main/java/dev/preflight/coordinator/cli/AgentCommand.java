@@ -5,6 +5,7 @@ import dev.preflight.agent.check.CheckRunner;
 import dev.preflight.agent.check.Checks;
 import dev.preflight.agent.hostfs.HostFs;
 import dev.preflight.agent.metrics.AgentMetrics;
+import dev.preflight.agent.metrics.BenchSamples;
 import dev.preflight.agent.metrics.MetricsHttpServer;
 import dev.preflight.agent.metrics.NfdFeatureFile;
 import dev.preflight.agent.metrics.PeriodicChecks;
@@ -17,6 +18,7 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -24,6 +26,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -77,11 +80,19 @@ public final class AgentCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        // the metrics exist once the server runs (they are named after the node it reports)
+        AtomicReference<AgentMetrics> exported = new AtomicReference<>();
         AgentSettings settings = libraries.apply(AgentSettings.builder()
                 .nodeName(nodeName == null ? "" : nodeName)
                 .checkTimeout(checkTimeout)
                 .gpu(gpu.toSettings())
-                .hostViews(hostViews))
+                .hostViews(hostViews)
+                .benchResults(results -> {
+                    AgentMetrics metrics = exported.get();
+                    if (metrics != null) {
+                        metrics.recordBench(BenchSamples.of(results, results.getWorkersCount()), Instant.now());
+                    }
+                }))
                 .build();
         HostFs fs = hostFs.toHostFs();
         PrintWriter err = spec.commandLine().getErr();
@@ -114,6 +125,7 @@ public final class AgentCommand implements Callable<Integer> {
             Clock clock = Clock.systemUTC();
             AgentMetrics metrics = new AgentMetrics(new NodeInfoCollector(fs, settings, clock).collect().getNodeName());
             metrics.bind(secured.auth());
+            exported.set(metrics);
             if (daemon.metricsListen != null) {
                 try {
                     MetricsHttpServer http = MetricsHttpServer.start(daemon.metricsListen.toSocketAddress(),
