@@ -34,6 +34,10 @@ public final class PciTopology {
     /** A PCI function and its ancestry: the root complex, then the ports from the root port down to itself. */
     public record Function(String bdf, String rootComplex, List<String> chain, int vendor, int device, int pciClass,
             int numaNode) {
+        public boolean isNvSwitch() {
+            return vendor == VENDOR_NVIDIA && (pciClass >> 8) == CLASS_OTHER_BRIDGE;
+        }
+
         public boolean isGpu() {
             int subclass = pciClass >> 8;
             return vendor == VENDOR_NVIDIA && (subclass == CLASS_3D || subclass == CLASS_VGA);
@@ -65,7 +69,7 @@ public final class PciTopology {
         this.functions = functions;
     }
 
-    /** Scans the bus for GPUs; other functions are read on demand with {@link #function}. */
+    /** Scans the bus for GPUs and NVSwitches; other functions are read on demand with {@link #function}. */
     public static PciTopology read(CheckContext context) throws IOException, MalformedInputException {
         Path devices = context.fs().sys("bus/pci/devices");
         List<String> names = HostViews.list(context, devices);
@@ -83,7 +87,7 @@ public final class PciTopology {
             }
             if (SysfsValues.hex(vendorFile.toString(), vendor) == VENDOR_NVIDIA) {
                 Function function = topology.load(context, bdf);
-                if (function.isGpu()) {
+                if (function.isGpu() || function.isNvSwitch()) {
                     functions.put(bdf, function);
                 }
             }
@@ -99,6 +103,17 @@ public final class PciTopology {
             }
         }
         return gpus;
+    }
+
+    /** The NVSwitch functions HGX A100/H100 baseboards show on the bus. */
+    public List<Function> nvSwitches() {
+        List<Function> switches = new ArrayList<>();
+        for (Function function : functions.values()) {
+            if (function.isNvSwitch()) {
+                switches.add(function);
+            }
+        }
+        return switches;
     }
 
     /** A function by address, read (and remembered) on first use; empty when the bus has no such function. */
