@@ -1,7 +1,23 @@
 package dev.preflight.agent.check;
 
+import dev.preflight.agent.check.fabric.FabricManagerCheck;
+import dev.preflight.agent.check.fabric.GpuDirectCheck;
+import dev.preflight.agent.check.fabric.IbPortsCheck;
+import dev.preflight.agent.check.fabric.NcclEnvCheck;
+import dev.preflight.agent.check.fabric.RdmaDevicesCheck;
+import dev.preflight.agent.check.fabric.RoceGidCheck;
+import dev.preflight.agent.check.fabric.RoceQosCheck;
+import dev.preflight.agent.check.fabric.SocketIfnameCheck;
+import dev.preflight.agent.check.host.IdentityCheck;
+import dev.preflight.agent.check.host.IommuCheck;
+import dev.preflight.agent.check.host.IpcCheck;
 import dev.preflight.agent.check.host.MemlockCheck;
+import dev.preflight.agent.check.host.NofileCheck;
+import dev.preflight.agent.check.host.PcieAcsCheck;
+import dev.preflight.agent.check.host.PcieLinkCheck;
 import dev.preflight.agent.check.host.ShmCheck;
+import dev.preflight.agent.check.host.TopologyCheck;
+import dev.preflight.agent.check.storage.ModelStoreCheck;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -22,7 +38,33 @@ public final class Checks {
     public static Checks standard() {
         return new Checks(List.of(
                 new MemlockCheck(),
-                new ShmCheck()));
+                new ShmCheck(),
+                new NofileCheck(),
+                new IpcCheck(),
+                new IdentityCheck(),
+                new IommuCheck(),
+                new PcieAcsCheck(),
+                new PcieLinkCheck(),
+                new TopologyCheck(),
+                new IbPortsCheck(),
+                new RdmaDevicesCheck(),
+                new RoceGidCheck(),
+                new RoceQosCheck(),
+                new GpuDirectCheck(),
+                new SocketIfnameCheck(),
+                new NcclEnvCheck(),
+                new FabricManagerCheck(),
+                new ModelStoreCheck()));
+    }
+
+    /** Every named threshold the checks judge against, for --threshold and 'preflight checks thresholds'. */
+    public static List<Threshold> thresholds() {
+        List<Threshold> thresholds = new ArrayList<>();
+        thresholds.addAll(NofileCheck.THRESHOLDS);
+        thresholds.addAll(IbPortsCheck.THRESHOLDS);
+        thresholds.addAll(RoceQosCheck.THRESHOLDS);
+        thresholds.addAll(ModelStoreCheck.THRESHOLDS);
+        return List.copyOf(thresholds);
     }
 
     public List<Check> all() {

@@ -46,7 +46,9 @@ public final class AgentServer implements AutoCloseable {
         AgentService service = new AgentService(
                 new NodeInfoCollector(fs, settings, Clock.systemUTC()),
                 Checks.standard(),
-                new CheckRunner(fs, settings));
+                new CheckRunner(fs, settings),
+                fs,
+                Clock.systemUTC());
         HealthStatusManager health = new HealthStatusManager();
         AtomicInteger threads = new AtomicInteger();
         // The queue holds at most what the concurrency limit admits, so it is bounded in practice.

@@ -1,21 +1,28 @@
 package dev.preflight.agent.server;
 
 import dev.preflight.agent.check.Check;
+import dev.preflight.agent.check.CheckContext;
 import dev.preflight.agent.check.CheckRunner;
 import dev.preflight.agent.check.Checks;
+import dev.preflight.agent.check.fabric.PortCounterSnapshot;
+import dev.preflight.agent.hostfs.HostFs;
 import dev.preflight.agent.node.NodeInfoCollector;
 import dev.preflight.proto.v1.AgentGrpc;
 import dev.preflight.proto.v1.CheckProgress;
 import dev.preflight.proto.v1.CheckResult;
 import dev.preflight.proto.v1.CheckResults;
 import dev.preflight.proto.v1.GetNodeInfoRequest;
+import dev.preflight.proto.v1.GetPortCountersRequest;
 import dev.preflight.proto.v1.NodeInfo;
+import dev.preflight.proto.v1.PortCounters;
 import dev.preflight.proto.v1.RunChecksEvent;
 import dev.preflight.proto.v1.RunChecksRequest;
 import io.grpc.Context;
 import io.grpc.Status;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
+import java.io.IOException;
+import java.time.Clock;
 import java.util.List;
 
 /** The Agent gRPC service. Failed checks are data in the response; status codes are for protocol problems. */
@@ -26,11 +33,15 @@ public final class AgentService extends AgentGrpc.AgentImplBase {
     private final NodeInfoCollector nodeInfo;
     private final Checks checks;
     private final CheckRunner runner;
+    private final HostFs fs;
+    private final Clock clock;
 
-    public AgentService(NodeInfoCollector nodeInfo, Checks checks, CheckRunner runner) {
+    public AgentService(NodeInfoCollector nodeInfo, Checks checks, CheckRunner runner, HostFs fs, Clock clock) {
         this.nodeInfo = nodeInfo;
         this.checks = checks;
         this.runner = runner;
+        this.fs = fs;
+        this.clock = clock;
     }
 
     @Override
@@ -68,7 +79,10 @@ public final class AgentService extends AgentGrpc.AgentImplBase {
             // exception; the runner sees the cancellation and stops between checks.
             ((ServerCallStreamObserver<RunChecksEvent>) responseObserver).setOnCancelHandler(() -> { });
         }
-        List<CheckResult> results = runner.run(selected, new CheckRunner.Listener() {
+        // The model-store read is on demand: only a request that asks for it (a preflight run) pays for it.
+        CheckRunner requestRunner = request.getStorageRead()
+                ? runner.withSettings(runner.settings().toBuilder().storageRead(true).build()) : runner;
+        List<CheckResult> results = requestRunner.run(selected, new CheckRunner.Listener() {
             @Override
             public void started(String checkId, int done, int total) {
                 progress(responseObserver, checkId, CheckProgress.Phase.STARTED, done, total);
@@ -85,6 +99,21 @@ public final class AgentService extends AgentGrpc.AgentImplBase {
         responseObserver.onNext(RunChecksEvent.newBuilder()
                 .setResults(CheckResults.newBuilder().addAllChecks(results))
                 .build());
+        responseObserver.onCompleted();
+    }
+
+    @Override
+    public void getPortCounters(GetPortCountersRequest request, StreamObserver<PortCounters> responseObserver) {
+        PortCounters counters;
+        try {
+            counters = PortCounterSnapshot.take(fs, clock.instant());
+        } catch (IOException e) {
+            responseObserver.onError(Status.INTERNAL
+                    .withDescription("cannot read the port counters: " + CheckContext.describe(e))
+                    .asRuntimeException());
+            return;
+        }
+        responseObserver.onNext(counters);
         responseObserver.onCompleted();
     }
 

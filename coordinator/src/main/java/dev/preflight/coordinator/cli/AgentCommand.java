@@ -44,11 +44,14 @@ public final class AgentCommand implements Callable<Integer> {
     @Mixin
     HostFsOptions hostFs;
 
+    @Mixin
+    NodeCheckOptions nodeChecks;
+
     @Override
     public Integer call() throws Exception {
-        AgentSettings settings = AgentSettings.builder()
-                .nodeName(nodeName == null ? "" : nodeName)
-                .checkTimeout(checkTimeout)
+        AgentSettings settings = nodeChecks.apply(AgentSettings.builder()
+                        .nodeName(nodeName == null ? "" : nodeName)
+                        .checkTimeout(checkTimeout))
                 .build();
         AgentServer server;
         NettyServerBuilder builder = NettyServerBuilder.forAddress(listen.toSocketAddress())

@@ -17,7 +17,7 @@ import picocli.CommandLine.Spec;
         mixinStandardHelpOptions = true,
         versionProvider = Main.Version.class,
         description = "Decides, with measured evidence, whether a GPU cluster can serve a model across several nodes.",
-        subcommands = {RunCommand.class, AgentCommand.class, CommandLine.HelpCommand.class},
+        subcommands = {RunCommand.class, AgentCommand.class, ChecksCommand.class, CommandLine.HelpCommand.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {
             "0:viable (warnings allowed unless --fail-on-warn)",

@@ -84,12 +84,15 @@ public final class RunCommand implements Callable<Integer> {
     @Mixin
     HostFsOptions hostFs;
 
+    @Mixin
+    NodeCheckOptions nodeChecks;
+
     @Override
     public Integer call() throws Exception {
-        if (!agents.isEmpty() && (hostFs.anyGiven() || nodeName != null)) {
+        if (!agents.isEmpty() && (hostFs.anyGiven() || nodeName != null || nodeChecks.anyGiven())) {
             throw new ParameterException(spec.commandLine(),
-                    "--procfs/--sysfs/--devfs/--rootfs/--node-name apply to the embedded agent only; "
-                            + "give them to each remote agent (preflight agent ...)");
+                    "--procfs/--sysfs/--devfs/--rootfs/--node-name/--host-views/--model-store/--storage-read-bytes/--threshold "
+                            + "apply to the embedded agent only; give them to each remote agent (preflight agent ...)");
         }
         try {
             Checks.standard().select(checkIds);
@@ -120,12 +123,13 @@ public final class RunCommand implements Callable<Integer> {
                 }
             }
         };
-        RunChecksRequest request = RunChecksRequest.newBuilder().addAllCheckIds(checkIds).build();
+        // A preflight run is the on-demand occasion for the model-store read, on every node at once.
+        RunChecksRequest request = RunChecksRequest.newBuilder().addAllCheckIds(checkIds).setStorageRead(true).build();
         Fanout fanout = new Fanout(connectTimeout, timeout, listener);
 
         List<NodeReport> nodes;
         if (agents.isEmpty()) {
-            AgentSettings settings = AgentSettings.builder().nodeName(nodeName == null ? "" : nodeName).build();
+            AgentSettings settings = nodeChecks.apply(AgentSettings.builder().nodeName(nodeName == null ? "" : nodeName)).build();
             try (EmbeddedAgent embedded = EmbeddedAgent.start(hostFs.toHostFs(), settings)) {
                 nodes = fanout.run(List.of(embedded.target()), request);
             }
