@@ -4,8 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.preflight.agent.AgentSettings;
 import dev.preflight.agent.Fixtures;
+import dev.preflight.agent.check.Check;
+import dev.preflight.agent.check.Checks;
 import dev.preflight.proto.v1.AgentGrpc;
 import dev.preflight.proto.v1.CheckProgress;
 import dev.preflight.proto.v1.CheckResult;
@@ -37,7 +38,7 @@ class AgentServerTest {
     void start() throws Exception {
         String name = "agent-test-" + UUID.randomUUID();
         server = AgentServer.start(InProcessServerBuilder.forName(name), Fixtures.hostFs("docker-default"),
-                AgentSettings.builder().nodeName("node-a").build());
+                Fixtures.settings().nodeName("node-a").build());
         channel = InProcessChannelBuilder.forName(name).build();
     }
 
@@ -73,13 +74,15 @@ class AgentServerTest {
         RunChecksEvent last = all.get(all.size() - 1);
         assertTrue(last.hasResults());
         List<String> ids = last.getResults().getChecksList().stream().map(CheckResult::getId).toList();
-        assertEquals(List.of("host.memlock", "host.shm"), ids);
+        List<String> catalog = Checks.standard().all().stream().map(Check::id).toList();
+        assertEquals(catalog, ids);
         List<RunChecksEvent> progress = all.subList(0, all.size() - 1);
-        assertEquals(4, progress.size());
+        assertEquals(2 * catalog.size(), progress.size());
         assertEquals(CheckProgress.Phase.STARTED, progress.get(0).getProgress().getPhase());
-        assertEquals(CheckProgress.Phase.FINISHED, progress.get(3).getProgress().getPhase());
-        assertEquals(2, progress.get(3).getProgress().getDone());
-        assertEquals(2, progress.get(3).getProgress().getTotal());
+        RunChecksEvent lastProgress = progress.get(progress.size() - 1);
+        assertEquals(CheckProgress.Phase.FINISHED, lastProgress.getProgress().getPhase());
+        assertEquals(catalog.size(), lastProgress.getProgress().getDone());
+        assertEquals(catalog.size(), lastProgress.getProgress().getTotal());
     }
 
     @Test

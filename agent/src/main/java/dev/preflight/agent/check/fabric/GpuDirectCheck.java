@@ -56,8 +56,9 @@ public final class GpuDirectCheck implements Check {
         Optional<Path> peermem = peermem(context);
         if (peermem.isPresent()) {
             String version = SysfsValues.value(context.read(peermem.get()));
-            return Finding.pass("nvidia_peermem " + version + " is loaded (" + peermem.get() + ")")
-                    .observed("peer memory client at " + peermem.get() + ", version " + version)
+            String shown = "/sys/" + context.fs().sysfs().relativize(peermem.get());
+            return Finding.pass("nvidia_peermem " + version + " is loaded (" + shown + ")")
+                    .observed("peer memory client at " + shown + ", version " + version)
                     .expected("nvidia_peermem loaded, or DMA-BUF (Linux 5.12+, open kernel module)")
                     .fact("gpudirect", "nvidia_peermem", "");
         }
@@ -65,7 +66,7 @@ public final class GpuDirectCheck implements Check {
         Optional<String> driver = context.readIfPresent(context.fs().proc("driver/nvidia/version"));
         boolean kernelOk = kernelAtLeast(kernel, 5, 12);
         boolean openModule = driver.map(text -> text.contains("Open Kernel Module")).orElse(false);
-        String observed = "no nvidia_peermem at " + String.join(", ", PEERMEM_PATHS) + "; kernel " + kernel + "; driver "
+        String observed = "no nvidia_peermem at /sys/" + String.join(", /sys/", PEERMEM_PATHS) + "; kernel " + kernel + "; driver "
                 + driver.map(text -> openModule ? "open kernel module" : "proprietary kernel module").orElse("not loaded");
         String expected = "nvidia_peermem loaded, or DMA-BUF (Linux 5.12+, open kernel module)";
         if (kernelOk && openModule) {

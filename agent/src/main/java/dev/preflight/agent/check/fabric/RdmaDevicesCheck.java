@@ -71,9 +71,10 @@ public final class RdmaDevicesCheck implements Check {
             Path node = context.fs().dev("infiniband/" + verbs.get(0));
             Optional<String> failure = open(node);
             context.evidence("open(" + node + ", O_RDWR)", failure.orElse("ok"));
-            observed.add(device.name() + ": " + node + (failure.isEmpty() ? " opens" : " " + failure.get()));
+            String shown = "/dev/infiniband/" + verbs.get(0);
+            observed.add(device.name() + ": " + shown + (failure.isEmpty() ? " opens" : " " + failure.get()));
             if (failure.isPresent()) {
-                problem(outcome, required, device.name() + "'s " + node + " " + failure.get(), DEVICE_REMEDIATION);
+                problem(outcome, required, device.name() + "'s " + shown + " " + failure.get(), DEVICE_REMEDIATION);
             }
         }
         Optional<String> library = libibverbs(context);
