@@ -73,7 +73,7 @@ public final class IbPortsCheck implements Check {
                 } else if (port.infiniband()) {
                     outcome.warn(problem + " (no GPU rail or NCCL_IB_HCA entry needs it)", CABLE_REMEDIATION);
                 } else {
-                    outcome.note(problem + ", unused by NCCL (front-end NIC?)");
+                    outcome.note(problem + ", which nothing requires (a front-end NIC?)");
                 }
                 continue;
             }
@@ -100,13 +100,13 @@ public final class IbPortsCheck implements Check {
                 if (judged) {
                     outcome.fail(rateProblem, RATE_REMEDIATION);
                 } else {
-                    outcome.note(rateProblem + ", unused by NCCL");
+                    outcome.note(rateProblem + ", which nothing requires");
                 }
             } else if (gigabytes < warnBelow) {
                 if (judged) {
                     outcome.warn(rateProblem, RATE_REMEDIATION);
                 } else {
-                    outcome.note(rateProblem + ", unused by NCCL");
+                    outcome.note(rateProblem + ", which nothing requires");
                 }
             }
         }

@@ -89,7 +89,7 @@ public final class RoceQosCheck implements Check {
                 observed.add(line.toString());
                 continue;
             }
-            Path ecn = context.fs().sys("class/net/" + netdev.get() + "/ecn");
+            Path ecn = context.fs().sys("class/net/" + ecnInterface(context, netdev.get()) + "/ecn");
             Optional<Boolean> np = flag(context, ecn.resolve("roce_np/enable/" + priority));
             Optional<Boolean> rp = flag(context, ecn.resolve("roce_rp/enable/" + priority));
             if (np.isEmpty() || rp.isEmpty()) {
@@ -136,6 +136,15 @@ public final class RoceQosCheck implements Check {
             }
         }
         return fabric.device(port.device()).flatMap(device -> device.netdevs().stream().findFirst());
+    }
+
+    /** A bond has no ECN settings of its own: with mlx5 LAG they live on its first slave's netdev. */
+    static String ecnInterface(CheckContext context, String netdev) throws IOException {
+        Optional<String> slaves = context.readIfPresent(context.fs().sys("class/net/" + netdev + "/bonding/slaves"));
+        if (slaves.isPresent() && !slaves.get().isBlank()) {
+            return slaves.get().strip().split("\\s+")[0];
+        }
+        return netdev;
     }
 
     static OptionalInt globalTrafficClass(Path source, Optional<String> content) throws MalformedInputException {
