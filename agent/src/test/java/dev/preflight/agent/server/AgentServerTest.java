@@ -11,6 +11,8 @@ import dev.preflight.proto.v1.AgentGrpc;
 import dev.preflight.proto.v1.CheckProgress;
 import dev.preflight.proto.v1.CheckResult;
 import dev.preflight.proto.v1.GetNodeInfoRequest;
+import dev.preflight.proto.v1.GetPortCountersRequest;
+import dev.preflight.proto.v1.PortCounters;
 import dev.preflight.proto.v1.RunChecksEvent;
 import dev.preflight.proto.v1.RunChecksRequest;
 import io.grpc.ManagedChannel;
@@ -83,6 +85,24 @@ class AgentServerTest {
         assertEquals(CheckProgress.Phase.FINISHED, lastProgress.getProgress().getPhase());
         assertEquals(catalog.size(), lastProgress.getProgress().getDone());
         assertEquals(catalog.size(), lastProgress.getProgress().getTotal());
+    }
+
+    @Test
+    void portCountersComeAsOneSnapshot() throws Exception {
+        String name = "agent-counters-" + UUID.randomUUID();
+        try (AgentServer fabric = AgentServer.start(InProcessServerBuilder.forName(name), Fixtures.hostFs("hgx-8gpu-cx7-ndr"),
+                Fixtures.settings().build())) {
+            ManagedChannel counters = InProcessChannelBuilder.forName(name).build();
+            try {
+                PortCounters snapshot = AgentGrpc.newBlockingStub(counters).withDeadlineAfter(5, TimeUnit.SECONDS)
+                        .getPortCounters(GetPortCountersRequest.getDefaultInstance());
+                assertEquals(8, snapshot.getPortsCount());
+                assertEquals(0L, snapshot.getPorts(7).getCountersOrThrow("symbol_error"));
+                assertTrue(snapshot.getTakenAt().getSeconds() > 0);
+            } finally {
+                counters.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+            }
+        }
     }
 
     @Test
