@@ -281,7 +281,7 @@ public final class NcclEnvCheck implements Check {
         return ports;
     }
 
-    /** NCCL's own pick if it is sound, else the interface of the default route. */
+    /** NCCL's own pick if it is sound, else the first running interface with a routable IPv4 address. */
     static Optional<String> recommendedInterface(Map<String, String> env, List<NetInterface> interfaces) {
         NcclSocketChoice.Result result = NcclSocketChoice.choose(Optional.ofNullable(env.get(NcclSocketChoice.SOCKET_IFNAME)),
                 Optional.ofNullable(env.get(NcclSocketChoice.SOCKET_FAMILY)), interfaces);
