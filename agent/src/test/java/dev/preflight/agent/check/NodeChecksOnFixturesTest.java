@@ -37,16 +37,21 @@ class NodeChecksOnFixturesTest {
         assertEquals(expected, statuses);
     }
 
+    @Test
+    void theRoceBondNodeJudgesItsGidAndQos() {
+        Map<String, Status> statuses = run("roce-bond");
+        assertEquals(Status.PASS, statuses.get("fabric.roce_gid"));
+        assertEquals(Status.WARN, statuses.get("fabric.roce_qos"), "MTU 1500 on the bond");
+        assertEquals(Status.PASS, statuses.get("fabric.rdma_devices"), "the fixture's device holds its uverbs node");
+        assertEquals(Status.SKIP, statuses.get("host.topology"), "no GPU in this tree");
+    }
+
     static Map<String, Status> run(String scenario) {
         HostFs fs = Fixtures.hostFs(scenario);
         Map<String, Status> statuses = new LinkedHashMap<>();
         for (Check check : Checks.standard().all()) {
             CheckResult result = Fixtures.run(check, fs);
             statuses.put(check.id(), result.getStatus());
-            System.out.println(check.id() + " " + result.getStatus() + ": " + result.getSummary()
-                    + "\n    observed: " + result.getObserved() + "\n    expected: " + result.getExpected()
-                    + (result.getRemediation().isEmpty() ? "" : "\n    fix: " + result.getRemediation())
-                    + (result.getNcclSettingsCount() == 0 ? "" : "\n    nccl: " + result.getNcclSettingsList()));
         }
         return statuses;
     }

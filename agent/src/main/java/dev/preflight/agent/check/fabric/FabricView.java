@@ -114,6 +114,17 @@ public final class FabricView {
         return port.active() && ibHca.map(list -> list.selects(port.device(), port.number())).orElse(true);
     }
 
+    /** The RoCE (Ethernet link layer) ports NCCL would open. */
+    public List<RdmaPort> roceInUse() {
+        List<RdmaPort> roce = new ArrayList<>();
+        for (RdmaPort port : RdmaDevices.ports(devices)) {
+            if (port.ethernet() && ncclUses(port)) {
+                roce.add(port);
+            }
+        }
+        return roce;
+    }
+
     public Optional<RdmaDevice> device(String name) {
         return devices.stream().filter(device -> device.name().equals(name)).findFirst();
     }

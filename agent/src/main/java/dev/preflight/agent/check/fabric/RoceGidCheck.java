@@ -44,12 +44,7 @@ public final class RoceGidCheck implements Check {
     public Finding run(CheckContext context) throws Exception {
         FabricView fabric = FabricView.read(context);
         Map<String, String> env = context.settings().ncclEnv();
-        List<RdmaPort> roce = new ArrayList<>();
-        for (RdmaPort port : RdmaDevices.ports(fabric.devices())) {
-            if (port.ethernet() && fabric.ncclUses(port)) {
-                roce.add(port);
-            }
-        }
+        List<RdmaPort> roce = fabric.roceInUse();
         if (roce.isEmpty()) {
             return Finding.skip("no active RoCE port that NCCL would use (InfiniBand ports need no GID index)");
         }

@@ -57,12 +57,7 @@ public final class RoceQosCheck implements Check {
     @Override
     public Finding run(CheckContext context) throws Exception {
         FabricView fabric = FabricView.read(context);
-        List<RdmaPort> roce = new ArrayList<>();
-        for (RdmaPort port : RdmaDevices.ports(fabric.devices())) {
-            if (port.ethernet() && fabric.ncclUses(port)) {
-                roce.add(port);
-            }
-        }
+        List<RdmaPort> roce = fabric.roceInUse();
         if (roce.isEmpty()) {
             return Finding.skip("no active RoCE port that NCCL would use (InfiniBand is lossless by design)");
         }
