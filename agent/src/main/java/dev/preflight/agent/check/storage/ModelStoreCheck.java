@@ -121,7 +121,7 @@ public final class ModelStoreCheck implements Check {
                 line.append("; read ").append(ByteSizes.format(read.bytes())).append(" at ")
                         .append(String.format(Locale.ROOT, "%.0f MB/s", rate / 1e6))
                         .append(read.direct() ? " (page cache bypassed)" : " (through the page cache)")
-                        .append(", whole store in ").append(String.format(Locale.ROOT, "%.0f s", projected));
+                        .append(", whole store in ").append(String.format(Locale.ROOT, projected < 10 ? "%.1f s" : "%.0f s", projected));
                 measurements.add(new Measure("storage_read_bytes_per_second", rate, "B/s", store.toString()));
                 measurements.add(new Measure("storage_projected_load_seconds", projected, "s", store.toString()));
                 double max = MAX_LOAD_SECONDS.value(context);
