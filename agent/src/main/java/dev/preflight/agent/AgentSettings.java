@@ -2,15 +2,20 @@ package dev.preflight.agent;
 
 import dev.preflight.agent.bench.GpuBusyProbe;
 import dev.preflight.agent.bench.WorkerLauncher;
+import dev.preflight.agent.check.Thresholds;
 import dev.preflight.agent.gpu.GpuSettings;
+import dev.preflight.agent.net.NameResolver;
+import dev.preflight.proto.units.ByteSizes;
 import dev.preflight.proto.v1.CollectiveResults;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.time.Duration;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.TreeMap;
 import java.util.function.Consumer;
 
 /**
@@ -19,6 +24,9 @@ import java.util.function.Consumer;
  */
 public final class AgentSettings {
     public static final Duration DEFAULT_CHECK_TIMEOUT = Duration.ofSeconds(30);
+    public static final long DEFAULT_STORAGE_READ_BYTES = ByteSizes.GIB;
+    /** Where model weights live in the deployment this tool prepares for. */
+    public static final Path DEFAULT_MODEL_STORE = Path.of("/models");
 
     private final String nodeName;
     private final boolean hostViews;
@@ -32,6 +40,12 @@ public final class AgentSettings {
     private final Map<String, String> workerEnvironment;
     private final GpuBusyProbe gpuBusyProbe;
     private final Consumer<CollectiveResults> benchResults;
+    private final Map<String, String> ncclEnv;
+    private final Thresholds thresholds;
+    private final List<Path> modelStores;
+    private final long storageReadBytes;
+    private final boolean storageRead;
+    private final NameResolver resolver;
 
     private AgentSettings(Builder builder) {
         this.nodeName = builder.nodeName;
@@ -46,6 +60,36 @@ public final class AgentSettings {
         this.workerEnvironment = builder.workerEnvironment;
         this.gpuBusyProbe = builder.gpuBusyProbe;
         this.benchResults = builder.benchResults;
+        this.ncclEnv = builder.ncclEnv;
+        this.thresholds = builder.thresholds;
+        this.modelStores = builder.modelStores;
+        this.storageReadBytes = builder.storageReadBytes;
+        this.storageRead = builder.storageRead;
+        this.resolver = builder.resolver;
+    }
+
+    /** A builder holding these settings, to derive a variant (a run that also reads the model store). */
+    public Builder toBuilder() {
+        Builder builder = new Builder();
+        builder.nodeName = nodeName;
+        builder.hostViews = hostViews;
+        builder.checkTimeout = checkTimeout;
+        builder.ncclEnv = ncclEnv;
+        builder.thresholds = thresholds;
+        builder.modelStores = modelStores;
+        builder.storageReadBytes = storageReadBytes;
+        builder.storageRead = storageRead;
+        builder.resolver = resolver;
+        builder.gpu = gpu;
+        builder.cudartLibrary = cudartLibrary;
+        builder.ncclLibrary = ncclLibrary;
+        builder.benchLockDir = benchLockDir;
+        builder.benchWorkDir = benchWorkDir;
+        builder.workerCommand = workerCommand;
+        builder.workerEnvironment = workerEnvironment;
+        builder.gpuBusyProbe = gpuBusyProbe;
+        builder.benchResults = benchResults;
+        return builder;
     }
 
     public static Builder builder() {
@@ -115,6 +159,37 @@ public final class AgentSettings {
         return Optional.ofNullable(gpuBusyProbe);
     }
 
+    /**
+     * The NCCL_* environment the NCCL checks judge: by default the agent's own environment (the
+     * workload's arrives later, from the coordinator). Sorted by name.
+     */
+    public Map<String, String> ncclEnv() {
+        return ncclEnv;
+    }
+
+    public Thresholds thresholds() {
+        return thresholds;
+    }
+
+    /** Model stores given with --model-store; empty means "/models if present". */
+    public List<Path> modelStores() {
+        return modelStores;
+    }
+
+    /** How much the on-demand storage read reads; 0 turns it off. */
+    public long storageReadBytes() {
+        return storageReadBytes;
+    }
+
+    /** Whether this run reads the model store: on demand (a preflight run), never on a periodic call. */
+    public boolean storageRead() {
+        return storageRead;
+    }
+
+    public NameResolver resolver() {
+        return resolver;
+    }
+
     public static final class Builder {
         private String nodeName = "";
         private boolean hostViews;
@@ -128,6 +203,12 @@ public final class AgentSettings {
         private Map<String, String> workerEnvironment = Map.of();
         private GpuBusyProbe gpuBusyProbe;
         private Consumer<CollectiveResults> benchResults = results -> { };
+        private Map<String, String> ncclEnv = ncclVariables(System.getenv());
+        private Thresholds thresholds = Thresholds.DEFAULTS;
+        private List<Path> modelStores = List.of();
+        private long storageReadBytes = DEFAULT_STORAGE_READ_BYTES;
+        private boolean storageRead;
+        private NameResolver resolver = NameResolver.SYSTEM;
 
         private Builder() {}
 
@@ -197,11 +278,61 @@ public final class AgentSettings {
             return this;
         }
 
+        /** The NCCL environment to judge; variables not named NCCL_* (any case) are dropped. */
+        public Builder ncclEnv(Map<String, String> value) {
+            this.ncclEnv = ncclVariables(value);
+            return this;
+        }
+
+        public Builder thresholds(Thresholds value) {
+            this.thresholds = Objects.requireNonNull(value);
+            return this;
+        }
+
+        public Builder modelStores(List<Path> value) {
+            for (Path path : value) {
+                if (!path.isAbsolute()) {
+                    throw new IllegalArgumentException("model store must be an absolute path, got " + path);
+                }
+            }
+            this.modelStores = List.copyOf(value);
+            return this;
+        }
+
+        public Builder storageReadBytes(long value) {
+            if (value < 0) {
+                throw new IllegalArgumentException("storage read size must not be negative, got " + value);
+            }
+            this.storageReadBytes = value;
+            return this;
+        }
+
+        public Builder storageRead(boolean value) {
+            this.storageRead = value;
+            return this;
+        }
+
+        public Builder resolver(NameResolver value) {
+            this.resolver = Objects.requireNonNull(value);
+            return this;
+        }
+
         public AgentSettings build() {
             if (gpu == null) {
                 gpu = GpuSettings.defaults();
             }
             return new AgentSettings(this);
         }
+    }
+
+    /** NCCL reads only exact upper-case names, but a lower-case one is worth naming as a mistake. */
+    private static Map<String, String> ncclVariables(Map<String, String> environment) {
+        Map<String, String> nccl = new TreeMap<>();
+        for (Map.Entry<String, String> variable : environment.entrySet()) {
+            if (variable.getKey().regionMatches(true, 0, "NCCL_", 0, 5)) {
+                nccl.put(variable.getKey(), Objects.requireNonNull(variable.getValue()));
+            }
+        }
+        return Collections.unmodifiableMap(nccl);
     }
 }

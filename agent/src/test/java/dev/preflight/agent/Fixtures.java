@@ -3,44 +3,71 @@ package dev.preflight.agent;
 import dev.preflight.agent.check.Check;
 import dev.preflight.agent.check.CheckRunner;
 import dev.preflight.agent.hostfs.HostFs;
+import dev.preflight.agent.net.NameResolver;
 import dev.preflight.proto.v1.CheckResult;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URISyntaxException;
-import java.net.URL;
+import java.net.UnknownHostException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.Paths;
+import java.util.Map;
 import java.util.stream.Stream;
 
-/** Fixture trees under src/test/resources/fixtures, built from real captured files (see its README). */
+/**
+ * Fixture trees under src/test/fixtures, built from real captured files (see its README).
+ * Trees are read from the source directory, not the build's copy: sysfs is made of symbolic links
+ * (a PCI function's place in the tree is its link's target), and resource copying flattens them.
+ */
 public final class Fixtures {
+    /** A resolver for tests: names not in the fixture's /etc/hosts do not resolve (no DNS in tests). */
+    public static final NameResolver NO_DNS = name -> {
+        throw new UnknownHostException(name + " (tests use no DNS)");
+    };
+
     private Fixtures() {}
 
-    public static Path tree(String scenario) {
-        URL url = Fixtures.class.getResource("/fixtures/" + scenario);
-        if (url == null) {
-            throw new IllegalArgumentException("no fixture tree " + scenario);
-        }
+    public static Path root() {
         try {
-            return Paths.get(url.toURI());
+            Path classes = Paths.get(Fixtures.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+            // target/test-classes -> the module's src/test/fixtures: read in place, never copied, as the
+            // trees are made of symbolic links (as sysfs is) that resource copying would follow round their cycles
+            return classes.getParent().getParent().resolve("src/test/fixtures");
         } catch (URISyntaxException e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    public static Path tree(String scenario) {
+        Path tree = root().resolve(scenario);
+        if (!Files.isDirectory(tree)) {
+            throw new IllegalArgumentException("no fixture tree " + scenario + " under " + root());
+        }
+        return tree;
     }
 
     public static HostFs hostFs(String scenario) {
         return HostFs.under(tree(scenario));
     }
 
-    /** A writable copy of a fixture tree, for tests that alter or mount over part of it. */
+    /** Settings for tests: no NCCL variable from the test's own environment, no DNS. */
+    public static AgentSettings.Builder settings() {
+        return AgentSettings.builder().ncclEnv(Map.of()).resolver(NO_DNS);
+    }
+
+    /** A writable copy of a fixture tree, symbolic links kept as links, for tests that alter part of it. */
     public static Path copy(String scenario, Path target) throws IOException {
         Path source = tree(scenario);
         try (Stream<Path> paths = Files.walk(source)) {
             paths.forEach(path -> {
                 Path destination = target.resolve(source.relativize(path).toString());
                 try {
-                    if (Files.isDirectory(path)) {
+                    if (Files.isSymbolicLink(path)) {
+                        Files.createDirectories(destination.getParent());
+                        Files.createSymbolicLink(destination, Files.readSymbolicLink(path));
+                    } else if (Files.isDirectory(path, LinkOption.NOFOLLOW_LINKS)) {
                         Files.createDirectories(destination);
                     } else {
                         Files.copy(path, destination);
@@ -54,6 +81,10 @@ public final class Fixtures {
     }
 
     public static CheckResult run(Check check, HostFs fs) {
-        return new CheckRunner(fs, AgentSettings.builder().build()).runOne(check);
+        return run(check, fs, settings().build());
+    }
+
+    public static CheckResult run(Check check, HostFs fs, AgentSettings settings) {
+        return new CheckRunner(fs, settings).runOne(check);
     }
 }

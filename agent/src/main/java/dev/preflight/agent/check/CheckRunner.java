@@ -53,6 +53,15 @@ public final class CheckRunner {
         this.settings = settings;
     }
 
+    public AgentSettings settings() {
+        return settings;
+    }
+
+    /** The same runner under other settings (a run that also reads the model store). */
+    public CheckRunner withSettings(AgentSettings other) {
+        return new CheckRunner(fs, other);
+    }
+
     /** Runs the checks in order; stops early (results so far) once {@code cancelled} says so. */
     public List<CheckResult> run(List<Check> checks, Listener listener, BooleanSupplier cancelled) {
         List<CheckResult> results = new ArrayList<>(checks.size());

@@ -12,8 +12,24 @@ import dev.preflight.agent.check.gpu.PresentCheck;
 import dev.preflight.agent.check.gpu.RowRemapCheck;
 import dev.preflight.agent.check.gpu.ThermalCheck;
 import dev.preflight.agent.check.gpu.XidCheck;
+import dev.preflight.agent.check.fabric.FabricManagerCheck;
+import dev.preflight.agent.check.fabric.GpuDirectCheck;
+import dev.preflight.agent.check.fabric.IbPortsCheck;
+import dev.preflight.agent.check.fabric.NcclEnvCheck;
+import dev.preflight.agent.check.fabric.RdmaDevicesCheck;
+import dev.preflight.agent.check.fabric.RoceGidCheck;
+import dev.preflight.agent.check.fabric.RoceQosCheck;
+import dev.preflight.agent.check.fabric.SocketIfnameCheck;
+import dev.preflight.agent.check.host.IdentityCheck;
+import dev.preflight.agent.check.host.IommuCheck;
+import dev.preflight.agent.check.host.IpcCheck;
 import dev.preflight.agent.check.host.MemlockCheck;
+import dev.preflight.agent.check.host.NofileCheck;
+import dev.preflight.agent.check.host.PcieAcsCheck;
+import dev.preflight.agent.check.host.PcieLinkCheck;
 import dev.preflight.agent.check.host.ShmCheck;
+import dev.preflight.agent.check.host.TopologyCheck;
+import dev.preflight.agent.check.storage.ModelStoreCheck;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -35,6 +51,13 @@ public final class Checks {
         return new Checks(List.of(
                 new MemlockCheck(),
                 new ShmCheck(),
+                new NofileCheck(),
+                new IpcCheck(),
+                new IdentityCheck(),
+                new IommuCheck(),
+                new PcieAcsCheck(),
+                new PcieLinkCheck(),
+                new TopologyCheck(),
                 new PresentCheck(),
                 new CountCheck(),
                 new EccCheck(),
@@ -46,7 +69,26 @@ public final class Checks {
                 new FabricCheck(),
                 new BusyCheck(),
                 new XidCheck(),
-                new ThermalCheck()));
+                new ThermalCheck(),
+                new IbPortsCheck(),
+                new RdmaDevicesCheck(),
+                new RoceGidCheck(),
+                new RoceQosCheck(),
+                new GpuDirectCheck(),
+                new SocketIfnameCheck(),
+                new NcclEnvCheck(),
+                new FabricManagerCheck(),
+                new ModelStoreCheck()));
+    }
+
+    /** Every named threshold the checks judge against, for --threshold and 'preflight checks thresholds'. */
+    public static List<Threshold> thresholds() {
+        List<Threshold> thresholds = new ArrayList<>();
+        thresholds.addAll(NofileCheck.THRESHOLDS);
+        thresholds.addAll(IbPortsCheck.THRESHOLDS);
+        thresholds.addAll(RoceQosCheck.THRESHOLDS);
+        thresholds.addAll(ModelStoreCheck.THRESHOLDS);
+        return List.copyOf(thresholds);
     }
 
     public List<Check> all() {

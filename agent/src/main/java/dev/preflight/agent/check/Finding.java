@@ -1,7 +1,9 @@
 package dev.preflight.agent.check;
 
 import dev.preflight.proto.v1.CheckResult;
+import dev.preflight.proto.v1.Fact;
 import dev.preflight.proto.v1.Measurement;
+import dev.preflight.proto.v1.RecommendedNcclSetting;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -14,6 +16,8 @@ public final class Finding {
     private String expected = "";
     private String remediation = "";
     private final List<Measurement> measurements = new ArrayList<>();
+    private final List<RecommendedNcclSetting> ncclSettings = new ArrayList<>();
+    private final List<Fact> facts = new ArrayList<>();
 
     private Finding(CheckResult.Status status, String summary) {
         this.status = Objects.requireNonNull(status);
@@ -70,6 +74,17 @@ public final class Finding {
         return this;
     }
 
+    public Finding ncclSetting(RecommendedNcclSetting setting) {
+        ncclSettings.add(setting);
+        return this;
+    }
+
+    /** A fact that must agree across nodes; subject says what it is about (empty for the node). */
+    public Finding fact(String name, String value, String subject) {
+        facts.add(Fact.newBuilder().setName(name).setValue(value).setSubject(subject == null ? "" : subject).build());
+        return this;
+    }
+
     public CheckResult.Status status() {
         return status;
     }
@@ -85,6 +100,8 @@ public final class Finding {
                 .setObserved(observed)
                 .setExpected(expected)
                 .setRemediation(remediation)
-                .addAllMeasurements(measurements);
+                .addAllMeasurements(measurements)
+                .addAllNcclSettings(ncclSettings)
+                .addAllFacts(facts);
     }
 }

@@ -84,10 +84,12 @@ public final class AgentServer implements AutoCloseable {
                 .orElseGet(() -> new InventoryBusyProbe(GpuInventoryProbe.shared(fs, settings))));
         AgentService service = new AgentService(
                 nodeInfo,
-                new FingerprintCollector(nodeInfo, System.getenv()),
+                new FingerprintCollector(nodeInfo, settings.ncclEnv()),
                 Checks.standard(),
                 new CheckRunner(fs, settings),
-                bench);
+                bench,
+                fs,
+                Clock.systemUTC());
         HealthStatusManager health = new HealthStatusManager();
         AtomicInteger threads = new AtomicInteger();
         // The queue holds at most what the concurrency limit admits, so it is bounded in practice.

@@ -2,9 +2,12 @@ package dev.preflight.agent.server;
 
 import dev.preflight.agent.bench.BenchService;
 import dev.preflight.agent.check.Check;
+import dev.preflight.agent.check.CheckContext;
 import dev.preflight.agent.check.CheckRunner;
 import dev.preflight.agent.check.Checks;
 import dev.preflight.agent.node.FingerprintCollector;
+import dev.preflight.agent.check.fabric.PortCounterSnapshot;
+import dev.preflight.agent.hostfs.HostFs;
 import dev.preflight.agent.node.NodeInfoCollector;
 import dev.preflight.proto.v1.AgentGrpc;
 import dev.preflight.proto.v1.CheckProgress;
@@ -16,9 +19,11 @@ import dev.preflight.proto.v1.CreateCommIdResponse;
 import dev.preflight.proto.v1.Fingerprint;
 import dev.preflight.proto.v1.GetFingerprintRequest;
 import dev.preflight.proto.v1.GetNodeInfoRequest;
+import dev.preflight.proto.v1.GetPortCountersRequest;
 import dev.preflight.proto.v1.NodeInfo;
 import dev.preflight.proto.v1.RunCollectiveEvent;
 import dev.preflight.proto.v1.RunCollectiveRequest;
+import dev.preflight.proto.v1.PortCounters;
 import dev.preflight.proto.v1.RunChecksEvent;
 import dev.preflight.proto.v1.RunChecksRequest;
 import io.grpc.Context;
@@ -26,6 +31,8 @@ import io.grpc.Status;
 import io.grpc.StatusException;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
+import java.io.IOException;
+import java.time.Clock;
 import java.util.List;
 
 /** The Agent gRPC service. Failed checks are data in the response; status codes are for protocol problems. */
@@ -38,14 +45,18 @@ public final class AgentService extends AgentGrpc.AgentImplBase {
     private final Checks checks;
     private final CheckRunner runner;
     private final BenchService bench;
+    private final HostFs fs;
+    private final Clock clock;
 
     public AgentService(NodeInfoCollector nodeInfo, FingerprintCollector fingerprint, Checks checks, CheckRunner runner,
-            BenchService bench) {
+            BenchService bench, HostFs fs, Clock clock) {
         this.nodeInfo = nodeInfo;
         this.fingerprint = fingerprint;
         this.checks = checks;
         this.runner = runner;
         this.bench = bench;
+        this.fs = fs;
+        this.clock = clock;
     }
 
     @Override
@@ -89,7 +100,10 @@ public final class AgentService extends AgentGrpc.AgentImplBase {
             // exception; the runner sees the cancellation and stops between checks.
             ((ServerCallStreamObserver<RunChecksEvent>) responseObserver).setOnCancelHandler(() -> { });
         }
-        List<CheckResult> results = runner.run(selected, new CheckRunner.Listener() {
+        // The model-store read is on demand: only a request that asks for it (a preflight run) pays for it.
+        CheckRunner requestRunner = request.getStorageRead()
+                ? runner.withSettings(runner.settings().toBuilder().storageRead(true).build()) : runner;
+        List<CheckResult> results = requestRunner.run(selected, new CheckRunner.Listener() {
             @Override
             public void started(String checkId, int done, int total) {
                 progress(responseObserver, checkId, CheckProgress.Phase.STARTED, done, total);
@@ -137,6 +151,21 @@ public final class AgentService extends AgentGrpc.AgentImplBase {
         } catch (StatusException e) {
             responseObserver.onError(e);
         }
+    }
+
+    @Override
+    public void getPortCounters(GetPortCountersRequest request, StreamObserver<PortCounters> responseObserver) {
+        PortCounters counters;
+        try {
+            counters = PortCounterSnapshot.take(fs, clock.instant());
+        } catch (IOException e) {
+            responseObserver.onError(Status.INTERNAL
+                    .withDescription("cannot read the port counters: " + CheckContext.describe(e))
+                    .asRuntimeException());
+            return;
+        }
+        responseObserver.onNext(counters);
+        responseObserver.onCompleted();
     }
 
     private static void progress(StreamObserver<RunChecksEvent> observer, String checkId,

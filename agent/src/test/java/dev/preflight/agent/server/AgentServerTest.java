@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.preflight.agent.AgentSettings;
 import dev.preflight.agent.Fixtures;
 import dev.preflight.agent.check.Check;
 import dev.preflight.agent.check.Checks;
@@ -12,6 +11,8 @@ import dev.preflight.proto.v1.AgentGrpc;
 import dev.preflight.proto.v1.CheckProgress;
 import dev.preflight.proto.v1.CheckResult;
 import dev.preflight.proto.v1.GetNodeInfoRequest;
+import dev.preflight.proto.v1.GetPortCountersRequest;
+import dev.preflight.proto.v1.PortCounters;
 import dev.preflight.proto.v1.RunChecksEvent;
 import dev.preflight.proto.v1.RunChecksRequest;
 import io.grpc.CallOptions;
@@ -46,7 +47,7 @@ class AgentServerTest {
     void start() throws Exception {
         String name = "agent-test-" + UUID.randomUUID();
         server = AgentServer.start(InProcessServerBuilder.forName(name), Fixtures.hostFs("docker-default"),
-                AgentSettings.builder().nodeName("node-a").build());
+                Fixtures.settings().nodeName("node-a").build());
         channel = InProcessChannelBuilder.forName(name).build();
     }
 
@@ -85,12 +86,30 @@ class AgentServerTest {
         List<String> catalog = Checks.standard().all().stream().map(Check::id).toList();
         assertEquals(catalog, ids);
         List<RunChecksEvent> progress = all.subList(0, all.size() - 1);
-        int total = catalog.size();
-        assertEquals(2 * total, progress.size());
+        assertEquals(2 * catalog.size(), progress.size());
         assertEquals(CheckProgress.Phase.STARTED, progress.get(0).getProgress().getPhase());
-        assertEquals(CheckProgress.Phase.FINISHED, progress.get(2 * total - 1).getProgress().getPhase());
-        assertEquals(total, progress.get(2 * total - 1).getProgress().getDone());
-        assertEquals(total, progress.get(2 * total - 1).getProgress().getTotal());
+        RunChecksEvent lastProgress = progress.get(progress.size() - 1);
+        assertEquals(CheckProgress.Phase.FINISHED, lastProgress.getProgress().getPhase());
+        assertEquals(catalog.size(), lastProgress.getProgress().getDone());
+        assertEquals(catalog.size(), lastProgress.getProgress().getTotal());
+    }
+
+    @Test
+    void portCountersComeAsOneSnapshot() throws Exception {
+        String name = "agent-counters-" + UUID.randomUUID();
+        try (AgentServer fabric = AgentServer.start(InProcessServerBuilder.forName(name), Fixtures.hostFs("hgx-8gpu-cx7-ndr"),
+                Fixtures.settings().build())) {
+            ManagedChannel counters = InProcessChannelBuilder.forName(name).build();
+            try {
+                PortCounters snapshot = AgentGrpc.newBlockingStub(counters).withDeadlineAfter(5, TimeUnit.SECONDS)
+                        .getPortCounters(GetPortCountersRequest.getDefaultInstance());
+                assertEquals(8, snapshot.getPortsCount());
+                assertEquals(0L, snapshot.getPorts(7).getCountersOrThrow("symbol_error"));
+                assertTrue(snapshot.getTakenAt().getSeconds() > 0);
+            } finally {
+                counters.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+            }
+        }
     }
 
     @Test

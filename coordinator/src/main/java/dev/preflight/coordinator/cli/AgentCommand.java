@@ -58,16 +58,14 @@ public final class AgentCommand implements Callable<Integer> {
             description = "How long one check may run before it is reported as ERROR (default: ${DEFAULT-VALUE}).")
     Duration checkTimeout;
 
-    @Option(names = "--host-views",
-            description = "The agent runs in a pod with the host's /proc and /sys mounted (a DaemonSet): process-scoped"
-                    + " results describe this pod, not the workload, and are reported without counting.")
-    boolean hostViews;
-
     @Mixin
     HostFsOptions hostFs;
 
     @Mixin
     GpuOptions gpu;
+
+    @Mixin
+    NodeCheckOptions nodeChecks;
 
     @Mixin
     BenchLibraryOptions libraries;
@@ -82,17 +80,16 @@ public final class AgentCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         // the metrics exist once the server runs (they are named after the node it reports)
         AtomicReference<AgentMetrics> exported = new AtomicReference<>();
-        AgentSettings settings = libraries.apply(AgentSettings.builder()
+        AgentSettings settings = libraries.apply(nodeChecks.apply(AgentSettings.builder()
                 .nodeName(nodeName == null ? "" : nodeName)
                 .checkTimeout(checkTimeout)
                 .gpu(gpu.toSettings())
-                .hostViews(hostViews)
                 .benchResults(results -> {
                     AgentMetrics metrics = exported.get();
                     if (metrics != null) {
                         metrics.recordBench(BenchSamples.of(results, results.getWorkersCount()), Instant.now());
                     }
-                }))
+                })))
                 .build();
         HostFs fs = hostFs.toHostFs();
         PrintWriter err = spec.commandLine().getErr();

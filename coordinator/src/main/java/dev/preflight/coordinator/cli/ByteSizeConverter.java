@@ -4,16 +4,28 @@ import dev.preflight.proto.units.ByteSizes;
 import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.TypeConversionException;
 
-/** A size with its unit: 80GB (10^9 bytes each), 80GiB (2^30), 256MiB. */
+/** A size with its unit: 80GB (10^9 bytes each), 80GiB (2^30), 256MiB; larger than zero. */
 public final class ByteSizeConverter implements ITypeConverter<Long> {
     @Override
     public Long convert(String value) {
+        long bytes = parse(value);
+        if (bytes <= 0) {
+            throw new TypeConversionException("'" + value + "' must be larger than zero");
+        }
+        return bytes;
+    }
+
+    /** As {@link ByteSizeConverter}, where a plain 0 means "off" (e.g. --storage-read-bytes 0). */
+    public static final class ZeroAllowed implements ITypeConverter<Long> {
+        @Override
+        public Long convert(String value) {
+            return value.strip().equals("0") ? 0L : parse(value);
+        }
+    }
+
+    private static long parse(String value) {
         try {
-            long bytes = ByteSizes.parse(value);
-            if (bytes <= 0) {
-                throw new TypeConversionException("'" + value + "' must be larger than zero");
-            }
-            return bytes;
+            return ByteSizes.parse(value);
         } catch (IllegalArgumentException e) {
             throw new TypeConversionException(e.getMessage());
         }

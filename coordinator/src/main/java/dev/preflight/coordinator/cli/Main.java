@@ -17,8 +17,8 @@ import picocli.CommandLine.Spec;
         mixinStandardHelpOptions = true,
         versionProvider = Main.Version.class,
         description = "Decides, with measured evidence, whether a GPU cluster can serve a model across several nodes.",
-        subcommands = {RunCommand.class, AgentCommand.class, BenchCommand.class, PlanCommand.class, PolicyCommand.class,
-            ReportCommand.class, DiffCommand.class, WorkerCommand.class, CommandLine.HelpCommand.class},
+        subcommands = {RunCommand.class, AgentCommand.class, ChecksCommand.class, BenchCommand.class, PlanCommand.class,
+            PolicyCommand.class, ReportCommand.class, DiffCommand.class, WorkerCommand.class, CommandLine.HelpCommand.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {
             "0:viable (warnings allowed unless --fail-on-warn)",

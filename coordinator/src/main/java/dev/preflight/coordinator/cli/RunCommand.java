@@ -117,6 +117,9 @@ public final class RunCommand implements Callable<Integer> {
     @Mixin
     GpuOptions gpu;
 
+    @Mixin
+    NodeCheckOptions nodeChecks;
+
     @Option(names = "--workload-env", paramLabel = "FILE",
             description = "The workload's NCCL_* settings (KEY=VALUE lines, as for docker --env-file); only variables on"
                     + " the agents' allowlist are accepted. Recorded in the report; benches run with them.")
@@ -132,10 +135,10 @@ public final class RunCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         Map<String, String> workloadEnv = workloadEnv();
         Discovery.Plan plan = discovery.plan();
-        if (!plan.embedded() && (hostFs.anyGiven() || nodeName != null)) {
+        if (!plan.embedded() && (hostFs.anyGiven() || nodeName != null || nodeChecks.anyGiven())) {
             throw new ParameterException(spec.commandLine(),
-                    "--procfs/--sysfs/--devfs/--rootfs/--node-name apply to the embedded agent only; "
-                            + "give them to each remote agent (preflight agent ...)");
+                    "--procfs/--sysfs/--devfs/--rootfs/--node-name/--host-views/--model-store/--storage-read-bytes/--threshold "
+                            + "apply to the embedded agent only; give them to each remote agent (preflight agent ...)");
         }
         if (!plan.embedded() && gpu.anyGiven()) {
             throw new ParameterException(spec.commandLine(),
@@ -170,7 +173,8 @@ public final class RunCommand implements Callable<Integer> {
                 }
             }
         };
-        RunChecksRequest request = RunChecksRequest.newBuilder().addAllCheckIds(checkIds).build();
+        // A preflight run is the on-demand occasion for the model-store read, on every node at once.
+        RunChecksRequest request = RunChecksRequest.newBuilder().addAllCheckIds(checkIds).setStorageRead(true).build();
         Fanout fanout = new Fanout(connectTimeout, timeout, listener);
         Consumer<String> progress = quiet ? line -> { } : line -> {
             synchronized (err) {
@@ -196,9 +200,9 @@ public final class RunCommand implements Callable<Integer> {
                 throw new ParameterException(spec.commandLine(),
                         "--tls-ca/--tls-cert/--token-file are for remote agents; the embedded agent needs none");
             }
-            AgentSettings settings = AgentSettings.builder()
+            AgentSettings settings = nodeChecks.apply(AgentSettings.builder()
                     .nodeName(nodeName == null ? "" : nodeName)
-                    .gpu(gpu.toSettings())
+                    .gpu(gpu.toSettings()))
                     .build();
             try (EmbeddedAgent embedded = EmbeddedAgent.start(hostFs.toHostFs(), settings)) {
                 report = run.run(List.of(embedded.target()), commandLine, nodes -> List.of());

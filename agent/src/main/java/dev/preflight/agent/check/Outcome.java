@@ -1,0 +1,78 @@
+package dev.preflight.agent.check;
+
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Collects what a check found across many subjects (ports, bridges, interfaces) and turns it into
+ * one finding: the worst status decides, the summary leads with the worst problems, and each
+ * distinct remediation appears once.
+ */
+public final class Outcome {
+    /** The summary names this many problems, then counts the rest. */
+    static final int SUMMARY_ITEMS = 3;
+
+    private final List<String> failures = new ArrayList<>();
+    private final List<String> warnings = new ArrayList<>();
+    private final List<String> notes = new ArrayList<>();
+    private final Set<String> remediations = new LinkedHashSet<>();
+
+    public Outcome fail(String problem, String remediation) {
+        failures.add(problem);
+        remediations.add(remediation);
+        return this;
+    }
+
+    public Outcome warn(String problem, String remediation) {
+        warnings.add(problem);
+        remediations.add(remediation);
+        return this;
+    }
+
+    /** Reported, not judged: a fault of something nothing requires. */
+    public Outcome note(String fact) {
+        notes.add(fact);
+        return this;
+    }
+
+    public boolean failed() {
+        return !failures.isEmpty();
+    }
+
+    public boolean warned() {
+        return !warnings.isEmpty();
+    }
+
+    public List<String> notes() {
+        return notes;
+    }
+
+    /** The finding: FAIL, WARN, or PASS with {@code passSummary} (notes appended). */
+    public Finding finding(String passSummary) {
+        Finding finding;
+        if (!failures.isEmpty()) {
+            finding = Finding.fail(join(failures) + moreWarnings());
+        } else if (!warnings.isEmpty()) {
+            finding = Finding.warn(join(warnings));
+        } else {
+            finding = Finding.pass(notes.isEmpty() ? passSummary : passSummary + "; " + join(notes));
+        }
+        if (!remediations.isEmpty()) {
+            finding.remediation(String.join("; ", remediations));
+        }
+        return finding;
+    }
+
+    private String moreWarnings() {
+        return warnings.isEmpty() ? "" : " (and " + warnings.size() + " warning" + (warnings.size() == 1 ? "" : "s") + ")";
+    }
+
+    private static String join(List<String> items) {
+        if (items.size() <= SUMMARY_ITEMS) {
+            return String.join("; ", items);
+        }
+        return String.join("; ", items.subList(0, SUMMARY_ITEMS)) + "; and " + (items.size() - SUMMARY_ITEMS) + " more";
+    }
+}

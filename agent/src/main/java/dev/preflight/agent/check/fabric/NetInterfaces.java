@@ -1,0 +1,84 @@
+package dev.preflight.agent.check.fabric;
+
+import dev.preflight.agent.check.CheckContext;
+import dev.preflight.agent.check.MalformedInputException;
+import dev.preflight.agent.check.host.HostViews;
+import dev.preflight.agent.hostfs.ProcNet;
+import dev.preflight.agent.hostfs.SysfsValues;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.Set;
+
+/**
+ * The interfaces of the judged network namespace (the host's, PID 1's, with --host-views) in
+ * ifindex order, the order getifaddrs() and so NCCL see them.
+ */
+public final class NetInterfaces {
+    private static final int IFF_UP = 0x1;
+
+    private NetInterfaces() {}
+
+    public static List<NetInterface> read(CheckContext context) throws IOException, MalformedInputException {
+        List<ProcNet.Address> addresses = addresses(context);
+        Path root = context.fs().sys("class/net");
+        List<NetInterface> interfaces = new ArrayList<>();
+        for (String name : HostViews.list(context, root)) {
+            Path dir = root.resolve(name);
+            if (!Files.isDirectory(dir)) {
+                continue;
+            }
+            Path ifindexPath = dir.resolve("ifindex");
+            int ifindex = (int) SysfsValues.decimal(ifindexPath.toString(), context.read(ifindexPath));
+            String operstate = context.readIfPresent(dir.resolve("operstate")).map(SysfsValues::value).orElse("unknown");
+            Path flagsPath = dir.resolve("flags");
+            Optional<String> flags = context.readIfPresent(flagsPath);
+            boolean adminUp = flags.isEmpty() || (SysfsValues.hex(flagsPath.toString(), flags.get()) & IFF_UP) != 0;
+            Path mtuPath = dir.resolve("mtu");
+            int mtu = (int) SysfsValues.decimal(mtuPath.toString(), context.read(mtuPath));
+            OptionalLong speed = OptionalLong.empty();
+            try {
+                Path speedPath = dir.resolve("speed");
+                Optional<String> value = context.readIfPresent(speedPath);
+                if (value.isPresent()) {
+                    speed = OptionalLong.of(SysfsValues.decimal(speedPath.toString(), value.get()));
+                }
+            } catch (IOException e) {
+                // The kernel refuses (EINVAL) to report the speed of a link that is down.
+            }
+            List<ProcNet.Address> own = new ArrayList<>();
+            for (ProcNet.Address address : addresses) {
+                if (address.iface().equals(name)) {
+                    own.add(address);
+                }
+            }
+            interfaces.add(new NetInterface(name, ifindex, operstate, adminUp, mtu, speed,
+                    Files.exists(dir.resolve("device")), List.copyOf(own)));
+        }
+        interfaces.sort(Comparator.comparingInt(NetInterface::ifindex));
+        return interfaces;
+    }
+
+    /** IPv4 from net/fib_trie and net/route, IPv6 from net/if_inet6; absent files mean no addresses of that kind. */
+    static List<ProcNet.Address> addresses(CheckContext context) throws IOException, MalformedInputException {
+        Path routePath = HostViews.procNet(context, "route");
+        Path triePath = HostViews.procNet(context, "fib_trie");
+        Path inet6Path = HostViews.procNet(context, "if_inet6");
+        Optional<String> route = context.readIfPresent(routePath);
+        Optional<String> trie = context.readIfPresent(triePath);
+        Optional<String> inet6 = context.readIfPresent(inet6Path);
+        List<ProcNet.Route> routes = route.isPresent() ? ProcNet.parseRoutes(routePath.toString(), route.get()) : List.of();
+        Set<String> local = trie.isPresent() ? ProcNet.parseLocalAddresses(triePath.toString(), trie.get()) : Set.of();
+        List<ProcNet.Address> ipv6 = inet6.isPresent() ? ProcNet.parseInet6(inet6Path.toString(), inet6.get()) : List.of();
+        return ProcNet.addresses(routes, local, ipv6);
+    }
+
+    public static Optional<NetInterface> named(List<NetInterface> interfaces, String name) {
+        return interfaces.stream().filter(candidate -> candidate.name().equals(name)).findFirst();
+    }
+}

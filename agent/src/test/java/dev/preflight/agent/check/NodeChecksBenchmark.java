@@ -1,0 +1,76 @@
+package dev.preflight.agent.check;
+
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.preflight.agent.AgentSettings;
+import dev.preflight.agent.Fixtures;
+import dev.preflight.agent.hostfs.HostFs;
+import dev.preflight.proto.v1.CheckResult;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/**
+ * How long every node check takes on the 8-GPU/8-NIC fixture node (the storage read is off: it is
+ * on demand only). Prints figures, asserts nothing; run explicitly:
+ * {@code mvn -B -q -pl agent -am test -Dtest=NodeChecksBenchmark -Dsurefire.failIfNoSpecifiedTests=false -Dpreflight.bench=true}
+ */
+class NodeChecksBenchmark {
+    static final int WARMUP = 20;
+    static final int PASSES = 50;
+
+    @Test
+    void allNodeChecksOnTheEightGpuNode() {
+        assumeTrue(Boolean.getBoolean("preflight.bench"), "a benchmark: run with -Dpreflight.bench=true");
+        HostFs fs = Fixtures.hostFs("hgx-8gpu-cx7-ndr");
+        AgentSettings settings = Fixtures.settings().build();
+        CheckRunner runner = new CheckRunner(fs, settings);
+        List<Check> checks = Checks.standard().all();
+        long cold = pass(runner, checks, null);
+        for (int i = 0; i < WARMUP; i++) {
+            pass(runner, checks, null);
+        }
+        long[] totals = new long[PASSES];
+        Map<String, long[]> perCheck = new LinkedHashMap<>();
+        checks.forEach(check -> perCheck.put(check.id(), new long[PASSES]));
+        for (int i = 0; i < PASSES; i++) {
+            final int pass = i;
+            totals[i] = pass(runner, checks, (id, micros) -> perCheck.get(id)[pass] = micros);
+        }
+        System.out.printf(Locale.ROOT, "node checks on hgx-8gpu-cx7-ndr (%d checks, %d processors, Java %s)%n", checks.size(),
+                Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"));
+        System.out.printf(Locale.ROOT, "  first pass (cold JVM): %.1f ms%n", cold / 1e3);
+        System.out.printf(Locale.ROOT, "  warm passes: median %.1f ms, p90 %.1f ms, max %.1f ms (%d passes after %d warm-up)%n",
+                percentile(totals, 50) / 1e3, percentile(totals, 90) / 1e3, percentile(totals, 100) / 1e3, PASSES, WARMUP);
+        List<String> lines = new ArrayList<>();
+        perCheck.forEach((id, micros) -> lines.add(String.format(Locale.ROOT, "    %-22s median %7.2f ms", id, percentile(micros, 50) / 1e3)));
+        lines.forEach(System.out::println);
+    }
+
+    interface Sink {
+        void accept(String id, long micros);
+    }
+
+    /** One pass over every check; the wall time in microseconds. */
+    static long pass(CheckRunner runner, List<Check> checks, Sink sink) {
+        long start = System.nanoTime();
+        for (Check check : checks) {
+            CheckResult result = runner.runOne(check);
+            if (sink != null) {
+                sink.accept(check.id(), result.getDurationMicros());
+            }
+        }
+        return (System.nanoTime() - start) / 1_000;
+    }
+
+    static double percentile(long[] values, int percentile) {
+        long[] sorted = values.clone();
+        Arrays.sort(sorted);
+        int index = (int) Math.ceil(percentile / 100.0 * sorted.length) - 1;
+        return sorted[Math.max(0, Math.min(sorted.length - 1, index))];
+    }
+}
