@@ -29,8 +29,9 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.function.IntFunction;
 import java.util.function.Consumer;
+import java.util.function.Function;
+import java.util.function.IntFunction;
 
 /**
  * What the bench phases share: the nodes that can bench, the runner, the time budget, and the
@@ -69,6 +70,7 @@ public final class BenchContext implements AutoCloseable {
     private final ScheduledExecutorService timers;
     private final ExecutorService pool;
     private final CommunicatorRunner runner;
+    private final Function<Communicator, CommOutcome> runOne;
     private final BenchResults results = new BenchResults();
     private Instant deadline;
     private List<BenchNode> nodes;
@@ -88,6 +90,26 @@ public final class BenchContext implements AutoCloseable {
         this.timers = Executors.newSingleThreadScheduledExecutor(daemon("preflight-bench-timer"));
         this.pool = Executors.newFixedThreadPool(MAX_PARALLEL, daemon("preflight-bench"));
         this.runner = new CommunicatorRunner(settings.ncclSettings(), settings.connectTimeout(), timers, this::sizeDone);
+        this.runOne = runner::run;
+    }
+
+    /**
+     * A context over nodes whose GPUs are known, running communicators through {@code runOne}: the
+     * phases' logic without agents.
+     */
+    BenchContext(BenchSettings settings, List<BenchNode> nodes, Function<Communicator, CommOutcome> runOne,
+            Consumer<String> lines, Clock clock) {
+        this.settings = settings;
+        this.candidates = List.of();
+        this.lines = lines;
+        this.status = text -> { };
+        this.clock = clock;
+        this.counters = PortCounterHook.NONE;
+        this.timers = Executors.newSingleThreadScheduledExecutor(daemon("preflight-bench-timer"));
+        this.pool = Executors.newFixedThreadPool(MAX_PARALLEL, daemon("preflight-bench"));
+        this.runner = null;
+        this.runOne = runOne;
+        this.nodes = List.copyOf(nodes);
     }
 
     private static java.util.concurrent.ThreadFactory daemon(String name) {
@@ -181,6 +203,7 @@ public final class BenchContext implements AutoCloseable {
     List<CommOutcome> benchEachNode(String phase, IntFunction<BenchSpec> specForRanks) {
         start();
         requireBudget(phase, 0, 1);
+        lines.accept(phase + ": " + candidateCount() + " node(s) at once, each on its own GPUs");
         List<CompletableFuture<CommOutcome>> futures = new ArrayList<>();
         List<BenchNode> started = new ArrayList<>();
         for (int i = 0; i < candidates.size(); i++) {
@@ -282,7 +305,7 @@ public final class BenchContext implements AutoCloseable {
             List<CompletableFuture<CommOutcome>> futures = new ArrayList<>();
             for (Communicator comm : round) {
                 Communicator timed = withTimeLeft(comm);
-                futures.add(CompletableFuture.supplyAsync(() -> runner.run(timed), pool));
+                futures.add(CompletableFuture.supplyAsync(() -> runOne.apply(timed), pool));
             }
             for (CompletableFuture<CommOutcome> future : futures) {
                 CommOutcome outcome = future.join();
@@ -483,7 +506,7 @@ public final class BenchContext implements AutoCloseable {
             results.addNodeCheck(node, CheckResult.newBuilder().setId(id).setScope(Scope.HOST)
                     .setStatus(CheckResult.Status.WARN)
                     .setSubject(subject)
-                    .setSummary(what + " of " + node + " measured " + Bandwidths.format(suspects.values().get(node))
+                    .setSummary(node + ": " + what + " measured " + Bandwidths.format(suspects.values().get(node))
                             + ", an outlier against the median " + Bandwidths.format(suspects.median()) + " of "
                             + suspects.values().size() + " nodes (measured twice)")
                     .setObserved(Bandwidths.format(suspects.values().get(node)))

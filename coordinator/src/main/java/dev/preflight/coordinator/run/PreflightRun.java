@@ -3,6 +3,7 @@ package dev.preflight.coordinator.run;
 import com.google.protobuf.Timestamp;
 import dev.preflight.coordinator.collective.AllNodesPhase;
 import dev.preflight.coordinator.collective.BenchContext;
+import dev.preflight.coordinator.collective.BenchNode;
 import dev.preflight.coordinator.collective.BenchPrediction;
 import dev.preflight.coordinator.collective.BenchResults;
 import dev.preflight.coordinator.collective.BenchSettings;
@@ -132,18 +133,41 @@ public final class PreflightRun {
                 + bench.candidateCount() + " node(s), predicted " + Estimate.format(predicted) + ", budget "
                 + Estimate.format(settings.budget()));
         bench.start();
+        List<Integer> assumed = gpuCounts(bench.predictedNodes());
         Set<String> railSuspects = new LinkedHashSet<>();
         phase(Phase.INTRA_NODE, () -> benchSkip(bench, 1), sections, () -> IntraNodePhase.run(bench));
+        names.remove(IntraNodePhase.NAME);
+        if (!bench.benched() && options.phases().stream().anyMatch(p -> p.bench() && p != Phase.INTRA_NODE)
+                && bench.candidateCount() > 1 && !bench.budgetSpent()) {
+            progress.line("learning each node's GPUs with a small intra-node bench");
+            try {
+                IntraNodePhase.probe(bench);
+            } catch (RuntimeException e) {
+                // the next phase asks again and records the failure as its own
+                progress.line("learning the GPUs failed: " + e.getMessage());
+            }
+        }
+        if (bench.benched() && !gpuCounts(bench.nodes()).equals(assumed) && !names.isEmpty()) {
+            progress.line("GPUs per node " + gpuCounts(bench.nodes()) + ": the remaining bench phases predicted "
+                    + Estimate.format(BenchPrediction.of(bench.nodes(), settings, names)));
+        }
         phase(Phase.ALL_NODES, () -> benchSkip(bench, 2), sections, () -> AllNodesPhase.run(bench));
         phase(Phase.RAILS, () -> benchSkip(bench, 2), sections, () -> railSuspects.addAll(RailsPhase.run(bench)));
         phase(Phase.PAIRWISE, () -> benchSkip(bench, 2), sections, () -> PairwisePhase.run(bench, railSuspects));
         phase(Phase.INFERENCE, () -> benchSkip(bench, 1), sections, () -> InferencePhase.run(bench));
     }
 
+    private static List<Integer> gpuCounts(List<BenchNode> nodes) {
+        List<Integer> counts = new ArrayList<>();
+        for (BenchNode node : nodes) {
+            counts.add(node.gpuCount());
+        }
+        return counts;
+    }
+
     /**
-     * Why a bench phase cannot run, or null when it can. Before the first multi-node phase, a node
-     * whose GPUs are not known yet benches once on its own (without the intra-node phase, the
-     * smallest such bench) to tell them.
+     * Why a bench phase cannot run, or null when it can. The nodes' GPUs are known once the
+     * intra-node phase ran, or (without it) the smallest intra-node bench that tells them.
      */
     private String benchSkip(BenchContext bench, int nodesNeeded) {
         if (bench.budgetSpent()) {
@@ -152,11 +176,10 @@ public final class PreflightRun {
         if (bench.candidateCount() < nodesNeeded) {
             return nodesNeeded == 1 ? "no reachable node" : FEWER_THAN_TWO;
         }
-        if (!bench.benched() && nodesNeeded > 1) {
-            progress.line("learning each node's GPUs with a small intra-node bench");
+        if (!bench.benched()) {
             IntraNodePhase.probe(bench);
         }
-        if (bench.benched() && bench.nodes().size() < nodesNeeded) {
+        if (bench.nodes().size() < nodesNeeded) {
             return nodesNeeded == 1 ? "no node can bench" : "fewer than two nodes can bench";
         }
         return null;
