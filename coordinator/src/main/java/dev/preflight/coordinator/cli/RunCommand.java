@@ -341,9 +341,9 @@ public final class RunCommand implements Callable<Integer> {
         List<NcclSetting> nccl = new ArrayList<>();
         workloadEnv.forEach((name, value) -> nccl.add(NcclSetting.newBuilder().setName(name).setValue(value).build()));
         Policy.OutlierSettings o = loadedPolicy.outliers();
-        // the phases repeat what the policy would call an outlier (the statistics need three values at least)
+        // the phases repeat, and name, what the policy would call an outlier
         Optional<Outliers.Settings> outliers = o.enabled()
-                ? Optional.of(new Outliers.Settings(o.madZ(), o.relativeFloor(), Math.max(3, o.minFleet())))
+                ? Optional.of(new Outliers.Settings(o.madZ(), o.relativeFloor(), o.minFleet()))
                 : Optional.empty();
         return new BenchSettings(chosen, maxBytes == null ? 0 : maxBytes, iters == null ? 0 : iters,
                 Optional.ofNullable(collectiveTimeout), budget == null ? chosen.budget() : budget,

@@ -220,7 +220,7 @@ public final class CommunicatorRunner {
             }
         }
         // an op completes on every rank or on none, so the rows of any member stand for all
-        return chosen.toBuilder().clearFailedRanks().addAllFailedRanks(failedRanks).build();
+        return chosen.toBuilder().clearFailedRanks().addAllFailedRanks(failedRanks.stream().sorted().toList()).build();
     }
 
     static int severity(CollectiveResult.Outcome outcome) {
