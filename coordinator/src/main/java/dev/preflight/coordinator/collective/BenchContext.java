@@ -24,7 +24,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.OptionalDouble;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -289,12 +291,14 @@ public final class BenchContext implements AutoCloseable {
         List<CommOutcome> outcomes = new ArrayList<>();
         for (int r = 0; r < rounds.size(); r++) {
             List<Communicator> round = new ArrayList<>();
+            Set<String> lost = results.lost().keySet();
             for (Communicator comm : rounds.get(r)) {
-                String lostMember = comm.nodeNames().stream().filter(results::isLost).findFirst().orElse(null);
-                if (lostMember == null) {
-                    round.add(comm);
+                Optional<Communicator> remaining = comm.without(lost);
+                if (remaining.isPresent()) {
+                    round.add(remaining.get());
                 } else {
-                    lines.accept(phase + ": " + comm.label() + " left out: node " + lostMember + " was lost");
+                    lines.accept(phase + ": " + comm.label() + " left out: "
+                            + String.join(", ", comm.nodeNames().stream().filter(lost::contains).toList()) + " lost");
                 }
             }
             if (round.isEmpty()) {

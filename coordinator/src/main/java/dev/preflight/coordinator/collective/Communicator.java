@@ -4,6 +4,8 @@ import dev.preflight.proto.v1.BenchSpec;
 import dev.preflight.proto.v1.Measurements.Sweep;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
+import java.util.Set;
 
 /**
  * One NCCL communicator to create and bench: its members in rank order (the first hosts NCCL's
@@ -49,6 +51,32 @@ public record Communicator(String phase, String label, Sweep.Kind kind, int rail
 
     public boolean involves(BenchNode node) {
         return members.stream().anyMatch(m -> m.node().index() == node.index());
+    }
+
+    /**
+     * The same communicator without the given nodes, where that still measures the same thing: a
+     * rail or all-node collective keeps its meaning on the remaining nodes (at least two); a pair,
+     * or explicit send/recv peers, do not.
+     */
+    public Optional<Communicator> without(Set<String> gone) {
+        List<Member> kept = new ArrayList<>();
+        for (Member member : members) {
+            if (!gone.contains(member.node().name())) {
+                kept.add(member);
+            }
+        }
+        boolean regroupable = (kind == Sweep.Kind.RAIL || kind == Sweep.Kind.ALL_NODES) && spec.getPeerPairsCount() == 0;
+        if (kept.size() == members.size() || !regroupable || kept.size() < 2) {
+            return kept.size() == members.size() ? Optional.of(this) : Optional.empty();
+        }
+        List<String> left = new ArrayList<>();
+        for (Member member : members) {
+            if (gone.contains(member.node().name())) {
+                left.add(member.node().name());
+            }
+        }
+        return Optional.of(new Communicator(phase, label + " without " + String.join(", ", left), kind, rail, kept, spec,
+                attempt));
     }
 
     public Communicator repeat() {

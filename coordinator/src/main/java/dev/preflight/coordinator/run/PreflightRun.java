@@ -135,26 +135,30 @@ public final class PreflightRun {
         bench.start();
         List<Integer> assumed = gpuCounts(bench.predictedNodes());
         Set<String> railSuspects = new LinkedHashSet<>();
-        phase(Phase.INTRA_NODE, () -> benchSkip(bench, 1), sections, () -> IntraNodePhase.run(bench));
+        phase(Phase.INTRA_NODE, () -> benchSkip(bench, 1, null), sections, () -> IntraNodePhase.run(bench));
+        // every other bench phase needs the nodes' GPUs: the intra-node phase learnt them, else a probe does
         names.remove(IntraNodePhase.NAME);
+        String probeFailure = null;
         if (!bench.benched() && options.phases().stream().anyMatch(p -> p.bench() && p != Phase.INTRA_NODE)
-                && bench.candidateCount() > 1 && !bench.budgetSpent()) {
+                && bench.candidateCount() > 0 && !bench.budgetSpent()) {
             progress.line("learning each node's GPUs with a small intra-node bench");
             try {
                 IntraNodePhase.probe(bench);
             } catch (RuntimeException e) {
-                // the next phase asks again and records the failure as its own
-                progress.line("learning the GPUs failed: " + e.getMessage());
+                probeFailure = e.getMessage();
             }
         }
+        String unknownGpus = "no node's GPUs are known: the small intra-node bench that learns them failed: " + probeFailure;
         if (bench.benched() && !gpuCounts(bench.nodes()).equals(assumed) && !names.isEmpty()) {
             progress.line("GPUs per node " + gpuCounts(bench.nodes()) + ": the remaining bench phases predicted "
                     + Estimate.format(BenchPrediction.of(bench.nodes(), settings, names)));
         }
-        phase(Phase.ALL_NODES, () -> benchSkip(bench, 2), sections, () -> AllNodesPhase.run(bench));
-        phase(Phase.RAILS, () -> benchSkip(bench, 2), sections, () -> railSuspects.addAll(RailsPhase.run(bench)));
-        phase(Phase.PAIRWISE, () -> benchSkip(bench, 2), sections, () -> PairwisePhase.run(bench, railSuspects));
-        phase(Phase.INFERENCE, () -> benchSkip(bench, 1), sections, () -> InferencePhase.run(bench));
+        phase(Phase.ALL_NODES, () -> benchSkip(bench, 2, unknownGpus), sections, () -> AllNodesPhase.run(bench));
+        phase(Phase.RAILS, () -> benchSkip(bench, 2, unknownGpus), sections,
+                () -> railSuspects.addAll(RailsPhase.run(bench)));
+        phase(Phase.PAIRWISE, () -> benchSkip(bench, 2, unknownGpus), sections,
+                () -> PairwisePhase.run(bench, railSuspects));
+        phase(Phase.INFERENCE, () -> benchSkip(bench, 1, unknownGpus), sections, () -> InferencePhase.run(bench));
     }
 
     private static List<Integer> gpuCounts(List<BenchNode> nodes) {
@@ -166,20 +170,22 @@ public final class PreflightRun {
     }
 
     /**
-     * Why a bench phase cannot run, or null when it can. The nodes' GPUs are known once the
-     * intra-node phase ran, or (without it) the smallest intra-node bench that tells them.
+     * Why a bench phase cannot run, or null when it can.
+     *
+     * @param unknownGpus for a phase that lays out ranks over the nodes' GPUs, what failed when they are
+     *     not known (the phase then fails); null for the phase that learns them
      */
-    private String benchSkip(BenchContext bench, int nodesNeeded) {
+    private String benchSkip(BenchContext bench, int nodesNeeded, String unknownGpus) {
         if (bench.budgetSpent()) {
             return "the bench time budget of " + Estimate.format(options.bench().budget()) + " ran out";
         }
         if (bench.candidateCount() < nodesNeeded) {
             return nodesNeeded == 1 ? "no reachable node" : FEWER_THAN_TWO;
         }
-        if (!bench.benched()) {
-            IntraNodePhase.probe(bench);
+        if (unknownGpus != null && !bench.benched()) {
+            throw new IllegalStateException(unknownGpus);
         }
-        if (bench.nodes().size() < nodesNeeded) {
+        if (bench.benched() && bench.nodes().size() < nodesNeeded) {
             return nodesNeeded == 1 ? "no node can bench" : "fewer than two nodes can bench";
         }
         return null;
@@ -238,9 +244,9 @@ public final class PreflightRun {
         String reason;
         try {
             reason = skip.get();
-        } catch (RuntimeException e) {
-            progress.line("phase " + phase.flagName() + " failed: " + e);
-            sections.addPhases(record.setOutcome(RunPhase.Outcome.FAILED).setError(e.toString()));
+        } catch (IllegalStateException | BenchContext.BudgetSpent e) {
+            progress.line("phase " + phase.flagName() + " failed: " + e.getMessage());
+            sections.addPhases(record.setOutcome(RunPhase.Outcome.FAILED).setError(e.getMessage()));
             return;
         }
         if (reason != null) {

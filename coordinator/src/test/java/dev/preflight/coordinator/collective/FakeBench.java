@@ -51,8 +51,22 @@ final class FakeBench {
                 Optional.of(new Outliers.Settings(3.5, 0.10, 4)), Duration.ofSeconds(1));
     }
 
+    /** The communicator during which a node dies, and which. */
+    private String dyingIn;
+    private String dying;
+
+    FakeBench losing(String node, String duringLabel) {
+        this.dying = node;
+        this.dyingIn = duringLabel;
+        return this;
+    }
+
     CommOutcome run(Communicator comm) {
         ran.add(comm);
+        if (comm.label().equals(dyingIn)) {
+            return CommOutcome.failed(comm, dying + ": UNAVAILABLE: Network closed for unknown reason",
+                    Map.of(dying, "lost during " + comm.label()), Duration.ofMillis(10));
+        }
         CollectiveResult.Outcome result = outcome.apply(comm, comm.attempt());
         CollectiveResults.Builder results = CollectiveResults.newBuilder();
         double rate = gbps.applyAsDouble(comm);

@@ -58,6 +58,23 @@ class RepeatAndOutliersTest {
     }
 
     @Test
+    void aNodeLostInOneRailIsLeftOutOfTheNextOnesWhichRunOnTheOthers() {
+        FakeBench bench = new FakeBench(comm -> 10).losing("node-2", "rail 0 (3 nodes)");
+        try (BenchContext ctx = context(FakeBench.nodes(2, 2, 2), bench, BenchProfile.QUICK)) {
+            RailsPhase.run(ctx);
+            assertEquals(Map.of("node-2", "lost during rail 0 (3 nodes)"), ctx.results().lost());
+            List<String> ran = bench.ran.stream().map(Communicator::label).toList();
+            assertEquals(List.of("rail 0 (3 nodes)", "rail 1 (3 nodes) without node-2", "rail 0 node-1~node-3",
+                    "rail 1 node-1~node-3"), ran, "not repeated: its node is gone");
+            assertEquals(2, bench.ran.get(1).layout().nranks());
+            CheckResult check = ctx.results().clusterChecks().get(0);
+            assertEquals(CheckResult.Status.ERROR, check.getStatus(), "a lost node makes it incomplete, not failed");
+            assertTrue(check.getSummary().endsWith("(node node-2 lost)"), check.getSummary());
+            assertTrue(lines.contains("rails: rail 0 node-1~node-2 left out: node-2 lost"), lines.toString());
+        }
+    }
+
+    @Test
     void railsNameTheNodeWhosePairsAreAllSlowOnEveryRail() {
         // node-3's links run at a twentieth of the others'
         FakeBench bench = new FakeBench(comm -> FakeBench.involves(comm, "node-3") ? 0.5 : 10);
