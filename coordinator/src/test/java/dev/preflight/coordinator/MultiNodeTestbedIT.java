@@ -88,10 +88,10 @@ class MultiNodeTestbedIT {
     @Test
     @Order(1)
     void theShapedNodeIsNamedByThePairwiseMatrixAndItsRails() throws Exception {
-        // the test bed's healthy links vary by 2x between runs on two shared cores, against 1.5% on a
-        // real fabric: a looser outlier rule, as the policy allows
+        // the test bed's healthy links vary by 2x or more within a run on two shared cores, against a
+        // few percent on a real fabric, which widens the MAD of four nodes: a looser rule, as the policy allows
         Path policy = work.resolve("testbed-policy.yaml");
-        Files.writeString(policy, "outliers:\n  madZ: 1.5\n");
+        Files.writeString(policy, "outliers:\n  madZ: 1.0\n");
         Path out = work.resolve("shaped");
         Testbed.Result result = bed.coordinator(240, "run", "--agents", bed.agents(), "--profile", "full",
                 "--phases", "rails,pairwise", "--max-bytes", "512K", "--iters", "10", "--checks", "host.shm",
@@ -139,10 +139,11 @@ class MultiNodeTestbedIT {
                     named.add(check.getId());
                 }
             }
+            String context = node.getChecksList() + "\n" + report.getMeasurements().getPairwise();
             if (node.getNodeName().equals("node-3")) {
-                assertTrue(named.contains("nccl.pairwise") && named.contains("nccl.rail"), node.getChecksList().toString());
+                assertTrue(named.contains("nccl.pairwise") && named.contains("nccl.rail"), context);
             } else {
-                assertTrue(named.isEmpty(), node.getNodeName() + " named: " + node.getChecksList());
+                assertTrue(named.isEmpty(), node.getNodeName() + " named: " + context);
             }
         }
     }
