@@ -2,8 +2,9 @@
 # A full-profile `preflight run` on the network-namespace test bed: K nodes (testbed/netns.sh), an
 # agent in each with G fake GPUs (the build's fake CUDA runtime and NCCL, ranks talking TCP across
 # the bridge), one node's link optionally shaped. Prints the predicted and the measured wall time
-# of the run and where its report is. Only the host.shm check runs: the agents read this machine,
-# which has no GPU for the GPU checks. Needs root and iproute2.
+# of the run and where its report is. The agents read captured /proc and /sys trees (the build's
+# test fixtures), each with its own hostname and boot id; of the node checks only host.shm runs,
+# as the trees hold no GPU. Needs root and iproute2.
 # Usage: bench/multinode-testbed.sh [nodes] [gpus] [max-bytes] [iters] [node=rate, e.g. 3=200mbit]
 set -euo pipefail
 nodes=${1:-4}
@@ -25,10 +26,17 @@ trap cleanup EXIT
 
 "$bed" up "$id" "$nodes" ${shape:+$shape}
 agents=()
+fixture="$root/agent/src/test/resources/fixtures/memlock-unlimited"
 for ((node = 1; node <= nodes; node++)); do
+    # each node its own copy of a captured tree with its own hostname and boot id, as distinct machines have
+    tree="$work/node-$node"
+    cp -r "$fixture" "$tree"
+    echo "node-$node" >"$tree/proc/sys/kernel/hostname"
+    cat /proc/sys/kernel/random/uuid >"$tree/proc/sys/kernel/random/boot_id"
     FAKE_CUDA_DEVICE_COUNT=$gpus FAKE_NCCL_HOST="node-$node" FAKE_NCCL_BOOTSTRAP_ADDR="198.18.0.$node" \
         "$bed" exec "$id" "$node" java -Xmx192m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -jar "$jar" agent \
         --listen "198.18.0.$node:7744" --node-name "node-$node" --insecure \
+        --procfs "$tree/proc" --sysfs "$tree/sys" --devfs "$tree/dev" --rootfs "$tree" \
         --cudart-lib "$fake/libfakecudart.so" --nccl-lib "$fake/libfakenccl.so" \
         --bench-lock-dir "$work/lock-$node" --bench-dir "$work/bench-$node" >"$work/agent-$node.log" 2>&1 &
     disown

@@ -58,6 +58,8 @@ public final class BenchContext implements AutoCloseable {
     public static final String BENCH_ID = "nccl.bench";
     /** A collective is not started with less of the budget left than this. */
     static final Duration MIN_TIME_LEFT = Duration.ofSeconds(10);
+    /** Below this size a bus bandwidth measures latency, which says nothing of a link's rate. */
+    static final long BANDWIDTH_BOUND_BYTES = 64 * 1024;
     /** GPUs per node assumed for the prediction where the inventory found none. */
     static final int ASSUMED_GPUS = 8;
     /** Threads for communicators running at once; more wait their turn within the round. */
@@ -76,6 +78,9 @@ public final class BenchContext implements AutoCloseable {
     private final BenchResults results = new BenchResults();
     private Instant deadline;
     private List<BenchNode> nodes;
+    /** The slowest bus bandwidth measured so far between nodes and inside one: what deadlines are derived from. */
+    private double slowestAcross = Estimate.nominalRate(true);
+    private double slowestInside = Estimate.nominalRate(false);
 
     /**
      * @param lines progress lines that stay (rounds, failures, lost nodes)
@@ -326,6 +331,16 @@ public final class BenchContext implements AutoCloseable {
 
     private void record(CommOutcome outcome) {
         results.addCollective(outcome);
+        OptionalDouble busbw = outcome.busbw();
+        if (busbw.isPresent() && busbw.getAsDouble() > 0 && outcome.comm().spec().getMaxBytes() >= BANDWIDTH_BOUND_BYTES) {
+            synchronized (this) {
+                if (outcome.comm().members().size() > 1) {
+                    slowestAcross = Math.min(slowestAcross, busbw.getAsDouble());
+                } else if (outcome.comm().layout().nranks() > 1) {
+                    slowestInside = Math.min(slowestInside, busbw.getAsDouble());
+                }
+            }
+        }
         outcome.lost().forEach((node, why) -> {
             if (!results.isLost(node)) {
                 results.lost(node, why);
@@ -338,14 +353,28 @@ public final class BenchContext implements AutoCloseable {
         }
     }
 
-    /** The spec's deadline cut to what is left of the budget, so no collective outlives it. */
+    /**
+     * The spec's deadline derived again from the slowest link measured so far (a slow link is not a
+     * hang; unless --collective-timeout fixed it), and cut to what is left of the budget, so no
+     * collective outlives it.
+     */
     private Communicator withTimeLeft(Communicator comm) {
-        long left = Math.max(MIN_TIME_LEFT.toSeconds(), remaining().toSeconds());
-        if (comm.spec().getTimeout().getSeconds() <= left) {
+        long seconds = comm.spec().getTimeout().getSeconds();
+        if (settings.collectiveTimeout().isEmpty()) {
+            boolean across = comm.members().size() > 1;
+            double rate;
+            synchronized (this) {
+                rate = across ? slowestAcross : slowestInside;
+            }
+            seconds = Estimate.timeout(comm.spec(), comm.layout().nranks(), across, rate,
+                    settings.profile().maxCollectiveTimeout()).toSeconds();
+        }
+        seconds = Math.min(seconds, Math.max(MIN_TIME_LEFT.toSeconds(), remaining().toSeconds()));
+        if (comm.spec().getTimeout().getSeconds() == seconds) {
             return comm;
         }
         BenchSpec spec = comm.spec().toBuilder()
-                .setTimeout(com.google.protobuf.Duration.newBuilder().setSeconds(left)).build();
+                .setTimeout(com.google.protobuf.Duration.newBuilder().setSeconds(seconds)).build();
         return new Communicator(comm.phase(), comm.label(), comm.kind(), comm.rail(), comm.members(), spec, comm.attempt());
     }
 

@@ -30,7 +30,10 @@ public record BenchSettings(BenchProfile profile, long maxBytes, int iters, Opti
         return base.capped(maxBytes).withIters(iters);
     }
 
-    /** A spec with its deadline: the override, else derived from the sweep and capped by the profile. */
+    /**
+     * A spec with its deadline: the override, else derived from the sweep at the nominal rates and
+     * capped by the profile (the run derives it again from the rates it measured, before it starts).
+     */
     public BenchSpec spec(BenchProfile.Shape shape, List<BenchSpec.Op> ops, BenchSpec.DataType dtype, int nranks,
             boolean acrossNodes, BenchSpec.Builder extra) {
         BenchProfile.Shape s = shape(shape);
@@ -43,7 +46,7 @@ public record BenchSettings(BenchProfile profile, long maxBytes, int iters, Opti
                 .setIters(s.iters())
                 .setWarmupIters(s.warmupIters());
         Duration timeout = collectiveTimeout.orElseGet(() -> Estimate.timeout(spec.build(), nranks, acrossNodes,
-                profile.maxCollectiveTimeout()));
+                Estimate.nominalRate(acrossNodes), profile.maxCollectiveTimeout()));
         return spec.setTimeout(com.google.protobuf.Duration.newBuilder().setSeconds(Math.max(1, timeout.toSeconds())))
                 .build();
     }

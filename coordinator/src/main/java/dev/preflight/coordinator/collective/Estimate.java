@@ -10,7 +10,7 @@ import java.util.List;
  * communicator (worker processes, NCCL's bootstrap and connection set-up), then every op of the
  * sweep at a nominal rate and latency. The rates are conservative for a GPU cluster (NVLink moves
  * several hundred GB/s, an NDR rail about 48) so the prediction errs long; deadlines are a
- * multiple of it, so only a hang, not a slow link, runs into them.
+ * multiple of it at the slowest rate measured so far, so only a hang, not a slow link, runs into them.
  */
 public final class Estimate {
     static final double START_SECONDS = 4;
@@ -25,9 +25,17 @@ public final class Estimate {
 
     private Estimate() {}
 
-    /** Seconds for the sweep of a spec on nranks ranks, start-up excluded. */
+    /** Seconds for the sweep of a spec on nranks ranks at the nominal rates, start-up excluded. */
     public static double sweepSeconds(BenchSpec spec, int nranks, boolean acrossNodes) {
-        double rate = acrossNodes ? INTER_NODE_BYTES_PER_SECOND : INTRA_NODE_BYTES_PER_SECOND;
+        return sweepSeconds(spec, nranks, acrossNodes, nominalRate(acrossNodes));
+    }
+
+    public static double nominalRate(boolean acrossNodes) {
+        return acrossNodes ? INTER_NODE_BYTES_PER_SECOND : INTRA_NODE_BYTES_PER_SECOND;
+    }
+
+    /** @param rate bus bandwidth in bytes per second */
+    static double sweepSeconds(BenchSpec spec, int nranks, boolean acrossNodes, double rate) {
         double latency = acrossNodes ? INTER_NODE_LATENCY_SECONDS : INTRA_NODE_LATENCY_SECONDS;
         long timed = spec.getGraphLaunches() > 0 ? (long) spec.getIters() * spec.getGraphLaunches() : spec.getIters();
         // out-of-place and in-place each run warm-up and timed iterations
@@ -57,9 +65,12 @@ public final class Estimate {
         return total;
     }
 
-    /** The deadline a sweep gets: its prediction times {@link #TIMEOUT_FACTOR}, at least the floor, at most the cap. */
-    public static Duration timeout(BenchSpec spec, int nranks, boolean acrossNodes, Duration cap) {
-        double seconds = Math.max(TIMEOUT_FLOOR.toSeconds(), TIMEOUT_FACTOR * sweepSeconds(spec, nranks, acrossNodes));
+    /**
+     * The deadline a sweep gets: its prediction at the given bus bandwidth times
+     * {@link #TIMEOUT_FACTOR}, at least the floor, at most the cap.
+     */
+    public static Duration timeout(BenchSpec spec, int nranks, boolean acrossNodes, double rate, Duration cap) {
+        double seconds = Math.max(TIMEOUT_FLOOR.toSeconds(), TIMEOUT_FACTOR * sweepSeconds(spec, nranks, acrossNodes, rate));
         Duration derived = Duration.ofSeconds((long) Math.ceil(seconds));
         return derived.compareTo(cap) > 0 ? cap : derived;
     }
