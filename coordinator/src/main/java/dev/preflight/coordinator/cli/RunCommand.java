@@ -134,7 +134,8 @@ public final class RunCommand implements Callable<Integer> {
     Duration collectiveTimeout;
 
     @Option(names = "--tp", paramLabel = "N",
-            description = "Tensor-parallel size of the inference phase (default: the GPUs of one node, as the planner lays out).")
+            description = "Tensor-parallel size of the inference phase (default: the smallest node's GPU count, TP inside "
+                    + "a node as the planner lays out).")
     Integer tp;
 
     @Option(names = "--pp", paramLabel = "N",
