@@ -121,8 +121,4 @@ public final class BenchResults {
     public synchronized List<CheckResult> clusterChecks() {
         return List.copyOf(clusterChecks);
     }
-
-    synchronized List<Sweep> series() {
-        return List.copyOf(series);
-    }
 }

@@ -41,18 +41,6 @@ public record Communicator(String phase, String label, Sweep.Kind kind, int rail
         return names;
     }
 
-    public List<BenchNode> nodes() {
-        List<BenchNode> nodes = new ArrayList<>();
-        for (Member member : members) {
-            nodes.add(member.node());
-        }
-        return nodes;
-    }
-
-    public boolean involves(BenchNode node) {
-        return members.stream().anyMatch(m -> m.node().index() == node.index());
-    }
-
     /**
      * The same communicator without the given nodes, where that still measures the same thing: a
      * rail or all-node collective keeps its meaning on the remaining nodes (at least two); a pair,

@@ -57,8 +57,6 @@ public final class CommunicatorRunner {
     public interface Listener {
         /** A size finished on the communicator (reported by its first member). */
         void size(Communicator comm, SizeProgress progress);
-
-        Listener NONE = (comm, progress) -> { };
     }
 
     private final List<NcclSetting> ncclSettings;

@@ -34,13 +34,4 @@ public final class Rounds {
         }
         return rounds;
     }
-
-    /** One communicator per round. */
-    public static List<List<Communicator>> sequential(List<Communicator> communicators) {
-        List<List<Communicator>> rounds = new ArrayList<>();
-        for (Communicator comm : communicators) {
-            rounds.add(List.of(comm));
-        }
-        return rounds;
-    }
 }
