@@ -163,22 +163,26 @@ public final class CommunicatorRunner {
         Map<String, String> lost = new LinkedHashMap<>();
         Map<String, TransportProof> transports = new LinkedHashMap<>();
         List<String> problems = new ArrayList<>();
+        Map<MemberCall, CompletableFuture<Boolean>> probes = new LinkedHashMap<>();
         for (MemberCall call : calls) {
-            String node = call.member.node().name();
             if (call.results != null) {
-                transports.put(node, call.results.getTransport());
-                continue;
-            }
-            Status status = call.failure;
-            if (call.collateral) {
-                continue;
-            }
-            String why = call.cancelReason != null ? call.cancelReason : Calls.describe(status.asRuntimeException());
-            problems.add(node + ": " + why);
-            if ((call.cancelReason != null || !answered(status)) && !alive(call.member.node())) {
-                lost.put(node, "lost during " + comm.label() + ": " + why);
+                transports.put(call.member.node().name(), call.results.getTransport());
+            } else if (!call.collateral) {
+                String why = call.cancelReason != null ? call.cancelReason
+                        : Calls.describe(call.failure.asRuntimeException());
+                problems.add(call.member.node().name() + ": " + why);
+                // a refusal is an answer; a broken call or a silent member may be a dead or stalled agent
+                if (call.cancelReason != null || !answered(call.failure)) {
+                    probes.put(call, aliveAsync(call.member.node()));
+                }
             }
         }
+        probes.forEach((call, alive) -> {
+            if (!alive.join()) {
+                lost.put(call.member.node().name(), "lost during " + comm.label() + ": " + (call.cancelReason != null
+                        ? call.cancelReason : Calls.describe(call.failure.asRuntimeException())));
+            }
+        });
         CollectiveResults.Builder merged = CollectiveResults.newBuilder();
         MemberCall reporting = null;
         for (MemberCall call : calls) {
@@ -252,16 +256,18 @@ public final class CommunicatorRunner {
         }
     }
 
-    /** Whether the node's agent still answers its health service. */
+    /** Whether the node's agent still answers its health service, within the connect timeout. */
     boolean alive(BenchNode node) {
-        try {
-            HealthCheckResponse response = HealthGrpc.newBlockingStub(node.target().channel())
-                    .withDeadlineAfter(connectTimeout.toMillis(), TimeUnit.MILLISECONDS)
-                    .check(HealthCheckRequest.getDefaultInstance());
-            return response.getStatus() == HealthCheckResponse.ServingStatus.SERVING;
-        } catch (StatusRuntimeException e) {
-            return false;
-        }
+        return aliveAsync(node).join();
+    }
+
+    private CompletableFuture<Boolean> aliveAsync(BenchNode node) {
+        CompletableFuture<HealthCheckResponse> response = new CompletableFuture<>();
+        HealthGrpc.newStub(node.target().channel())
+                .withDeadlineAfter(connectTimeout.toMillis(), TimeUnit.MILLISECONDS)
+                .check(HealthCheckRequest.getDefaultInstance(), Calls.unary(response));
+        return response.handle((answer, error) -> error == null
+                && answer.getStatus() == HealthCheckResponse.ServingStatus.SERVING);
     }
 
     static Duration elapsed(long startedNanos) {
