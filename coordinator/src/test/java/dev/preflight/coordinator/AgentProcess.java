@@ -50,9 +50,17 @@ public final class AgentProcess implements AutoCloseable {
 
     /** Starts an agent and waits (at most 30 s) until it says it is serving. */
     public static AgentProcess start(List<String> agentArgs) throws IOException, InterruptedException {
+        return start(agentArgs, java.util.Map.of());
+    }
+
+    /** An agent with these variables added to its environment (and its bench workers'). */
+    public static AgentProcess start(List<String> agentArgs, java.util.Map<String, String> environment)
+            throws IOException, InterruptedException {
         List<String> args = new ArrayList<>(List.of("agent", "--listen", "127.0.0.1:0"));
         args.addAll(agentArgs);
-        Process process = new ProcessBuilder(javaCommand(args.toArray(String[]::new))).redirectErrorStream(true).start();
+        ProcessBuilder builder = new ProcessBuilder(javaCommand(args.toArray(String[]::new))).redirectErrorStream(true);
+        builder.environment().putAll(environment);
+        Process process = builder.start();
         BlockingQueue<String> lines = new LinkedBlockingQueue<>();
         List<String> output = java.util.Collections.synchronizedList(new ArrayList<>());
         Thread reader = new Thread(() -> {

@@ -39,7 +39,10 @@ public final class TestFixtures {
         try (Stream<Path> paths = Files.walk(source)) {
             for (Path path : (Iterable<Path>) paths::iterator) {
                 Path destination = target.resolve(source.relativize(path).toString());
-                if (Files.isDirectory(path)) {
+                if (Files.isSymbolicLink(path)) {
+                    // sysfs is made of links (class/infiniband/mlx5_0 -> ../../devices/...): keep them links
+                    Files.createSymbolicLink(destination, Files.readSymbolicLink(path));
+                } else if (Files.isDirectory(path)) {
                     Files.createDirectories(destination);
                 } else {
                     Files.copy(path, destination);

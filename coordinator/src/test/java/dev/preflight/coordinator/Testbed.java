@@ -1,6 +1,8 @@
 package dev.preflight.coordinator;
 
+import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -9,6 +11,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 
 /**
  * The network-namespace test bed (testbed/netns.sh) driven from a test: K nodes on a bridge, each
@@ -109,17 +112,45 @@ public final class Testbed implements AutoCloseable {
 
     /** Runs the coordinator in the coord namespace; returns its exit code and output. */
     public Result coordinator(long timeoutSeconds, String... args) throws IOException, InterruptedException {
+        return coordinator(timeoutSeconds, line -> { }, args);
+    }
+
+    /** As {@link #coordinator(long, String...)}, handing each line of its output to {@code onLine} as it comes. */
+    public Result coordinator(long timeoutSeconds, Consumer<String> onLine, String... args)
+            throws IOException, InterruptedException {
         List<String> command = new ArrayList<>(List.of(script().toString(), "exec", id, "coord"));
         command.add(Paths.get(System.getProperty("java.home"), "bin", "java").toString());
         command.addAll(List.of("-jar", AgentProcess.jar().toString()));
         command.addAll(List.of(args));
         Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
-        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        StringBuilder output = new StringBuilder();
+        Thread reader = new Thread(() -> {
+            try (BufferedReader in = new BufferedReader(new InputStreamReader(process.getInputStream(),
+                    StandardCharsets.UTF_8))) {
+                String line;
+                while ((line = in.readLine()) != null) {
+                    synchronized (output) {
+                        output.append(line).append('\n');
+                    }
+                    onLine.accept(line);
+                }
+            } catch (IOException e) {
+                synchronized (output) {
+                    output.append("(reading the coordinator's output: ").append(e.getMessage()).append(")\n");
+                }
+            }
+        }, "coordinator-output");
+        reader.setDaemon(true);
+        reader.start();
         if (!process.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
             process.destroyForcibly();
+            reader.join(5000);
             throw new IllegalStateException("coordinator still running after " + timeoutSeconds + " s: " + output);
         }
-        return new Result(process.exitValue(), output);
+        reader.join(5000);
+        synchronized (output) {
+            return new Result(process.exitValue(), output.toString());
+        }
     }
 
     public record Result(int exitCode, String output) {}

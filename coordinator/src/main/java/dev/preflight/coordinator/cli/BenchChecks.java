@@ -1,11 +1,11 @@
 package dev.preflight.coordinator.cli;
 
+import dev.preflight.coordinator.collective.TransportCheck;
 import dev.preflight.proto.v1.CheckResult;
 import dev.preflight.proto.v1.CollectiveResult;
 import dev.preflight.proto.v1.CollectiveResults;
 import dev.preflight.proto.v1.Measurement;
 import dev.preflight.proto.v1.Scope;
-import dev.preflight.proto.v1.TransportProof;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -23,7 +23,7 @@ final class BenchChecks {
         for (CollectiveResult result : results.getResultsList()) {
             checks.add(collective(result));
         }
-        checks.add(transport(results.getTransport()));
+        checks.add(TransportCheck.of(results.getTransport()));
         return checks;
     }
 
@@ -70,29 +70,6 @@ final class BenchChecks {
             default:
                 return check.setStatus(CheckResult.Status.ERROR)
                         .setSummary(what + ": " + result.getFailedCall() + " failed" + ranks + ": " + result.getError())
-                        .build();
-        }
-    }
-
-    private static CheckResult transport(TransportProof proof) {
-        CheckResult.Builder check = CheckResult.newBuilder()
-                .setId("nccl.transport")
-                .setScope(Scope.HOST)
-                .setSummary(proof.getSummary())
-                .setObserved(String.join(", ", proof.getTransportsList()))
-                .setExpected("NCCL's own log names the transports it used, and no socket fall-back where "
-                        + "InfiniBand/RoCE ports are active");
-        switch (proof.getVerdict()) {
-            case PROVEN:
-                return check.setStatus(CheckResult.Status.PASS).build();
-            case SOCKET_FALLBACK:
-                return check.setStatus(CheckResult.Status.FAIL)
-                        .setRemediation("make the RDMA devices visible to NCCL (/dev/infiniband in the container, "
-                                + "NCCL_IB_HCA naming the active ports, NCCL_IB_DISABLE unset) and rerun")
-                        .build();
-            default:
-                return check.setStatus(CheckResult.Status.WARN)
-                        .setRemediation("rerun with the worker logs kept (--bench-dir) and read NCCL's INFO lines")
                         .build();
         }
     }

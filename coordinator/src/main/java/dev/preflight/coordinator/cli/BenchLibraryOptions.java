@@ -40,6 +40,10 @@ public final class BenchLibraryOptions {
             description = "Where bench workers write their logs (default: the temporary directory's preflight-bench/).")
     Path benchDir;
 
+    boolean anyGiven() {
+        return cudartLib != null || ncclLib != null || benchLockDir != null || benchDir != null;
+    }
+
     /** Sets the bench settings, with the worker started as `preflight worker` from this jar. */
     AgentSettings.Builder apply(AgentSettings.Builder builder) {
         builder.cudartLibrary(library("--cudart-lib", cudartLib, CUDART_ENV))

@@ -11,11 +11,18 @@ import dev.preflight.coordinator.fanout.EmbeddedAgent;
 import dev.preflight.coordinator.fanout.Fanout;
 import dev.preflight.coordinator.fanout.FanoutListener;
 import dev.preflight.coordinator.hostnet.HostNetPhase;
+import dev.preflight.coordinator.collective.BenchProfile;
+import dev.preflight.coordinator.collective.BenchSettings;
+import dev.preflight.coordinator.collective.AgentPortCounters;
+import dev.preflight.coordinator.outliers.Outliers;
 import dev.preflight.coordinator.run.Phase;
 import dev.preflight.coordinator.run.PreflightRun;
+import dev.preflight.coordinator.run.Progress;
+import dev.preflight.coordinator.score.Policy;
 import dev.preflight.coordinator.score.Scorer;
 import dev.preflight.proto.v1.CheckProgress;
 import dev.preflight.proto.v1.CheckResult;
+import dev.preflight.proto.v1.NcclSetting;
 import dev.preflight.proto.v1.NodeReport;
 import dev.preflight.proto.v1.PreflightReport;
 import dev.preflight.proto.v1.RunChecksRequest;
@@ -37,16 +44,18 @@ import java.util.EnumSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Consumer;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
+import picocli.CommandLine.TypeConversionException;
 
 @Command(name = "run", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = {"Check the cluster and decide whether it can serve a multinode model.",
@@ -96,8 +105,42 @@ public final class RunCommand implements Callable<Integer> {
     boolean quiet;
 
     @Option(names = "--phases", paramLabel = "PHASE[,PHASE...]",
-            description = "Phases to run, comma-separated (default: all): checks, consistency, hostnet. The checks phase always runs.")
+            description = "Phases to run, comma-separated: checks, consistency, intra_node, all_nodes, rails, pairwise, "
+                    + "inference, hostnet. The checks phase always runs. Default: the profile's phases; without "
+                    + "--profile, checks, consistency and hostnet (no NCCL bench).")
     String phasesValue;
+
+    @Option(names = "--profile", paramLabel = "PROFILE", converter = ProfileConverter.class,
+            description = "NCCL bench phases on every node's GPUs: quick (intra_node, all_nodes and rails at one large "
+                    + "message; budget 10m) or full (sweeps, the four collectives, pairwise, inference shapes, hostnet; "
+                    + "budget 60m). The bench takes every GPU of every node while it runs.")
+    BenchProfile profile;
+
+    @Option(names = "--budget", paramLabel = "DURATION", converter = DurationConverter.class,
+            description = "Wall time for the bench phases together (default: the profile's); a phase that would start "
+                    + "after it is skipped, and no collective's deadline outlives it.")
+    Duration budget;
+
+    @Option(names = "--max-bytes", paramLabel = "SIZE", converter = NcclSizeConverter.class,
+            description = "Largest message of every bench sweep (default: the profile's; K/M/G are powers of 1024).")
+    Long maxBytes;
+
+    @Option(names = "--iters", paramLabel = "N", description = "Timed iterations per size (default: the profile's).")
+    Integer iters;
+
+    @Option(names = "--collective-timeout", paramLabel = "DURATION", converter = DurationConverter.class,
+            description = "Deadline of every collective (default: derived from its sweep, at least 30s, at most the "
+                    + "profile's 2m or 10m); a rank that hangs is aborted at it.")
+    Duration collectiveTimeout;
+
+    @Option(names = "--tp", paramLabel = "N",
+            description = "Tensor-parallel size of the inference phase (default: the smallest node's GPU count, TP inside "
+                    + "a node as the planner lays out).")
+    Integer tp;
+
+    @Option(names = "--pp", paramLabel = "N",
+            description = "Pipeline-parallel size of the inference phase (default: one stage per node).")
+    Integer pp;
 
     @Option(names = "--master-port", paramLabel = "PORT", defaultValue = "29500",
             description = "Rendezvous port every node must reach on the first node (default: ${DEFAULT-VALUE}; 0 skips).")
@@ -120,6 +163,9 @@ public final class RunCommand implements Callable<Integer> {
     @Mixin
     NodeCheckOptions nodeChecks;
 
+    @Mixin
+    BenchLibraryOptions libraries;
+
     @Option(names = "--workload-env", paramLabel = "FILE",
             description = "The workload's NCCL_* settings (KEY=VALUE lines, as for docker --env-file); only variables on"
                     + " the agents' allowlist are accepted. Recorded in the report; benches run with them.")
@@ -140,6 +186,11 @@ public final class RunCommand implements Callable<Integer> {
                     "--procfs/--sysfs/--devfs/--rootfs/--node-name/--host-views/--model-store/--storage-read-bytes/--threshold "
                             + "apply to the embedded agent only; give them to each remote agent (preflight agent ...)");
         }
+        if (!plan.embedded() && libraries.anyGiven()) {
+            throw new ParameterException(spec.commandLine(),
+                    "--cudart-lib/--nccl-lib/--bench-lock-dir/--bench-dir apply to the embedded agent only; "
+                            + "give them to each remote agent (preflight agent ...)");
+        }
         if (!plan.embedded() && gpu.anyGiven()) {
             throw new ParameterException(spec.commandLine(),
                     "GPU options (--expect-gpus, --allow-mig, --nvidia-smi, ...) apply to the embedded agent only; "
@@ -150,7 +201,8 @@ public final class RunCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), "--checks: " + e.getMessage());
         }
-        Scorer scorer = new Scorer(policy.load());
+        Policy loadedPolicy = policy.load();
+        Scorer scorer = new Scorer(loadedPolicy);
         PrintWriter err = spec.commandLine().getErr();
         FanoutListener listener = quiet ? FanoutListener.NONE : new FanoutListener() {
             @Override
@@ -176,12 +228,7 @@ public final class RunCommand implements Callable<Integer> {
         // A preflight run is the on-demand occasion for the model-store read, on every node at once.
         RunChecksRequest request = RunChecksRequest.newBuilder().addAllCheckIds(checkIds).setStorageRead(true).build();
         Fanout fanout = new Fanout(connectTimeout, timeout, listener);
-        Consumer<String> progress = quiet ? line -> { } : line -> {
-            synchronized (err) {
-                err.println("preflight: " + line);
-                err.flush();
-            }
-        };
+        Progress progress = quiet ? Progress.QUIET : Progress.to(err, System.console() != null);
         if (hostNetStreams < 1 || hostNetStreams > 16) {
             throw new ParameterException(spec.commandLine(), "--hostnet-streams " + hostNetStreams + ": expected 1-16");
         }
@@ -191,7 +238,8 @@ public final class RunCommand implements Callable<Integer> {
         }
         HostNetPhase.Settings hostNet = new HostNetPhase.Settings(hostNetStreams, hostNetDuration,
                 HostNetPhase.Settings.DEFAULT.pings(), masterPort, HostNetPhase.Settings.DEFAULT.outliers());
-        PreflightRun run = new PreflightRun(fanout, new PreflightRun.Options(phases(), request, hostNet, scorer), progress, Clock.systemUTC());
+        PreflightRun run = new PreflightRun(fanout, new PreflightRun.Options(phases(), request, hostNet, scorer,
+                benchSettings(workloadEnv, loadedPolicy), new AgentPortCounters(connectTimeout)), progress, Clock.systemUTC());
         String commandLine = "preflight " + String.join(" ", spec.commandLine().getParseResult().originalArgs());
 
         PreflightReport report;
@@ -200,9 +248,9 @@ public final class RunCommand implements Callable<Integer> {
                 throw new ParameterException(spec.commandLine(),
                         "--tls-ca/--tls-cert/--token-file are for remote agents; the embedded agent needs none");
             }
-            AgentSettings settings = nodeChecks.apply(AgentSettings.builder()
+            AgentSettings settings = libraries.apply(nodeChecks.apply(AgentSettings.builder()
                     .nodeName(nodeName == null ? "" : nodeName)
-                    .gpu(gpu.toSettings()))
+                    .gpu(gpu.toSettings())))
                     .build();
             try (EmbeddedAgent embedded = EmbeddedAgent.start(hostFs.toHostFs(), settings)) {
                 report = run.run(List.of(embedded.target()), commandLine, nodes -> List.of());
@@ -253,12 +301,69 @@ public final class RunCommand implements Callable<Integer> {
             throw new ParameterException(spec.commandLine(), "--master-port " + masterPort + ": expected 0-65535");
         }
         if (phasesValue == null) {
-            return EnumSet.allOf(Phase.class);
+            return defaultPhases(profile);
         }
         try {
             return Phase.parse(phasesValue);
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), "--phases: " + e.getMessage());
+        }
+    }
+
+    /** A profile's phases; without one, the phases that bench nothing. */
+    static Set<Phase> defaultPhases(BenchProfile profile) {
+        if (profile == null) {
+            return EnumSet.of(Phase.CHECKS, Phase.CONSISTENCY, Phase.HOSTNET);
+        }
+        if (profile == BenchProfile.QUICK) {
+            return EnumSet.of(Phase.CHECKS, Phase.CONSISTENCY, Phase.INTRA_NODE, Phase.ALL_NODES, Phase.RAILS);
+        }
+        return EnumSet.allOf(Phase.class);
+    }
+
+    /** The bench phases' settings: the profile (quick when only --phases names bench phases) and its overrides. */
+    private BenchSettings benchSettings(Map<String, String> workloadEnv, Policy loadedPolicy) {
+        BenchProfile chosen = profile == null ? BenchProfile.QUICK : profile;
+        if (budget != null && budget.toSeconds() < 10) {
+            throw new ParameterException(spec.commandLine(), "--budget " + budget + ": must be at least 10s");
+        }
+        if (maxBytes != null && maxBytes < 8) {
+            throw new ParameterException(spec.commandLine(), "--max-bytes " + maxBytes + ": must be at least 8");
+        }
+        if (iters != null && (iters < 1 || iters > 100_000)) {
+            throw new ParameterException(spec.commandLine(), "--iters " + iters + ": expected 1-100000");
+        }
+        if (collectiveTimeout != null && collectiveTimeout.toSeconds() < 1) {
+            throw new ParameterException(spec.commandLine(), "--collective-timeout " + collectiveTimeout
+                    + ": must be at least 1s");
+        }
+        if (tp != null && (tp < 1 || tp > 65536)) {
+            throw new ParameterException(spec.commandLine(), "--tp " + tp + ": expected 1-65536");
+        }
+        if (pp != null && (pp < 1 || pp > 65536)) {
+            throw new ParameterException(spec.commandLine(), "--pp " + pp + ": expected 1-65536");
+        }
+        List<NcclSetting> nccl = new ArrayList<>();
+        workloadEnv.forEach((name, value) -> nccl.add(NcclSetting.newBuilder().setName(name).setValue(value).build()));
+        Policy.OutlierSettings o = loadedPolicy.outliers();
+        // the phases repeat, and name, what the policy would call an outlier
+        Optional<Outliers.Settings> outliers = o.enabled()
+                ? Optional.of(new Outliers.Settings(o.madZ(), o.relativeFloor(), o.minFleet()))
+                : Optional.empty();
+        return new BenchSettings(chosen, maxBytes == null ? 0 : maxBytes, iters == null ? 0 : iters,
+                Optional.ofNullable(collectiveTimeout), budget == null ? chosen.budget() : budget,
+                tp == null ? 0 : tp, pp == null ? 0 : pp, nccl, outliers, connectTimeout);
+    }
+
+    /** quick or full. */
+    static final class ProfileConverter implements ITypeConverter<BenchProfile> {
+        @Override
+        public BenchProfile convert(String value) {
+            try {
+                return BenchProfile.parse(value);
+            } catch (IllegalArgumentException e) {
+                throw new TypeConversionException(e.getMessage());
+            }
         }
     }
 

@@ -41,8 +41,8 @@ public final class Consistency {
         SEVERITY.put("nccl.net_plugin", Status.FAIL);
         SEVERITY.put("gpu.model", Status.FAIL);
         SEVERITY.put("mtu.", Status.FAIL);
-        SEVERITY.put("roce.gid_index", Status.FAIL);
-        SEVERITY.put("model_store.", Status.FAIL);
+        SEVERITY.put("roce_gid_index", Status.FAIL);
+        SEVERITY.put("model_store_fingerprint", Status.FAIL);
         SEVERITY.put("", Status.WARN);
     }
 

@@ -52,7 +52,7 @@ public final class PairSchedule {
     }
 
     /** Each node to its successor: even-indexed senders first, then odd, so no node is busy twice. */
-    static List<List<Pair>> ring(int nodes) {
+    public static List<List<Pair>> ring(int nodes) {
         List<Pair> even = new ArrayList<>();
         List<Pair> odd = new ArrayList<>();
         List<Pair> last = new ArrayList<>();

@@ -10,8 +10,33 @@ public enum Phase {
     CHECKS,
     /** Fingerprints diffed across nodes, identities, clocks. */
     CONSISTENCY,
+    /** NCCL all-reduce among each node's own GPUs, every node at once. */
+    INTRA_NODE(true),
+    /** NCCL collectives over every GPU of every node, ranks node-major. */
+    ALL_NODES(true),
+    /** One communicator per local GPU index (GPU k of every node), then the same rail between node pairs. */
+    RAILS(true),
+    /** Send/recv between node pairs in rounds of disjoint pairs: the node-by-node matrix. */
+    PAIRWISE(true),
+    /** The planned TP x PP layout's traffic: TP all-reduce and pipeline-boundary send/recv latency. */
+    INFERENCE(true),
     /** TCP throughput and round trips between nodes, and the rendezvous port. */
     HOSTNET;
+
+    private final boolean bench;
+
+    Phase() {
+        this(false);
+    }
+
+    Phase(boolean bench) {
+        this.bench = bench;
+    }
+
+    /** Whether the phase runs NCCL on the nodes' GPUs (and so holds every node's bench lock while it runs). */
+    public boolean bench() {
+        return bench;
+    }
 
     public String flagName() {
         return name().toLowerCase(Locale.ROOT);

@@ -1,6 +1,19 @@
 package dev.preflight.coordinator.run;
 
 import com.google.protobuf.Timestamp;
+import dev.preflight.coordinator.collective.AllNodesPhase;
+import dev.preflight.coordinator.collective.BenchContext;
+import dev.preflight.coordinator.collective.BenchNode;
+import dev.preflight.coordinator.collective.BenchPrediction;
+import dev.preflight.coordinator.collective.BenchResults;
+import dev.preflight.coordinator.collective.BenchSettings;
+import dev.preflight.coordinator.collective.Estimate;
+import dev.preflight.coordinator.collective.InferencePhase;
+import dev.preflight.coordinator.collective.IntraNodePhase;
+import dev.preflight.coordinator.collective.PairwisePhase;
+import dev.preflight.coordinator.collective.PortCounterHook;
+import dev.preflight.coordinator.collective.RailsPhase;
+import dev.preflight.coordinator.collective.TransportCheck;
 import dev.preflight.coordinator.consistency.Consistency;
 import dev.preflight.coordinator.fanout.AgentTarget;
 import dev.preflight.coordinator.fanout.Fanout;
@@ -9,19 +22,23 @@ import dev.preflight.coordinator.hostnet.PairSchedule;
 import dev.preflight.coordinator.score.Scorer;
 import dev.preflight.proto.ToolVersion;
 import dev.preflight.proto.v1.CheckResult;
+import dev.preflight.proto.v1.Gpu;
 import dev.preflight.proto.v1.NodeReport;
 import dev.preflight.proto.v1.PreflightReport;
 import dev.preflight.proto.v1.RunChecksRequest;
 import dev.preflight.proto.v1.RunPhase;
+import dev.preflight.proto.v1.TransportProof;
 import dev.preflight.reports.JsonReport;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.function.Consumer;
 import java.util.function.Function;
+import java.util.function.Supplier;
 
 /**
  * One preflight run over a set of agents: the selected phases in order, each bounded by its own
@@ -30,14 +47,19 @@ import java.util.function.Function;
  * report always holds whatever was measured.
  */
 public final class PreflightRun {
-    public record Options(Set<Phase> phases, RunChecksRequest checks, HostNetPhase.Settings hostNet, Scorer scorer) {}
+    /**
+     * @param bench how the bench phases measure (the profile and its overrides); used when phases selects one
+     * @param portCounters read around every bench phase
+     */
+    public record Options(Set<Phase> phases, RunChecksRequest checks, HostNetPhase.Settings hostNet, Scorer scorer,
+            BenchSettings bench, PortCounterHook portCounters) {}
 
     private final Fanout fanout;
     private final Options options;
-    private final Consumer<String> progress;
+    private final Progress progress;
     private final Clock clock;
 
-    public PreflightRun(Fanout fanout, Options options, Consumer<String> progress, Clock clock) {
+    public PreflightRun(Fanout fanout, Options options, Progress progress, Clock clock) {
         this.fanout = fanout;
         this.options = options;
         this.progress = progress;
@@ -50,50 +72,207 @@ public final class PreflightRun {
     public PreflightReport run(List<AgentTarget> targets, String commandLine,
             Function<List<NodeReport>, List<CheckResult>> membership) {
         Instant started = clock.instant();
-        List<NodeReport> nodes = fanout.run(targets, options.checks());
+        List<NodeReport> nodes = new ArrayList<>();
+        for (NodeReport node : fanout.run(targets, options.checks())) {
+            nodes.add(NodeFacts.withCheckFacts(node));
+        }
         List<CheckResult> clusterChecks = new ArrayList<>(membership.apply(nodes));
         // the phases' own sections of the report; the verdict is decided once they are all in
         PreflightReport.Builder sections = PreflightReport.newBuilder()
                 .addPhases(RunPhase.newBuilder().setName(Phase.CHECKS.flagName()).setOutcome(RunPhase.Outcome.COMPLETED));
+        for (NodeReport node : nodes) {
+            sections.getMeasurementsBuilder()
+                    .addAllPorts(NodeFacts.portRates(name(node), node))
+                    .addAllStorage(NodeFacts.storageReads(name(node), node));
+        }
 
         List<HostNetPhase.Node> reachable = new ArrayList<>();
+        List<BenchContext.Candidate> candidates = new ArrayList<>();
         for (int i = 0; i < nodes.size(); i++) {
             NodeReport node = nodes.get(i);
             if (node.getReachability() == NodeReport.Reachability.REACHABLE) {
                 reachable.add(new HostNetPhase.Node(name(node), targets.get(i)));
+                candidates.add(candidate(node, targets.get(i)));
             }
         }
-        phase(Phase.CONSISTENCY, reachable.size() > 1, sections, () -> {
-            progress.accept("phase consistency: comparing " + reachable.size() + " nodes");
+        phase(Phase.CONSISTENCY, () -> reachable.size() > 1 ? null : FEWER_THAN_TWO, sections, () -> {
+            progress.line("phase consistency: comparing " + reachable.size() + " nodes");
             clusterChecks.addAll(Consistency.check(nodes));
         });
-        phase(Phase.HOSTNET, reachable.size() > 1, sections, () -> {
+        if (options.phases().stream().anyMatch(Phase::bench)) {
+            try (BenchContext bench = new BenchContext(options.bench(), candidates, progress::line, progress::status, clock,
+                    options.portCounters())) {
+                benchPhases(bench, sections);
+                merge(bench.results(), nodes, clusterChecks, sections);
+            }
+        }
+        List<HostNetPhase.Node> alive = new ArrayList<>();
+        for (HostNetPhase.Node node : reachable) {
+            if (lost(nodes, node.name()) == null) {
+                alive.add(node);
+            }
+        }
+        phase(Phase.HOSTNET, () -> alive.size() > 1 ? null : FEWER_THAN_TWO, sections, () -> {
             HostNetPhase hostNet = new HostNetPhase(options.hostNet());
-            progress.accept("phase hostnet: TCP between " + reachable.size() + " nodes, about "
-                    + hostNet.estimate(PairSchedule.rounds(reachable.size()).size()).toSeconds() + " s");
-            HostNetPhase.Outcome outcome = hostNet.run(reachable, ncclOverSockets(nodes));
+            progress.line("phase hostnet: TCP between " + alive.size() + " nodes, about "
+                    + hostNet.estimate(PairSchedule.rounds(alive.size()).size()).toSeconds() + " s");
+            HostNetPhase.Outcome outcome = hostNet.run(alive, ncclOverSockets(nodes));
             sections.setHostNetwork(outcome.result());
             clusterChecks.addAll(outcome.checks());
         });
         return report(options.scorer(), commandLine, started, clock.instant(), nodes, clusterChecks, sections.build());
     }
 
-    /** Runs one phase when selected and possible; records how it went, never lets it end the run. */
-    private void phase(Phase phase, boolean possible, PreflightReport.Builder sections, Runnable body) {
+    private static final String FEWER_THAN_TWO = "fewer than two reachable nodes";
+
+    private void benchPhases(BenchContext bench, PreflightReport.Builder sections) {
+        BenchSettings settings = options.bench();
+        Set<String> names = new LinkedHashSet<>();
+        for (Phase phase : options.phases()) {
+            if (phase.bench()) {
+                names.add(phase.flagName());
+            }
+        }
+        Duration predicted = BenchPrediction.of(bench.predictedNodes(), settings, names);
+        sections.setProfile(settings.profile().flagName())
+                .setPredictedSeconds(predicted.toMillis() / 1000.0)
+                .setBudgetSeconds(settings.budget().toSeconds());
+        progress.line("bench phases (" + String.join(", ", names) + "), profile " + settings.profile().flagName() + ": "
+                + bench.candidateCount() + " node(s), predicted " + Estimate.format(predicted) + ", budget "
+                + Estimate.format(settings.budget()));
+        bench.start();
+        List<Integer> assumed = gpuCounts(bench.predictedNodes());
+        Set<String> railSuspects = new LinkedHashSet<>();
+        phase(Phase.INTRA_NODE, () -> benchSkip(bench, 1, null), sections, () -> IntraNodePhase.run(bench));
+        // every other bench phase needs the nodes' GPUs: the intra-node phase learnt them, else a probe does
+        names.remove(IntraNodePhase.NAME);
+        String probeFailure = null;
+        if (!bench.benched() && options.phases().stream().anyMatch(p -> p.bench() && p != Phase.INTRA_NODE)
+                && bench.candidateCount() > 0 && !bench.budgetSpent()) {
+            progress.line("learning each node's GPUs with a small intra-node bench");
+            try {
+                IntraNodePhase.probe(bench);
+            } catch (RuntimeException e) {
+                probeFailure = e.getMessage();
+            }
+        }
+        String unknownGpus = "no node's GPUs are known: the small intra-node bench that learns them failed: " + probeFailure;
+        if (bench.benched() && !gpuCounts(bench.nodes()).equals(assumed) && !names.isEmpty()) {
+            progress.line("GPUs per node " + gpuCounts(bench.nodes()) + ": the remaining bench phases predicted "
+                    + Estimate.format(BenchPrediction.of(bench.nodes(), settings, names)));
+        }
+        phase(Phase.ALL_NODES, () -> benchSkip(bench, 2, unknownGpus), sections, () -> AllNodesPhase.run(bench));
+        phase(Phase.RAILS, () -> benchSkip(bench, 2, unknownGpus), sections,
+                () -> railSuspects.addAll(RailsPhase.run(bench)));
+        phase(Phase.PAIRWISE, () -> benchSkip(bench, 2, unknownGpus), sections,
+                () -> PairwisePhase.run(bench, railSuspects));
+        phase(Phase.INFERENCE, () -> benchSkip(bench, 1, unknownGpus), sections, () -> InferencePhase.run(bench));
+    }
+
+    private static List<Integer> gpuCounts(List<BenchNode> nodes) {
+        List<Integer> counts = new ArrayList<>();
+        for (BenchNode node : nodes) {
+            counts.add(node.gpuCount());
+        }
+        return counts;
+    }
+
+    /**
+     * Why a bench phase cannot run, or null when it can.
+     *
+     * @param unknownGpus for a phase that lays out ranks over the nodes' GPUs, what failed when they are
+     *     not known (the phase then fails); null for the phase that learns them
+     */
+    private String benchSkip(BenchContext bench, int nodesNeeded, String unknownGpus) {
+        if (bench.budgetSpent()) {
+            return "the bench time budget of " + Estimate.format(options.bench().budget()) + " ran out";
+        }
+        if (bench.candidateCount() < nodesNeeded) {
+            return nodesNeeded == 1 ? "no reachable node" : FEWER_THAN_TWO;
+        }
+        if (unknownGpus != null && !bench.benched()) {
+            throw new IllegalStateException(unknownGpus);
+        }
+        if (bench.benched() && bench.nodes().size() < nodesNeeded) {
+            return nodesNeeded == 1 ? "no node can bench" : "fewer than two nodes can bench";
+        }
+        return null;
+    }
+
+    /** The bench phases' results into the report: measurements, raw collectives, checks, and the nodes lost. */
+    private static void merge(BenchResults results, List<NodeReport> nodes, List<CheckResult> clusterChecks,
+            PreflightReport.Builder sections) {
+        results.measurements(sections.getMeasurementsBuilder());
+        sections.addAllCollectives(results.collectives());
+        clusterChecks.addAll(results.clusterChecks());
+        Map<String, List<CheckResult>> nodeChecks = results.nodeChecks();
+        Map<String, TransportProof> transports = results.crossNodeTransport();
+        Map<String, String> lost = results.lost();
+        for (int i = 0; i < nodes.size(); i++) {
+            NodeReport node = nodes.get(i);
+            String name = name(node);
+            NodeReport.Builder builder = node.toBuilder().addAllChecks(nodeChecks.getOrDefault(name, List.of()));
+            if (transports.containsKey(name)) {
+                builder.addChecks(TransportCheck.of(transports.get(name)));
+            }
+            if (lost.containsKey(name)) {
+                builder.setReachability(NodeReport.Reachability.LOST).setError(lost.get(name));
+            }
+            nodes.set(i, builder.build());
+        }
+    }
+
+    private static String lost(List<NodeReport> nodes, String name) {
+        for (NodeReport node : nodes) {
+            if (name(node).equals(name) && node.getReachability() == NodeReport.Reachability.LOST) {
+                return node.getError();
+            }
+        }
+        return null;
+    }
+
+    /** A reachable node as the bench phases first see it: its inventory's GPUs, if it found any. */
+    private static BenchContext.Candidate candidate(NodeReport node, AgentTarget target) {
+        List<Gpu> gpus = node.getInfo().getGpuInventory().getGpusList();
+        String model = gpus.isEmpty() ? "" : gpus.get(0).getName();
+        long memory = gpus.isEmpty() || !gpus.get(0).hasMemoryTotalBytes() ? 0 : gpus.get(0).getMemoryTotalBytes();
+        return new BenchContext.Candidate(name(node), target, model, memory, gpus.size());
+    }
+
+    /**
+     * Runs one phase when selected and possible; records how it went, never lets it end the run.
+     *
+     * @param skip why the phase cannot run, or null when it can; asked only when the phase is selected
+     */
+    private void phase(Phase phase, Supplier<String> skip, PreflightReport.Builder sections, Runnable body) {
         if (!options.phases().contains(phase)) {
             return;
         }
         RunPhase.Builder record = RunPhase.newBuilder().setName(phase.flagName());
-        if (!possible) {
-            sections.addPhases(record.setOutcome(RunPhase.Outcome.SKIPPED)
-                    .setError("fewer than two reachable nodes"));
+        String reason;
+        try {
+            reason = skip.get();
+        } catch (IllegalStateException | BenchContext.BudgetSpent e) {
+            progress.line("phase " + phase.flagName() + " failed: " + e.getMessage());
+            sections.addPhases(record.setOutcome(RunPhase.Outcome.FAILED).setError(e.getMessage()));
             return;
+        }
+        if (reason != null) {
+            progress.line("phase " + phase.flagName() + " skipped: " + reason);
+            sections.addPhases(record.setOutcome(RunPhase.Outcome.SKIPPED).setError(reason));
+            return;
+        }
+        if (phase.bench()) {
+            progress.line("phase " + phase.flagName());
         }
         try {
             body.run();
             record.setOutcome(RunPhase.Outcome.COMPLETED);
+        } catch (IllegalArgumentException | BenchContext.BudgetSpent e) {
+            progress.line("phase " + phase.flagName() + " failed: " + e.getMessage());
+            record.setOutcome(RunPhase.Outcome.FAILED).setError(e.getMessage());
         } catch (RuntimeException e) {
-            progress.accept("phase " + phase.flagName() + " failed: " + e);
+            progress.line("phase " + phase.flagName() + " failed: " + e);
             record.setOutcome(RunPhase.Outcome.FAILED).setError(e.toString());
         }
         sections.addPhases(record);

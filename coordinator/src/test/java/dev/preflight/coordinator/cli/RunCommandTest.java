@@ -11,9 +11,14 @@ import dev.preflight.agent.AgentSettings;
 import dev.preflight.agent.hostfs.HostFs;
 import dev.preflight.agent.server.AgentServer;
 import dev.preflight.coordinator.TestFixtures;
+import dev.preflight.coordinator.collective.BenchProfile;
+import dev.preflight.coordinator.run.Phase;
 import dev.preflight.proto.v1.CheckResult;
+import dev.preflight.proto.v1.Measurements.LatencyResult;
+import dev.preflight.proto.v1.Measurements.Sweep;
 import dev.preflight.proto.v1.NodeReport;
 import dev.preflight.proto.v1.PreflightReport;
+import dev.preflight.proto.v1.RunPhase;
 import dev.preflight.proto.v1.Scope;
 import dev.preflight.proto.v1.Verdict;
 import dev.preflight.reports.JsonReport;
@@ -25,6 +30,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -107,6 +113,58 @@ class RunCommandTest {
         assertEquals(ExitCodes.USAGE, CliResult.run("run", "--no-such-flag").exitCode());
         assertEquals(ExitCodes.USAGE, CliResult.run("run", "--agents", "a:1", "--procfs", "/proc").exitCode());
         assertEquals(ExitCodes.USAGE, CliResult.run().exitCode());
+    }
+
+    @Test
+    void badBenchFlagsAreUsageErrorsNamingTheValue() {
+        CliResult profile = CliResult.run("run", "--profile", "warp");
+        assertEquals(ExitCodes.USAGE, profile.exitCode());
+        assertTrue(profile.err().contains("'warp' is not a profile: quick, full"), profile.err());
+        for (String[] bad : List.of(new String[] {"--iters", "0"}, new String[] {"--max-bytes", "4"},
+                new String[] {"--collective-timeout", "0s"}, new String[] {"--budget", "5s"}, new String[] {"--tp", "0"},
+                new String[] {"--pp", "-1"})) {
+            CliResult result = CliResult.run("run", "--quiet", "--out", out.toString(), bad[0], bad[1]);
+            assertEquals(ExitCodes.USAGE, result.exitCode(), String.join(" ", bad));
+            assertTrue(result.err().contains(bad[0]), result.err());
+        }
+        assertEquals(ExitCodes.USAGE, CliResult.run("run", "--agents", "a:1", "--bench-dir", "/tmp").exitCode());
+    }
+
+    @Test
+    void withoutAProfileNothingBenchesAndEachProfileHasItsPhases() {
+        assertEquals(EnumSet.of(Phase.CHECKS, Phase.CONSISTENCY, Phase.HOSTNET), RunCommand.defaultPhases(null));
+        assertEquals(EnumSet.of(Phase.CHECKS, Phase.CONSISTENCY, Phase.INTRA_NODE, Phase.ALL_NODES, Phase.RAILS),
+                RunCommand.defaultPhases(BenchProfile.QUICK));
+        assertEquals(EnumSet.allOf(Phase.class), RunCommand.defaultPhases(BenchProfile.FULL));
+    }
+
+    @Test
+    void theEmbeddedAgentBenchesThisNodesGpusAndThePlannedTensorParallelGroup() throws Exception {
+        String fake = System.getProperty("preflight.fake.dir");
+        CliResult result = CliResult.run(embedded("memlock-unlimited", "--checks", "host.shm", "--profile", "quick",
+                "--phases", "intra_node,inference", "--max-bytes", "64K", "--iters", "3",
+                "--cudart-lib", Path.of(fake, "libfakecudart.so").toString(), "--nccl-lib", Path.of(fake, "libfakenccl.so").toString(),
+                "--bench-lock-dir", out.resolve("lock").toString(), "--bench-dir", out.resolve("work").toString()));
+        assertEquals(ExitCodes.VIABLE, result.exitCode(), result.err() + result.out());
+        PreflightReport report = JsonReport.read(out.resolve(JsonReport.FILE_NAME));
+        assertEquals("quick", report.getProfile());
+        assertTrue(report.getPredictedSeconds() > 0);
+        assertEquals(600, report.getBudgetSeconds());
+        Sweep intra = report.getMeasurements().getSeries(0);
+        assertEquals(Sweep.Kind.INTRA_NODE, intra.getKind());
+        assertEquals(2, intra.getRanks(), "Surefire's fake runtime shows two GPUs");
+        assertEquals(65536, intra.getPoints(0).getBytes(), "quick's one large message, capped by --max-bytes");
+        assertEquals(2, report.getMeasurements().getGpus(0).getCount());
+        // TP 2 (the node's GPUs) x PP 1: the stage's all-reduce at decode sizes 16K and 64K, per op and in graphs
+        assertEquals(2, report.getMeasurements().getLatencyCount());
+        for (LatencyResult latency : report.getMeasurements().getLatencyList()) {
+            assertEquals("all_reduce", latency.getOp());
+            assertTrue(latency.getP99Us() >= latency.getP50Us() && latency.getP50Us() > 0, latency.toString());
+            assertTrue(latency.getGraphMeanUs() > 0, latency.toString());
+        }
+        for (RunPhase phase : report.getPhasesList()) {
+            assertEquals(RunPhase.Outcome.COMPLETED, phase.getOutcome(), phase.toString());
+        }
     }
 
     @Test

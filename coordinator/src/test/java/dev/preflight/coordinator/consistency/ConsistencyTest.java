@@ -79,7 +79,8 @@ class ConsistencyTest {
     @Test
     void severityByKeyPrefix() {
         assertEquals(Status.FAIL, Consistency.severity("mtu.ib0"));
-        assertEquals(Status.FAIL, Consistency.severity("model_store.manifest"));
+        assertEquals(Status.FAIL, Consistency.severity("model_store_fingerprint./models"));
+        assertEquals(Status.FAIL, Consistency.severity("roce_gid_index.mlx5_bond_0:1"));
         assertEquals(Status.WARN, Consistency.severity("gpu.count"));
         assertEquals(Status.WARN, Consistency.severity("os"));
     }

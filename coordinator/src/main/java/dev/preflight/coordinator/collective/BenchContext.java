@@ -1,0 +1,572 @@
+package dev.preflight.coordinator.collective;
+
+import dev.preflight.coordinator.fanout.AgentTarget;
+import dev.preflight.coordinator.fanout.Calls;
+import dev.preflight.coordinator.outliers.Outliers;
+import dev.preflight.proto.units.Bandwidths;
+import dev.preflight.proto.units.ByteSizes;
+import dev.preflight.reports.Names;
+import dev.preflight.proto.v1.BenchSpec;
+import dev.preflight.proto.v1.BenchWorker;
+import dev.preflight.proto.v1.CheckResult;
+import dev.preflight.proto.v1.CollectiveResult;
+import dev.preflight.proto.v1.CreateCommIdResponse;
+import dev.preflight.proto.v1.Measurements.NodeGpus;
+import dev.preflight.proto.v1.Measurements.Sweep;
+import dev.preflight.proto.v1.Scope;
+import dev.preflight.proto.v1.SizeProgress;
+import io.grpc.StatusRuntimeException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalDouble;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.function.Consumer;
+import java.util.function.Function;
+import java.util.function.IntFunction;
+
+/**
+ * What the bench phases share: the nodes that can bench, the runner, the time budget, and the
+ * results so far. Rounds of communicators run one after another, the communicators of a round at
+ * once; a node lost in one round is left out of every later one. A measurement that fails is
+ * repeated once before it is called.
+ */
+public final class BenchContext implements AutoCloseable {
+    /** A reachable node before it has benched: the GPUs the inventory found, where it found any. */
+    public record Candidate(String name, AgentTarget target, String gpuModel, long gpuMemoryBytes, int inventoryGpus) {}
+
+    /** The bench phases ran out of their time budget. */
+    public static final class BudgetSpent extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        BudgetSpent(String message) {
+            super(message);
+        }
+    }
+
+    public static final String COLLECTIVE_ID = "nccl.collective";
+    public static final String BENCH_ID = "nccl.bench";
+    /** A collective is not started with less of the budget left than this. */
+    static final Duration MIN_TIME_LEFT = Duration.ofSeconds(10);
+    /** Below this size a bus bandwidth measures latency, which says nothing of a link's rate. */
+    static final long BANDWIDTH_BOUND_BYTES = 64 * 1024;
+    /** GPUs per node assumed for the prediction where the inventory found none. */
+    static final int ASSUMED_GPUS = 8;
+    /** Threads for communicators running at once; more wait their turn within the round. */
+    static final int MAX_PARALLEL = 256;
+
+    private final BenchSettings settings;
+    private final List<Candidate> candidates;
+    private final Consumer<String> lines;
+    private final Consumer<String> status;
+    private final Clock clock;
+    private final PortCounterHook counters;
+    private final ScheduledExecutorService timers;
+    private final ExecutorService pool;
+    private final CommunicatorRunner runner;
+    private final Function<Communicator, CommOutcome> runOne;
+    private final BenchResults results = new BenchResults();
+    private Instant deadline;
+    private List<BenchNode> nodes;
+    /** The slowest bus bandwidth measured so far between nodes and inside one: what deadlines are derived from. */
+    private double slowestAcross = Estimate.nominalRate(true);
+    private double slowestInside = Estimate.nominalRate(false);
+
+    /**
+     * @param lines progress lines that stay (rounds, failures, lost nodes)
+     * @param status a live status a terminal overwrites and a log leaves out (each size as it completes)
+     */
+    public BenchContext(BenchSettings settings, List<Candidate> candidates, Consumer<String> lines, Consumer<String> status,
+            Clock clock, PortCounterHook counters) {
+        this.settings = settings;
+        this.candidates = List.copyOf(candidates);
+        this.lines = lines;
+        this.status = status;
+        this.clock = clock;
+        this.counters = counters;
+        this.timers = Executors.newSingleThreadScheduledExecutor(daemon("preflight-bench-timer"));
+        this.pool = Executors.newFixedThreadPool(MAX_PARALLEL, daemon("preflight-bench"));
+        this.runner = new CommunicatorRunner(settings.ncclSettings(), settings.connectTimeout(), timers, this::sizeDone);
+        this.runOne = runner::run;
+    }
+
+    /**
+     * A context over nodes whose GPUs are known, running communicators through {@code runOne}: the
+     * phases' logic without agents.
+     */
+    BenchContext(BenchSettings settings, List<BenchNode> nodes, Function<Communicator, CommOutcome> runOne,
+            Consumer<String> lines, Clock clock) {
+        this.settings = settings;
+        this.candidates = List.of();
+        this.lines = lines;
+        this.status = text -> { };
+        this.clock = clock;
+        this.counters = PortCounterHook.NONE;
+        this.timers = Executors.newSingleThreadScheduledExecutor(daemon("preflight-bench-timer"));
+        this.pool = Executors.newFixedThreadPool(MAX_PARALLEL, daemon("preflight-bench"));
+        this.runner = null;
+        this.runOne = runOne;
+        this.nodes = List.copyOf(nodes);
+    }
+
+    private static java.util.concurrent.ThreadFactory daemon(String name) {
+        return task -> {
+            Thread thread = new Thread(task, name);
+            thread.setDaemon(true);
+            return thread;
+        };
+    }
+
+    private void sizeDone(Communicator comm, SizeProgress progress) {
+        status.accept(comm.phase() + ": " + comm.label() + ": " + Sweeps.op(progress.getOp()) + " "
+                + ByteSizes.format(progress.getRow().getSizeBytes()) + " (" + progress.getDone() + "/" + progress.getTotal()
+                + ")");
+    }
+
+    public BenchSettings settings() {
+        return settings;
+    }
+
+    public BenchResults results() {
+        return results;
+    }
+
+    void line(String text) {
+        lines.accept(text);
+    }
+
+    /** Starts the budget's clock: the bench phases begin. */
+    public void start() {
+        if (deadline == null) {
+            deadline = clock.instant().plus(settings.budget());
+        }
+    }
+
+    public Duration remaining() {
+        start();
+        return Duration.between(clock.instant(), deadline);
+    }
+
+    public boolean budgetSpent() {
+        return remaining().compareTo(MIN_TIME_LEFT) < 0;
+    }
+
+    public boolean benched() {
+        return nodes != null;
+    }
+
+    /** Nodes that benched and are not lost, in run order. */
+    public List<BenchNode> nodes() {
+        List<BenchNode> alive = new ArrayList<>();
+        for (BenchNode node : nodes == null ? List.<BenchNode>of() : nodes) {
+            if (!results.isLost(node.name())) {
+                alive.add(node);
+            }
+        }
+        return alive;
+    }
+
+    /** Reachable nodes not lost: the bench phases' nodes before the first of them ran. */
+    public int candidateCount() {
+        return (int) candidates.stream().filter(c -> !results.isLost(c.name())).count();
+    }
+
+    /**
+     * The nodes as the prediction sees them: those that benched, else the candidates with the
+     * inventory's GPU count ({@value #ASSUMED_GPUS} where it found none).
+     */
+    public List<BenchNode> predictedNodes() {
+        if (nodes != null) {
+            return nodes();
+        }
+        List<BenchNode> predicted = new ArrayList<>();
+        for (int i = 0; i < candidates.size(); i++) {
+            Candidate c = candidates.get(i);
+            int gpus = c.inventoryGpus() > 0 ? c.inventoryGpus() : ASSUMED_GPUS;
+            List<Integer> devices = new ArrayList<>();
+            for (int g = 0; g < gpus; g++) {
+                devices.add(g);
+            }
+            predicted.add(new BenchNode(i, c.name(), c.target(), devices, c.gpuModel(), c.gpuMemoryBytes()));
+        }
+        return predicted;
+    }
+
+    /**
+     * A communicator on each node's own GPUs (every GPU its CUDA runtime sees), every node at once:
+     * how the run learns each node's GPUs. A node that refuses to bench (no CUDA runtime, GPUs busy,
+     * another bench running) is named and left out of the later phases.
+     */
+    List<CommOutcome> benchEachNode(String phase, IntFunction<BenchSpec> specForRanks) {
+        start();
+        requireBudget(phase, 0, 1);
+        lines.accept(phase + ": " + candidateCount() + " node(s) at once, each on its own GPUs");
+        List<CompletableFuture<CommOutcome>> futures = new ArrayList<>();
+        List<BenchNode> started = new ArrayList<>();
+        for (int i = 0; i < candidates.size(); i++) {
+            Candidate candidate = candidates.get(i);
+            int index = i;
+            started.add(null);
+            if (results.isLost(candidate.name())) {
+                futures.add(CompletableFuture.completedFuture(null));
+                continue;
+            }
+            futures.add(CompletableFuture.supplyAsync(() -> startNode(phase, index, candidate, specForRanks, started),
+                    pool));
+        }
+        List<CommOutcome> outcomes = new ArrayList<>();
+        List<BenchNode> benched = new ArrayList<>();
+        for (int i = 0; i < futures.size(); i++) {
+            CommOutcome outcome = futures.get(i).join();
+            if (outcome == null) {
+                continue;
+            }
+            record(outcome);
+            outcomes.add(outcome);
+            BenchNode node = started.get(i);
+            if (!results.isLost(node.name())) {
+                benched.add(node);
+            }
+        }
+        if (nodes == null) {
+            nodes = benched;
+            for (BenchNode node : benched) {
+                results.addGpus(NodeGpus.newBuilder().setNode(node.name()).setCount(node.gpuCount())
+                        .setModel(node.gpuModel()).setMemoryBytes(node.gpuMemoryBytes()).build());
+            }
+        }
+        return outcomes;
+    }
+
+    private CommOutcome startNode(String phase, int index, Candidate candidate, IntFunction<BenchSpec> specForRanks,
+            List<BenchNode> started) {
+        long begun = System.nanoTime();
+        CreateCommIdResponse id;
+        try {
+            id = runner.createId(candidate.target().channel(), List.of());
+        } catch (StatusRuntimeException e) {
+            if (!CommunicatorRunner.answered(e.getStatus())
+                    && !runner.alive(new BenchNode(index, candidate.name(), candidate.target(), List.of(), "", 0))) {
+                results.lost(candidate.name(), "lost when the bench started: " + Calls.describe(e));
+                lines.accept("node " + candidate.name() + " lost: " + Calls.describe(e));
+            } else {
+                results.addNodeCheck(candidate.name(), CheckResult.newBuilder()
+                        .setId(BENCH_ID).setScope(Scope.HOST).setStatus(CheckResult.Status.ERROR)
+                        .setSummary("the node cannot bench, so no NCCL phase includes it: " + Calls.describe(e))
+                        .setObserved(e.getStatus().getCode().name())
+                        .setRemediation("check the agent's --cudart-lib/--nccl-lib, that the GPUs are free, and that no "
+                                + "other bench holds the node")
+                        .build());
+                lines.accept("node " + candidate.name() + " cannot bench: " + Calls.describe(e));
+            }
+            return null;
+        }
+        long memory = candidate.gpuMemoryBytes();
+        BenchNode node = new BenchNode(index, candidate.name(), candidate.target(), id.getGpusList(), candidate.gpuModel(),
+                memory);
+        Communicator comm = new Communicator(phase, "intra-node " + candidate.name(), Sweep.Kind.INTRA_NODE, -1,
+                List.of(Member.whole(node)), specForRanks.apply(id.getLocalRanks()));
+        CommOutcome outcome = runner.join(withTimeLeft(comm), id, begun);
+        if (memory == 0 && outcome.results().getWorkersCount() > 0) {
+            BenchWorker worker = outcome.results().getWorkers(0);
+            node = new BenchNode(index, node.name(), node.target(), node.gpus(), node.gpuModel(), worker.getTotalBytes());
+        }
+        started.set(index, node);
+        return outcome;
+    }
+
+    /**
+     * Runs the rounds one after another, each round's communicators at once, leaving out
+     * communicators of nodes lost meanwhile.
+     *
+     * @throws BudgetSpent when the budget ends before a round, after recording what ran
+     */
+    public List<CommOutcome> run(String phase, List<List<Communicator>> rounds) {
+        start();
+        List<CommOutcome> outcomes = new ArrayList<>();
+        for (int r = 0; r < rounds.size(); r++) {
+            List<Communicator> round = new ArrayList<>();
+            Set<String> lost = results.lost().keySet();
+            for (Communicator comm : rounds.get(r)) {
+                Optional<Communicator> remaining = comm.without(lost);
+                if (remaining.isPresent()) {
+                    round.add(remaining.get());
+                } else {
+                    lines.accept(phase + ": " + comm.label() + " left out: "
+                            + String.join(", ", comm.nodeNames().stream().filter(lost::contains).toList()) + " lost");
+                }
+            }
+            if (round.isEmpty()) {
+                continue;
+            }
+            requireBudget(phase, r, rounds.size());
+            lines.accept(phase + ": round " + (r + 1) + "/" + rounds.size() + ": " + describe(round));
+            List<CompletableFuture<CommOutcome>> futures = new ArrayList<>();
+            for (Communicator comm : round) {
+                Communicator timed = withTimeLeft(comm);
+                futures.add(CompletableFuture.supplyAsync(() -> runOne.apply(timed), pool));
+            }
+            for (CompletableFuture<CommOutcome> future : futures) {
+                CommOutcome outcome = future.join();
+                record(outcome);
+                outcomes.add(outcome);
+            }
+        }
+        return outcomes;
+    }
+
+    private static String describe(List<Communicator> round) {
+        return round.size() == 1 ? round.get(0).label() : round.size() + " communicators at once";
+    }
+
+    private void record(CommOutcome outcome) {
+        results.addCollective(outcome);
+        OptionalDouble busbw = outcome.busbw();
+        if (busbw.isPresent() && busbw.getAsDouble() > 0 && outcome.comm().spec().getMaxBytes() >= BANDWIDTH_BOUND_BYTES) {
+            synchronized (this) {
+                if (outcome.comm().members().size() > 1) {
+                    slowestAcross = Math.min(slowestAcross, busbw.getAsDouble());
+                } else if (outcome.comm().layout().nranks() > 1) {
+                    slowestInside = Math.min(slowestInside, busbw.getAsDouble());
+                }
+            }
+        }
+        outcome.lost().forEach((node, why) -> {
+            if (!results.isLost(node)) {
+                results.lost(node, why);
+                lines.accept("node " + node + " lost: " + why);
+            }
+        });
+        if (!outcome.ok()) {
+            lines.accept(outcome.comm().phase() + ": " + outcome.comm().label() + (outcome.comm().attempt() > 1
+                    ? " (repeat)" : "") + ": " + outcome.problem());
+        }
+    }
+
+    /**
+     * The spec's deadline derived again from the slowest link measured so far (a slow link is not a
+     * hang; unless --collective-timeout fixed it), and cut to what is left of the budget, so no
+     * collective outlives it.
+     */
+    private Communicator withTimeLeft(Communicator comm) {
+        long seconds = comm.spec().getTimeout().getSeconds();
+        if (settings.collectiveTimeout().isEmpty()) {
+            boolean across = comm.members().size() > 1;
+            double rate;
+            synchronized (this) {
+                rate = across ? slowestAcross : slowestInside;
+            }
+            seconds = Estimate.timeout(comm.spec(), comm.layout().nranks(), across, rate,
+                    settings.profile().maxCollectiveTimeout()).toSeconds();
+        }
+        seconds = Math.min(seconds, Math.max(MIN_TIME_LEFT.toSeconds(), remaining().toSeconds()));
+        if (comm.spec().getTimeout().getSeconds() == seconds) {
+            return comm;
+        }
+        BenchSpec spec = comm.spec().toBuilder()
+                .setTimeout(com.google.protobuf.Duration.newBuilder().setSeconds(seconds)).build();
+        return new Communicator(comm.phase(), comm.label(), comm.kind(), comm.rail(), comm.members(), spec, comm.attempt());
+    }
+
+    private void requireBudget(String phase, int round, int rounds) {
+        if (budgetSpent()) {
+            throw new BudgetSpent("the time budget of " + Estimate.format(settings.budget()) + " ran out"
+                    + (round > 0 ? " after " + round + " of " + rounds + " rounds" : " before " + phase + " started"));
+        }
+    }
+
+    /**
+     * Repeats once every communicator that failed among live nodes (a hang, an error, wrong data)
+     * and keeps the repeat's outcome; one that passes on the repeat is a warning, not a failure.
+     */
+    public List<CommOutcome> repeatFailures(String phase, List<CommOutcome> outcomes) {
+        List<Communicator> again = new ArrayList<>();
+        for (CommOutcome outcome : outcomes) {
+            if (!outcome.ok() && outcome.comm().attempt() == 1
+                    && outcome.comm().nodeNames().stream().noneMatch(results::isLost)) {
+                again.add(outcome.comm().repeat());
+            }
+        }
+        if (again.isEmpty()) {
+            return outcomes;
+        }
+        lines.accept(phase + ": repeating " + again.size() + " failed communicator(s) once");
+        Map<String, CommOutcome> repeated = byLabel(run(phase, Rounds.disjoint(again)));
+        List<CommOutcome> kept = new ArrayList<>();
+        for (CommOutcome outcome : outcomes) {
+            CommOutcome repeat = repeated.get(outcome.comm().label());
+            if (repeat == null) {
+                kept.add(outcome);
+                continue;
+            }
+            if (repeat.ok()) {
+                addCheck(repeat.comm(), CheckResult.newBuilder().setId(COLLECTIVE_ID).setScope(Scope.HOST)
+                        .setStatus(CheckResult.Status.WARN)
+                        .setSubject(repeat.comm().phase() + " " + repeat.comm().label())
+                        .setSummary(repeat.comm().label() + " failed once (" + outcome.problem()
+                                + ") and passed when repeated")
+                        .setExpected("every collective completes the first time")
+                        .setRemediation("an intermittent failure: rerun the phase and watch the nodes' NCCL logs and "
+                                + "port counters")
+                        .build());
+            }
+            kept.add(repeat);
+        }
+        return kept;
+    }
+
+    /**
+     * Repeats the low measurements once and keeps, for each, the better of the two: a node is
+     * called slow only when it is slow twice.
+     */
+    public List<CommOutcome> repeatLow(String phase, List<CommOutcome> outcomes, List<CommOutcome> low) {
+        if (low.isEmpty()) {
+            return outcomes;
+        }
+        lines.accept(phase + ": repeating " + low.size() + " low measurement(s) once");
+        List<Communicator> again = new ArrayList<>();
+        for (CommOutcome outcome : low) {
+            again.add(outcome.comm().repeat());
+        }
+        Map<String, CommOutcome> repeated = byLabel(run(phase, Rounds.disjoint(again)));
+        List<CommOutcome> kept = new ArrayList<>();
+        for (CommOutcome outcome : outcomes) {
+            CommOutcome repeat = repeated.get(outcome.comm().label());
+            OptionalDouble before = outcome.busbw();
+            OptionalDouble after = repeat == null ? OptionalDouble.empty() : repeat.busbw();
+            kept.add(after.isPresent() && (before.isEmpty() || after.getAsDouble() > before.getAsDouble()) ? repeat : outcome);
+        }
+        return kept;
+    }
+
+    private static Map<String, CommOutcome> byLabel(List<CommOutcome> outcomes) {
+        Map<String, CommOutcome> map = new LinkedHashMap<>();
+        for (CommOutcome outcome : outcomes) {
+            map.put(outcome.comm().label(), outcome);
+        }
+        return map;
+    }
+
+    /**
+     * A result for every communicator that did not complete: FAIL for a hang or wrong data among
+     * live nodes (after its repeat), ERROR where a node was lost or the bench itself failed.
+     */
+    public void reportFailures(List<CommOutcome> outcomes) {
+        for (CommOutcome outcome : outcomes) {
+            CollectiveResult failure = outcome.firstFailure();
+            if (failure == null) {
+                continue;
+            }
+            List<String> lostMembers = outcome.comm().nodeNames().stream().filter(results::isLost).toList();
+            CheckResult.Status status;
+            String remediation;
+            if (!lostMembers.isEmpty()) {
+                status = CheckResult.Status.ERROR;
+                remediation = "bring " + String.join(", ", lostMembers) + " back (agent, node) and rerun";
+            } else if (failure.getOutcome() == CollectiveResult.Outcome.TIMEOUT) {
+                status = CheckResult.Status.FAIL;
+                remediation = "find the hung rank's GPU or link (its NCCL log is in the report's collectives) and check "
+                        + "the firewalls between the nodes' bootstrap interfaces";
+            } else if (failure.getOutcome() == CollectiveResult.Outcome.WRONG_RESULTS) {
+                status = CheckResult.Status.FAIL;
+                remediation = "run GPU memory and NVLink diagnostics (dcgmi diag -r 3) on these nodes and check their NICs' "
+                        + "error counters; corrupt collectives must not serve a model";
+            } else {
+                status = CheckResult.Status.ERROR;
+                remediation = "read the failing call's error and the workers' NCCL logs in the report's collectives";
+            }
+            String lostText = lostMembers.isEmpty() ? "" : " (node " + String.join(", ", lostMembers) + " lost)";
+            addCheck(outcome.comm(), CheckResult.newBuilder().setId(COLLECTIVE_ID).setScope(Scope.HOST).setStatus(status)
+                    .setSubject(outcome.comm().phase() + " " + outcome.comm().label())
+                    .setSummary(outcome.comm().label() + ": " + outcome.problem() + lostText
+                            + (outcome.comm().attempt() > 1 ? " (also on its repeat)" : ""))
+                    .setObserved(failure.getOutcome().name().toLowerCase(Locale.ROOT))
+                    .setExpected("every size completes before the deadline with 0 wrong elements")
+                    .setRemediation(remediation)
+                    .build());
+        }
+    }
+
+    /** A single node's communicator reports on that node, others on the cluster. */
+    private void addCheck(Communicator comm, CheckResult check) {
+        if (comm.members().size() == 1) {
+            results.addNodeCheck(comm.members().get(0).node().name(), check);
+        } else {
+            results.addClusterCheck(check);
+        }
+    }
+
+    /** The series of every completed result of these outcomes. */
+    void addSeries(List<CommOutcome> outcomes) {
+        for (CommOutcome outcome : outcomes) {
+            Communicator comm = outcome.comm();
+            boolean acrossNodes = comm.members().size() > 1;
+            String transport = outcome.transports().isEmpty() ? ""
+                    : Sweeps.transport(outcome.results().getTransport(), acrossNodes);
+            for (CollectiveResult result : outcome.results().getResultsList()) {
+                if (result.getRowsCount() > 0) {
+                    results.addSeries(Sweeps.of(result, comm.kind(), comm.nodeNames(), comm.rail(), gpuModel(comm),
+                            transport, result.getNcclTestsCommand()));
+                }
+            }
+        }
+    }
+
+    /** The communicator's GPU product when every member has the same one, else empty. */
+    static String gpuModel(Communicator comm) {
+        String model = comm.members().get(0).node().gpuModel();
+        for (Member member : comm.members()) {
+            if (!member.node().gpuModel().equals(model)) {
+                return "";
+            }
+        }
+        return model;
+    }
+
+    /** Per-node suspects, as a node check each, or one cluster-wide PASS naming how many nodes were compared. */
+    void reportSuspects(String id, String what, String subject, NodeOutliers.Suspects suspects, String remediation) {
+        for (String node : suspects.nodes()) {
+            results.addNodeCheck(node, CheckResult.newBuilder().setId(id).setScope(Scope.HOST)
+                    .setStatus(CheckResult.Status.WARN)
+                    .setSubject(subject)
+                    .setSummary(node + ": " + what + " measured " + Bandwidths.format(suspects.values().get(node))
+                            + ", an outlier against the median " + Bandwidths.format(suspects.median()) + " of "
+                            + suspects.values().size() + " nodes (measured twice)")
+                    .setObserved(Bandwidths.format(suspects.values().get(node)))
+                    .setExpected("at least " + Bandwidths.format(suspects.threshold()))
+                    .setThreshold(settings.outliers().map(BenchContext::rule).orElse(""))
+                    .setRemediation(remediation)
+                    .build());
+        }
+    }
+
+    static String rule(Outliers.Settings o) {
+        return "below the median by more than " + Names.number(o.sigmas()) + " x 1.4826 MAD and by more than "
+                + Names.number(o.relativeFloor() * 100) + "%, with at least " + o.minFleet() + " nodes to compare";
+    }
+
+    /** Port counters around a phase: read before its traffic; their rise judged after. */
+    void countersBefore(String phase) {
+        counters.before(phase, nodes());
+    }
+
+    void countersAfter(String phase) {
+        counters.after(phase, nodes()).forEach((node, checks) -> checks.forEach(c -> results.addNodeCheck(node, c)));
+    }
+
+    @Override
+    public void close() {
+        pool.shutdownNow();
+        timers.shutdownNow();
+    }
+}

@@ -1,0 +1,121 @@
+package dev.preflight.coordinator;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.preflight.proto.v1.BenchWorker;
+import dev.preflight.proto.v1.CheckResult;
+import dev.preflight.proto.v1.CollectiveResults;
+import dev.preflight.proto.v1.Measurements;
+import dev.preflight.proto.v1.Measurements.LatencyResult;
+import dev.preflight.proto.v1.Measurements.NodeGpus;
+import dev.preflight.proto.v1.Measurements.Sweep;
+import dev.preflight.proto.v1.NodeReport;
+import dev.preflight.proto.v1.PreflightReport;
+import dev.preflight.proto.v1.RunPhase;
+import dev.preflight.reports.JsonReport;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Every bench phase of `preflight run` over three real agent processes on loopback, their bench
+ * workers running the fake CUDA runtime and NCCL: nodes with two, two and one GPU, so ranks
+ * follow uneven GPU counts. Tiny sizes and few iterations keep it quick.
+ */
+@Timeout(value = 240, unit = TimeUnit.SECONDS)
+class MultiNodeBenchIT {
+    @TempDir
+    Path dir;
+
+    private AgentProcess agent(int node, int gpus) throws Exception {
+        Path tree = TestFixtures.distinctNode("memlock-unlimited", dir.resolve("node-" + node), "node-" + node);
+        String fake = System.getProperty("preflight.fake.dir");
+        List<String> args = new ArrayList<>(List.of("--node-name", "node-" + node,
+                "--cudart-lib", Paths.get(fake, "libfakecudart.so").toString(),
+                "--nccl-lib", Paths.get(fake, "libfakenccl.so").toString(),
+                // one machine, three nodes: each needs its own node lock
+                "--bench-lock-dir", dir.resolve("lock-" + node).toString(),
+                "--bench-dir", dir.resolve("bench-" + node).toString()));
+        args.addAll(TestFixtures.rootFlags(tree));
+        return AgentProcess.start(args, Map.of("FAKE_CUDA_DEVICE_COUNT", Integer.toString(gpus),
+                "FAKE_NCCL_HOST", "node-" + node));
+    }
+
+    @Test
+    void theFullProfileRunsEveryBenchPhaseAcrossUnevenNodes() throws Exception {
+        try (AgentProcess a = agent(1, 2); AgentProcess b = agent(2, 2); AgentProcess c = agent(3, 1)) {
+            Path out = dir.resolve("out");
+            List<String> command = AgentProcess.javaCommand("run", "--agents",
+                    a.address() + "," + b.address() + "," + c.address(), "--profile", "full", "--max-bytes", "64K",
+                    "--iters", "3", "--checks", "host.shm", "--out", out.toString());
+            Process run = new ProcessBuilder(command).redirectErrorStream(true).start();
+            String output = new String(run.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertTrue(run.waitFor(200, TimeUnit.SECONDS), output);
+            assertEquals(0, run.exitValue(), output);
+            assertTrue(output.contains("profile full: 3 node(s), predicted "), output);
+
+            PreflightReport report = JsonReport.read(out.resolve(JsonReport.FILE_NAME));
+            for (RunPhase phase : report.getPhasesList()) {
+                assertEquals(RunPhase.Outcome.COMPLETED, phase.getOutcome(), phase.toString());
+            }
+            assertEquals(List.of("checks", "consistency", "intra_node", "all_nodes", "rails", "pairwise", "inference",
+                    "hostnet"), report.getPhasesList().stream().map(RunPhase::getName).toList());
+            Measurements m = report.getMeasurements();
+            assertEquals(List.of(2, 2, 1), m.getGpusList().stream().map(NodeGpus::getCount).toList());
+
+            Map<String, Sweep> series = new LinkedHashMap<>();
+            for (Sweep sweep : m.getSeriesList()) {
+                series.put(sweep.getKind() + " " + sweep.getOp() + " " + String.join("~", sweep.getNodesList())
+                        + (sweep.getKind() == Sweep.Kind.RAIL ? " rail " + sweep.getRail() : ""), sweep);
+                assertEquals(0, sweep.getPointsList().stream().mapToLong(Measurements.SweepPoint::getWrong).sum());
+            }
+            assertEquals(1, series.get("INTRA_NODE all_reduce node-3").getRanks());
+            for (String op : List.of("all_reduce", "all_gather", "reduce_scatter", "all_to_all")) {
+                Sweep all = series.get("ALL_NODES " + op + " node-1~node-2~node-3");
+                assertEquals(5, all.getRanks(), op);
+                assertEquals("bfloat16", all.getDtype());
+                assertTrue(all.getPoints(all.getPointsCount() - 1).getBusbwBytesPerSecond() > 0, op);
+                assertEquals("NET/IB/GDRDMA", all.getTransport());
+            }
+            // rail 0 over all three nodes, then between each pair; rail 1 has only nodes 1 and 2
+            assertEquals(3, series.get("RAIL all_reduce node-1~node-2~node-3 rail 0").getRanks());
+            assertTrue(series.containsKey("RAIL all_reduce node-2~node-3 rail 0"), series.keySet().toString());
+            assertTrue(series.containsKey("RAIL all_reduce node-1~node-2 rail 1"), series.keySet().toString());
+            assertEquals(3, m.getPairwise().getPairsCount());
+            assertEquals(4, series.get("PAIR send_recv node-1~node-2").getRanks());
+            assertEquals(2, series.get("PAIR send_recv node-1~node-3").getRanks(), "the smaller node's GPU count");
+
+            // TP 1 (the smallest node) x PP 3: three stages' all-reduce, two boundaries' send/recv
+            assertTrue(m.getLatencyList().stream().anyMatch(l -> l.getOp().equals("send_recv")));
+            for (LatencyResult latency : m.getLatencyList()) {
+                assertTrue(latency.getP50Us() > 0 && latency.getGraphMeanUs() > 0, latency.toString());
+            }
+
+            // ranks are node-major: node-3's only GPU is rank 4 of the all-node communicator
+            CollectiveResults all = report.getCollectivesList().stream()
+                    .filter(r -> r.getPhase().equals("all_nodes")).findFirst().orElseThrow();
+            assertEquals(List.of("node-1", "node-2", "node-3"), all.getNodesList());
+            assertEquals(List.of(0, 1, 2, 3, 4), all.getWorkersList().stream().map(BenchWorker::getRank).sorted().toList());
+            assertTrue(all.getWorkersList().stream().allMatch(w -> w.getNcclLog().isEmpty()),
+                    "logs of completed communicators stay out of the report");
+
+            for (NodeReport node : report.getNodesList()) {
+                assertEquals(NodeReport.Reachability.REACHABLE, node.getReachability());
+                CheckResult transport = node.getChecksList().stream().filter(x -> x.getId().equals("nccl.transport"))
+                        .findFirst().orElseThrow(() -> new AssertionError(node.getChecksList().toString()));
+                assertEquals(CheckResult.Status.PASS, transport.getStatus(), transport.toString());
+            }
+            assertTrue(Files.readString(out.resolve("artifacts/nccl-tests-commands.sh")).contains("alltoall_perf"));
+        }
+    }
+}

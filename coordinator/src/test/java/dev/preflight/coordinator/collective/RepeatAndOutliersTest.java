@@ -1,0 +1,151 @@
+package dev.preflight.coordinator.collective;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.preflight.coordinator.hostnet.PairSchedule;
+import dev.preflight.proto.v1.CheckResult;
+import dev.preflight.proto.v1.CollectiveResult;
+import dev.preflight.proto.v1.Measurements;
+import dev.preflight.proto.v1.Measurements.Sweep;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+/** A failing or low measurement is repeated once before it is called; the node behind slow communicators is named. */
+class RepeatAndOutliersTest {
+    private final List<String> lines = new ArrayList<>();
+
+    private BenchContext context(List<BenchNode> nodes, FakeBench bench, BenchProfile profile) {
+        return new BenchContext(FakeBench.settings(profile), nodes, bench::run, lines::add, Clock.systemUTC());
+    }
+
+    @Test
+    void aCollectiveThatFailsOnceAndPassesOnItsRepeatIsAWarning() {
+        FakeBench bench = new FakeBench(comm -> 40, (comm, attempt) -> attempt == 1
+                ? CollectiveResult.Outcome.TIMEOUT : CollectiveResult.Outcome.OK);
+        try (BenchContext ctx = context(FakeBench.nodes(2, 2, 2), bench, BenchProfile.QUICK)) {
+            AllNodesPhase.run(ctx);
+            assertEquals(2, bench.ran.size());
+            assertEquals(2, bench.ran.get(1).attempt());
+            List<CheckResult> checks = ctx.results().clusterChecks();
+            assertEquals(1, checks.size(), checks.toString());
+            assertEquals(CheckResult.Status.WARN, checks.get(0).getStatus());
+            assertTrue(checks.get(0).getSummary().contains("failed once (all_reduce TIMEOUT in ncclAllReduce"),
+                    checks.get(0).getSummary());
+            Measurements m = ctx.results().measurements(Measurements.newBuilder()).build();
+            assertEquals(Sweep.Kind.ALL_NODES, m.getSeries(0).getKind());
+            assertEquals(2, ctx.results().collectives().size(), "both attempts stay in the raw results");
+        }
+    }
+
+    @Test
+    void aCollectiveThatFailsTwiceFails() {
+        FakeBench bench = new FakeBench(comm -> 40, (comm, attempt) -> CollectiveResult.Outcome.TIMEOUT);
+        try (BenchContext ctx = context(FakeBench.nodes(2, 2), bench, BenchProfile.QUICK)) {
+            AllNodesPhase.run(ctx);
+            assertEquals(2, bench.ran.size(), "repeated once, not more");
+            CheckResult check = ctx.results().clusterChecks().get(0);
+            assertEquals(CheckResult.Status.FAIL, check.getStatus());
+            assertTrue(check.getSummary().endsWith("(also on its repeat)"), check.getSummary());
+            assertEquals("all_nodes all 2 nodes (4 ranks)", check.getSubject());
+            assertTrue(ctx.results().measurements(Measurements.newBuilder()).getSeriesList().isEmpty());
+        }
+    }
+
+    @Test
+    void aNodeLostInOneRailIsLeftOutOfTheNextOnesWhichRunOnTheOthers() {
+        FakeBench bench = new FakeBench(comm -> 10).losing("node-2", "rail 0 (3 nodes)");
+        try (BenchContext ctx = context(FakeBench.nodes(2, 2, 2), bench, BenchProfile.QUICK)) {
+            RailsPhase.run(ctx);
+            assertEquals(Map.of("node-2", "lost during rail 0 (3 nodes)"), ctx.results().lost());
+            List<String> ran = bench.ran.stream().map(Communicator::label).toList();
+            assertEquals(List.of("rail 0 (3 nodes)", "rail 1 (3 nodes) without node-2", "rail 0 node-1~node-3",
+                    "rail 1 node-1~node-3"), ran, "not repeated: its node is gone");
+            assertEquals(2, bench.ran.get(1).layout().nranks());
+            CheckResult check = ctx.results().clusterChecks().get(0);
+            assertEquals(CheckResult.Status.ERROR, check.getStatus(), "a lost node makes it incomplete, not failed");
+            assertTrue(check.getSummary().endsWith("(node node-2 lost)"), check.getSummary());
+            assertTrue(lines.contains("rails: rail 0 node-1~node-2 left out: node-2 lost"), lines.toString());
+        }
+    }
+
+    @Test
+    void railsNameTheNodeWhosePairsAreAllSlowOnEveryRail() {
+        // node-3's links run at a twentieth of the others'
+        FakeBench bench = new FakeBench(comm -> FakeBench.involves(comm, "node-3") ? 0.5 : 10);
+        try (BenchContext ctx = context(FakeBench.nodes(2, 2, 2, 2), bench, BenchProfile.QUICK)) {
+            Set<String> named = RailsPhase.run(ctx);
+            assertEquals(Set.of("node-3"), named);
+            Map<String, List<CheckResult>> checks = ctx.results().nodeChecks();
+            assertEquals(Set.of("node-3"), checks.keySet(), checks.toString());
+            List<String> subjects = new ArrayList<>();
+            for (CheckResult check : checks.get("node-3")) {
+                assertEquals(RailsPhase.CHECK_ID, check.getId());
+                assertEquals(CheckResult.Status.WARN, check.getStatus());
+                subjects.add(check.getSubject());
+            }
+            assertEquals(List.of("rail 0", "rail 1"), subjects);
+            // 2 rails across all nodes, 2 x 4 ring pairs, then node-3's 2 x 2 low pairs once more
+            assertEquals(2 + 8 + 4, bench.ran.size());
+            long repeats = bench.ran.stream().filter(c -> c.attempt() == 2).count();
+            assertEquals(4, repeats);
+        }
+    }
+
+    @Test
+    void pairwiseNamesTheSlowNodeAmongAllPairs() {
+        FakeBench bench = new FakeBench(comm -> FakeBench.involves(comm, "node-4") ? 1 : 20);
+        try (BenchContext ctx = context(FakeBench.nodes(2, 2, 2, 2, 2, 2), bench, BenchProfile.QUICK)) {
+            PairwisePhase.run(ctx, Set.of());
+            Measurements m = ctx.results().measurements(Measurements.newBuilder()).build();
+            assertEquals(15, m.getPairwise().getPairsCount());
+            assertEquals(6, m.getPairwise().getNodesCount());
+            assertEquals(Set.of("node-4"), ctx.results().nodeChecks().keySet());
+            // all 15 pairs in 5 rounds, then node-4's 5 slow pairs once more
+            assertEquals(15 + 5, bench.ran.size());
+            CheckResult check = ctx.results().nodeChecks().get("node-4").get(0);
+            assertEquals(PairwisePhase.CHECK_ID, check.getId());
+            assertTrue(check.getSummary().startsWith("node-4: send/recv with the other nodes measured 1.0 GB/s, an outlier against the median 20.0 GB/s of 6 nodes"),
+                    check.getSummary());
+        }
+    }
+
+    @Test
+    void aboveThirtyTwoNodesOnlyRingNeighboursAndTheSuspectsAreMeasured() {
+        FakeBench bench = new FakeBench(comm -> FakeBench.involves(comm, "node-17") ? 1 : 20);
+        List<BenchNode> nodes = FakeBench.nodes(new int[40]);
+        List<BenchNode> withGpus = new ArrayList<>();
+        for (BenchNode node : nodes) {
+            withGpus.add(new BenchNode(node.index(), node.name(), node.target(), List.of(0, 1), "", 0));
+        }
+        try (BenchContext ctx = context(withGpus, bench, BenchProfile.QUICK)) {
+            PairwisePhase.run(ctx, Set.of());
+            assertEquals(Set.of("node-17"), ctx.results().nodeChecks().keySet());
+            Set<String> pairs = new HashSet<>();
+            for (Communicator comm : bench.ran) {
+                pairs.add(comm.label());
+            }
+            // 40 ring pairs, node-17 against 3 references, and node-17's slow pairs repeated
+            assertEquals(40 + PairwisePhase.REFERENCES, pairs.size());
+            assertTrue(bench.ran.size() < 40 * 39 / 2 / 10, bench.ran.size() + " communicators");
+        }
+        assertTrue(40 > PairSchedule.ALL_PAIRS_UP_TO);
+    }
+
+    @Test
+    void theRepeatOfALowIntraNodeMeasurementReplacesItWhenBetter() {
+        FakeBench bench = new FakeBench(comm -> FakeBench.involves(comm, "node-2") && comm.attempt() == 1 ? 50 : 400);
+        try (BenchContext ctx = context(FakeBench.nodes(8, 8, 8, 8), bench, BenchProfile.QUICK)) {
+            IntraNodePhase.run(ctx);
+            assertEquals(5, bench.ran.size());
+            for (Sweep series : ctx.results().measurements(Measurements.newBuilder()).getSeriesList()) {
+                assertEquals(400e9, series.getPoints(0).getBusbwBytesPerSecond(), 1, series.getNodes(0));
+            }
+        }
+    }
+}
