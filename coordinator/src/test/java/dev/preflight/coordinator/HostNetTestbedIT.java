@@ -13,24 +13,33 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Four agents in network namespaces, node 3's link shaped to 100 Mbit/s: the host-network phase names it. */
+/**
+ * Five nodes in network namespaces, an agent on four of them, node 3's link shaped to 100 Mbit/s:
+ * the host-network phase names node 3, and the expected fifth node is a FAIL naming it.
+ */
 class HostNetTestbedIT {
     @TempDir
     Path work;
 
     @Test
-    void theShapedNodeIsNamed() throws Exception {
+    void theShapedNodeIsNamedAndTheMissingExpectedNodeFails() throws Exception {
         String why = Testbed.unavailableReason();
         assumeTrue(why == null, why);
-        try (Testbed bed = Testbed.up("hn" + (ProcessHandle.current().pid() % 10000), 4, work, "3=100mbit")) {
+        try (Testbed bed = Testbed.up("hn" + (ProcessHandle.current().pid() % 10000), 5, work, "3=100mbit")) {
             for (int node = 1; node <= 4; node++) {
                 // NCCL over sockets: the host network is then NCCL's data path, and scored
                 bed.startAgent(node, "memlock-unlimited", Map.of("NCCL_IB_DISABLE", "1"));
             }
             Path out = work.resolve("out");
-            Testbed.Result run = bed.coordinator(180, "run", "--agents", bed.agents(), "--phases", "hostnet",
-                    "--out", out.toString());
+            Testbed.Result run = bed.coordinator(180, "run", "--agents", bed.agents(), "--expect-nodes", "node-[1-5]",
+                    "--connect-timeout", "5s", "--phases", "hostnet", "--out", out.toString());
             PreflightReport report = JsonReport.read(out.resolve(JsonReport.FILE_NAME));
+            assertEquals(1, run.exitCode(), run.output());
+            CheckResult expected = report.getClusterChecksList().stream()
+                    .filter(c -> c.getId().equals("cluster.expected_nodes")).findFirst().orElseThrow();
+            assertEquals(CheckResult.Status.FAIL, expected.getStatus(), expected.toString());
+            assertTrue(expected.getSummary().startsWith("1 of 5 expected node(s) did not answer: node-5"),
+                    expected.getSummary());
             CheckResult hostNet = report.getClusterChecksList().stream()
                     .filter(c -> c.getId().equals("cluster.host_network")).findFirst().orElseThrow(() ->
                             new AssertionError(run.output()));
