@@ -26,7 +26,7 @@ trap cleanup EXIT
 
 "$bed" up "$id" "$nodes" ${shape:+$shape}
 agents=()
-fixture="$root/agent/src/test/resources/fixtures/memlock-unlimited"
+fixture="$root/agent/src/test/fixtures/memlock-unlimited"
 for ((node = 1; node <= nodes; node++)); do
     # each node its own copy of a captured tree with its own hostname and boot id, as distinct machines have
     tree="$work/node-$node"

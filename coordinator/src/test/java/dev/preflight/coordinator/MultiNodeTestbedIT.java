@@ -98,6 +98,9 @@ class MultiNodeTestbedIT {
                 "--policy", policy.toString(), "--out", out.toString());
         PreflightReport report = run(out, result);
         assertEquals(6, report.getMeasurements().getPairwise().getPairsCount(), result.output());
+        // both rails at once across the four nodes, then both rails' ring pairs two by two
+        assertTrue(result.output().contains("rails: round 1/3: 2 communicators at once"), result.output());
+        assertTrue(result.output().contains("rails: round 2/3: 4 communicators at once"), result.output());
 
         // every pair with node-3 is slower than every pair without it
         double slowestHealthy = Double.MAX_VALUE;

@@ -25,6 +25,7 @@ final class BenchRequests {
     static final long MIN_TIMEOUT_SECONDS = 1;
     static final long MAX_TIMEOUT_SECONDS = 24 * 3600;
     static final long MAX_TTL_SECONDS = 3600;
+    static final int MAX_BENCH_RUN_CHARS = 64;
 
     private BenchRequests() {}
 
@@ -41,6 +42,15 @@ final class BenchRequests {
                 throw new IllegalArgumentException(field + ": GPU " + gpu + " is listed twice");
             }
         }
+    }
+
+    /** A coordinator's run id: short and plain, since it is written into the node's lock file. */
+    static String benchRun(String run) {
+        if (run.length() > MAX_BENCH_RUN_CHARS || !run.matches("[A-Za-z0-9._:-]*")) {
+            throw new IllegalArgumentException("bench_run: '" + run + "', expected at most " + MAX_BENCH_RUN_CHARS
+                    + " of A-Z a-z 0-9 . _ : -");
+        }
+        return run;
     }
 
     static long ttlSeconds(Duration ttl) {

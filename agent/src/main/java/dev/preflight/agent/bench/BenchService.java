@@ -44,6 +44,7 @@ public final class BenchService implements AutoCloseable {
     private final AgentSettings settings;
     private final RdmaPorts rdmaPorts;
     private final GpuBusyProbe busyProbe;
+    private final BenchLeases leases;
     private final Map<ByteString, Pending> pending = new ConcurrentHashMap<>();
     private final ScheduledExecutorService expiry = Executors.newSingleThreadScheduledExecutor(task -> {
         Thread thread = new Thread(task, "preflight-bench-expiry");
@@ -58,19 +59,23 @@ public final class BenchService implements AutoCloseable {
         this.settings = settings;
         this.rdmaPorts = rdmaPorts;
         this.busyProbe = busyProbe;
+        this.leases = new BenchLeases(settings.benchLockDir(), "preflight agent"
+                + (settings.nodeName().isEmpty() ? "" : " " + settings.nodeName()));
     }
 
     public CreateCommIdResponse createCommId(CreateCommIdRequest request) throws StatusException {
         Map<String, String> nccl;
         long ttl;
+        String run;
         try {
             BenchRequests.gpus("gpus", request.getGpusList());
             nccl = ncclSettings(request.getNcclSettingsList());
             ttl = BenchRequests.ttlSeconds(request.getTtl());
+            run = BenchRequests.benchRun(request.getBenchRun());
         } catch (IllegalArgumentException e) {
             throw Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asException();
         }
-        BenchSession session = start(request.getGpusList(), nccl, request.getForce());
+        BenchSession session = start(request.getGpusList(), nccl, request.getForce(), run);
         ByteString id;
         try {
             id = session.createUniqueId(Instant.now().plus(BenchSession.START_TIMEOUT));
@@ -100,11 +105,13 @@ public final class BenchService implements AutoCloseable {
     public CollectiveResults runCollective(RunCollectiveRequest request, Consumer<SizeProgress> progress,
             Context context) throws StatusException {
         Map<String, String> nccl;
+        String run;
         try {
             BenchRequests.communicator(request.getCommId().toByteArray(), request.getNranks(), request.getRankOffset());
             BenchRequests.gpus("gpus", request.getGpusList());
             nccl = ncclSettings(request.getNcclSettingsList());
             BenchRequests.spec(request.getSpec(), request.getNranks());
+            run = BenchRequests.benchRun(request.getBenchRun());
         } catch (IllegalArgumentException e) {
             throw Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asException();
         }
@@ -118,7 +125,7 @@ public final class BenchService implements AutoCloseable {
                         + "the workers with (" + made.ncclSettings() + ")").asException();
             }
         } else {
-            session = start(request.getGpusList(), nccl, request.getForce());
+            session = start(request.getGpusList(), nccl, request.getForce(), run);
         }
         try {
             BenchSpec spec = request.getSpec();
@@ -158,18 +165,18 @@ public final class BenchService implements AutoCloseable {
         }
     }
 
-    /** Takes the node lock, checks the GPUs are free, starts the workers. */
-    private BenchSession start(List<Integer> gpus, Map<String, String> nccl, boolean force) throws StatusException {
+    /** Takes the GPUs' lease on the node, checks they are free, starts the workers. */
+    private BenchSession start(List<Integer> gpus, Map<String, String> nccl, boolean force, String run)
+            throws StatusException {
         StringBuilder holder = new StringBuilder();
-        Optional<NodeBenchLock> lock;
+        Optional<BenchLeases.Lease> lease;
         try {
-            lock = NodeBenchLock.tryAcquire(settings.benchLockDir(), "preflight agent"
-                    + (settings.nodeName().isEmpty() ? "" : " " + settings.nodeName()), holder);
+            lease = leases.tryAcquire(run, gpus, holder);
         } catch (IOException e) {
             throw Status.FAILED_PRECONDITION.withDescription("cannot take the node's bench lock in "
                     + settings.benchLockDir() + ": " + e.getMessage()).asException();
         }
-        if (lock.isEmpty()) {
+        if (lease.isEmpty()) {
             throw Status.RESOURCE_EXHAUSTED.withDescription("another bench is running on this node: " + holder)
                     .asException();
         }
@@ -177,30 +184,30 @@ public final class BenchService implements AutoCloseable {
         try {
             busy = busyProbe.processesOn(gpus);
         } catch (IOException e) {
-            closeQuietly(lock.get());
+            closeQuietly(lease.get());
             throw Status.FAILED_PRECONDITION.withDescription("cannot tell whether other processes use the GPUs: "
                     + e.getMessage()).asException();
         }
         if (!busy.isEmpty() && !force) {
-            closeQuietly(lock.get());
+            closeQuietly(lease.get());
             throw Status.FAILED_PRECONDITION.withDescription("other processes use the GPUs (force to bench anyway): "
                     + String.join("; ", busy)).asException();
         }
         try {
-            return BenchSession.start(settings, gpus, nccl, lock.get());
+            return BenchSession.start(settings, gpus, nccl, lease.get());
         } catch (BenchSession.StartFailure e) {
             throw (e.invalidArgument ? Status.INVALID_ARGUMENT.withDescription("gpus: " + e.getMessage())
                     : Status.FAILED_PRECONDITION.withDescription(e.getMessage())).asException();
         } catch (IOException e) {
-            closeQuietly(lock.get());
+            closeQuietly(lease.get());
             throw Status.FAILED_PRECONDITION.withDescription("cannot start the bench workers: " + e.getMessage())
                     .asException();
         }
     }
 
-    private static void closeQuietly(NodeBenchLock lock) {
+    private static void closeQuietly(BenchLeases.Lease lease) {
         try {
-            lock.close();
+            lease.close();
         } catch (IOException e) {
             System.err.println("preflight: releasing the bench lock: " + e.getMessage());
         }

@@ -46,8 +46,11 @@ final class BenchSession implements AutoCloseable {
     static final Duration START_TIMEOUT = Duration.ofSeconds(60);
     /** Granted beyond a call's deadline for the answer, then again for the abort before the kill. */
     static final Duration GRACE = Duration.ofSeconds(5);
-    /** Session directories (worker logs) kept under the bench directory; older ones are removed. */
-    static final int KEPT_SESSIONS = 20;
+    /**
+     * Session directories (worker logs) kept under the bench directory; older ones are removed. At
+     * least as many as benches can run at once (one run's, one per GPU), so no live one is pruned.
+     */
+    static final int KEPT_SESSIONS = BenchRequests.MAX_GPUS;
     /** How much of each worker's NCCL log the report carries (eight GPUs' stay well inside a gRPC message). */
     static final int LOG_EXCERPT_BYTES = 128 * 1024;
 
@@ -143,8 +146,11 @@ final class BenchSession implements AutoCloseable {
         }
     }
 
-    /** Keeps the newest KEPT_SESSIONS session directories (their names start with the UTC time). */
-    private static void prune(Path workDir) throws IOException {
+    /**
+     * Keeps the newest KEPT_SESSIONS session directories (their names start with the UTC time); one
+     * session prunes at a time, as a run's benches start together.
+     */
+    private static synchronized void prune(Path workDir) throws IOException {
         List<Path> sessions = new ArrayList<>();
         try (Stream<Path> entries = Files.list(workDir)) {
             entries.filter(Files::isDirectory).forEach(sessions::add);

@@ -86,8 +86,13 @@ final class BenchAgent implements AutoCloseable {
     }
 
     CreateCommIdResponse createCommId(List<Integer> gpus) {
+        return createCommId("", gpus);
+    }
+
+    /** Workers for a bench of the coordinator run {@code run} ("" for none). */
+    CreateCommIdResponse createCommId(String run, List<Integer> gpus) {
         return stub.withDeadlineAfter(120, TimeUnit.SECONDS)
-                .createCommId(CreateCommIdRequest.newBuilder().addAllGpus(gpus).build());
+                .createCommId(CreateCommIdRequest.newBuilder().setBenchRun(run).addAllGpus(gpus).build());
     }
 
     Run runCollective(ByteString id, int nranks, int offset, List<Integer> gpus, BenchSpec spec) {

@@ -322,6 +322,46 @@ class BenchServiceTest {
     }
 
     @Test
+    void benchesOfOneRunShareTheNodeOnDisjointGpusAndKeepOtherBenchesOff() throws Exception {
+        try (BenchAgent agent = agent("docker-default", Map.of())) {
+            CreateCommIdResponse rail0 = agent.createCommId("run-1", List.of(0));
+            CreateCommIdResponse rail1 = agent.createCommId("run-1", List.of(1));
+
+            StatusRuntimeException overlap = assertThrows(StatusRuntimeException.class,
+                    () -> agent.createCommId("run-1", List.of(1, 2)));
+            assertEquals(Status.Code.RESOURCE_EXHAUSTED, overlap.getStatus().getCode());
+            assertEquals("another bench is running on this node: GPUs [1, 2] overlap GPUs [0, 1] for run run-1",
+                    overlap.getStatus().getDescription());
+            for (String other : List.of("run-2", "")) {
+                StatusRuntimeException busy = assertThrows(StatusRuntimeException.class,
+                        () -> agent.createCommId(other, List.of(3)));
+                assertEquals(Status.Code.RESOURCE_EXHAUSTED, busy.getStatus().getCode(), other);
+                assertEquals("another bench is running on this node: this agent is benching GPUs [0, 1] for run run-1",
+                        busy.getStatus().getDescription());
+            }
+            StatusRuntimeException bad = assertThrows(StatusRuntimeException.class,
+                    () -> agent.createCommId("run 1; rm -rf /", List.of(3)));
+            assertEquals(Status.Code.INVALID_ARGUMENT, bad.getStatus().getCode());
+            assertEquals("bench_run: 'run 1; rm -rf /', expected at most 64 of A-Z a-z 0-9 . _ : -",
+                    bad.getStatus().getDescription());
+
+            CompletableFuture<BenchAgent.Run> second = CompletableFuture.supplyAsync(
+                    () -> agent.runCollective(rail1.getCommId(), 1, 0, List.of(), allReduce(60)));
+            BenchAgent.Run first = agent.runCollective(rail0.getCommId(), 1, 0, List.of(), allReduce(60));
+            for (BenchAgent.Run run : List.of(first, second.get(150, TimeUnit.SECONDS))) {
+                CollectiveResult result = run.results().getResults(0);
+                assertEquals(CollectiveResult.Outcome.OK, result.getOutcome(), result.getError());
+            }
+            assertEquals(List.of(0, 1), List.of(first.results().getWorkers(0).getGpu(),
+                    second.get().results().getWorkers(0).getGpu()));
+
+            // the run's benches are over: the node is free for anyone
+            assertEquals(4, agent.bench(List.of(), allReduce(60)).results().getResults(0).getNranks());
+            assertEquals("", agent.leakReport());
+        }
+    }
+
+    @Test
     void busyGpusAreRefusedUnlessForced() throws Exception {
         GpuBusyProbe tenant = gpus -> List.of("GPU 1: pid 4242 (python3), 30.5 GiB");
         try (BenchAgent agent = BenchAgent.start(dir, "docker-default",

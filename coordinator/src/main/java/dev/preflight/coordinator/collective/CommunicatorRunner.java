@@ -26,6 +26,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -59,6 +60,11 @@ public final class CommunicatorRunner {
         void size(Communicator comm, SizeProgress progress);
     }
 
+    /**
+     * Names this run's benches to the agents, which let them share a node on disjoint GPUs (every
+     * rail at once) while keeping other runs off it.
+     */
+    private final String benchRun = UUID.randomUUID().toString();
     private final List<NcclSetting> ncclSettings;
     private final Duration connectTimeout;
     private final ScheduledExecutorService timers;
@@ -91,6 +97,7 @@ public final class CommunicatorRunner {
      */
     public CreateCommIdResponse createId(Channel channel, List<Integer> gpus) {
         CreateCommIdRequest request = CreateCommIdRequest.newBuilder()
+                .setBenchRun(benchRun)
                 .addAllGpus(gpus)
                 .addAllNcclSettings(ncclSettings)
                 .build();
@@ -127,6 +134,7 @@ public final class CommunicatorRunner {
         for (int i = 0; i < comm.members().size(); i++) {
             Member member = comm.members().get(i);
             RunCollectiveRequest request = RunCollectiveRequest.newBuilder()
+                    .setBenchRun(benchRun)
                     .setCommId(id.getCommId())
                     .setNranks(layout.nranks())
                     .setRankOffset(layout.offset(i))

@@ -9,16 +9,16 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * Each GPU-NIC rail on its own: a communicator of GPU k of every node (a node with fewer GPUs sits
- * out rail k), so a bad NIC or cable shows as a slow rail. A rail spanning every node runs at its
+ * Each GPU-NIC rail on its own communicator: GPU k of every node (a node with fewer GPUs sits out
+ * rail k), so a bad NIC or cable shows as a slow rail. A rail spanning every node runs at its
  * slowest link, which names the rail but not the node; so each rail is then measured between ring
  * neighbours (two or three rounds of disjoint pairs), where a node whose every pair is slow is the
  * one.
  *
- * <p>Rails run one after another: an agent holds one communicator at a time (its node bench lock,
- * which keeps two benches from sharing GPUs), and a rail measured alone is the rail's own figure,
- * not a share of the node's PCIe and NIC bandwidth under every rail's traffic, which the all-node
- * collectives measure.
+ * <p>The rails run together, every rail's communicator in the same round (the agents let one run's
+ * benches share a node on disjoint GPUs), as the workload drives them: a rail is measured under the
+ * load every other rail puts on the node's PCIe switches and the fabric, and a node's rails take
+ * the time of one.
  */
 public final class RailsPhase {
     public static final String NAME = "rails";
@@ -57,31 +57,39 @@ public final class RailsPhase {
         return named;
     }
 
-    /** Rail k across every node for each k, then rail k between ring neighbours for each k. */
+    /** Every rail across every node at once, then each ring round of neighbour pairs on every rail at once. */
     public static List<List<Communicator>> plan(List<BenchNode> nodes, BenchSettings settings) {
         List<List<Communicator>> rounds = new ArrayList<>();
+        List<Communicator> whole = new ArrayList<>();
         for (int rail = 0; rail < maxGpus(nodes); rail++) {
             List<BenchNode> members = members(nodes, rail);
             if (members.size() >= 2) {
-                rounds.add(List.of(communicator(settings, rail, members, "rail " + rail + " (" + members.size() + " nodes)")));
+                whole.add(communicator(settings, rail, members, "rail " + rail + " (" + members.size() + " nodes)"));
             }
         }
+        if (!whole.isEmpty()) {
+            rounds.add(whole);
+        }
+        List<List<Communicator>> pairRounds = new ArrayList<>();
         for (int rail = 0; rail < maxGpus(nodes); rail++) {
             List<BenchNode> members = members(nodes, rail);
             if (members.size() < 3) {
                 // two nodes: the rail across every node is already their pair
                 continue;
             }
-            for (List<PairSchedule.Pair> round : PairSchedule.ring(members.size())) {
-                List<Communicator> comms = new ArrayList<>();
-                for (PairSchedule.Pair pair : round) {
+            List<List<PairSchedule.Pair>> ring = PairSchedule.ring(members.size());
+            for (int r = 0; r < ring.size(); r++) {
+                if (pairRounds.size() == r) {
+                    pairRounds.add(new ArrayList<>());
+                }
+                for (PairSchedule.Pair pair : ring.get(r)) {
                     BenchNode a = members.get(Math.min(pair.from(), pair.to()));
                     BenchNode b = members.get(Math.max(pair.from(), pair.to()));
-                    comms.add(communicator(settings, rail, List.of(a, b), pairLabel(rail, a, b)));
+                    pairRounds.get(r).add(communicator(settings, rail, List.of(a, b), pairLabel(rail, a, b)));
                 }
-                rounds.add(comms);
             }
         }
+        rounds.addAll(pairRounds);
         return rounds;
     }
 

@@ -6,23 +6,25 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * Communicators grouped into rounds that can run at once: a node holds one bench at a time (its
- * bench lock), so no node may appear twice in a round. Greedy, in the given order: each
- * communicator joins the first round none of whose nodes it uses.
+ * Communicators grouped into rounds that can run at once: a GPU takes part in one bench at a time
+ * (a run's benches share a node only on disjoint GPUs), so no GPU may appear twice in a round.
+ * Greedy, in the given order: each communicator joins the first round none of whose GPUs it uses.
  */
 public final class Rounds {
     private Rounds() {}
 
     public static List<List<Communicator>> disjoint(List<Communicator> communicators) {
         List<List<Communicator>> rounds = new ArrayList<>();
-        List<Set<Integer>> busy = new ArrayList<>();
+        List<Set<List<Integer>>> busy = new ArrayList<>();
         for (Communicator comm : communicators) {
-            Set<Integer> nodes = new HashSet<>();
+            Set<List<Integer>> gpus = new HashSet<>();
             for (Member member : comm.members()) {
-                nodes.add(member.node().index());
+                for (int gpu : member.gpus()) {
+                    gpus.add(List.of(member.node().index(), gpu));
+                }
             }
             int round = 0;
-            while (round < rounds.size() && busy.get(round).stream().anyMatch(nodes::contains)) {
+            while (round < rounds.size() && busy.get(round).stream().anyMatch(gpus::contains)) {
                 round++;
             }
             if (round == rounds.size()) {
@@ -30,7 +32,7 @@ public final class Rounds {
                 busy.add(new HashSet<>());
             }
             rounds.get(round).add(comm);
-            busy.get(round).addAll(nodes);
+            busy.get(round).addAll(gpus);
         }
         return rounds;
     }

@@ -8,7 +8,9 @@ import dev.preflight.proto.v1.BenchSpec;
 import dev.preflight.proto.v1.Measurements.Sweep;
 import dev.preflight.proto.v1.PeerPair;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 /** Global ranks node-major over nodes with different GPU counts, in every phase's communicators. */
@@ -56,7 +58,26 @@ class RankLayoutTest {
         // rail 1 has two nodes: the rail across every node is already their pair
         assertEquals(List.of("rail 0 (3 nodes)", "rail 1 (2 nodes)", "rail 0 node-1~node-2", "rail 0 node-2~node-3",
                 "rail 0 node-1~node-3"), labels);
-        assertEquals(2, plan.get(1).get(0).layout().nranks());
+        assertEquals(2, plan.get(0).get(1).layout().nranks());
+        // the rails together, then the ring rounds of rail 0 (three nodes: three rounds of one pair)
+        assertEquals(List.of(2, 1, 1, 1), plan.stream().map(List::size).toList());
+    }
+
+    @Test
+    void everyRailRunsInTheSameRoundsOnDisjointGpus() {
+        List<List<Communicator>> plan = RailsPhase.plan(FakeBench.nodes(4, 4, 4, 4), FakeBench.settings(BenchProfile.QUICK));
+        // four rails across the four nodes, then two ring rounds of two pairs on each rail
+        assertEquals(List.of(4, 8, 8), plan.stream().map(List::size).toList());
+        for (List<Communicator> round : plan) {
+            Set<List<Integer>> used = new HashSet<>();
+            for (Communicator comm : round) {
+                for (Member member : comm.members()) {
+                    assertTrue(used.add(List.of(member.node().index(), member.gpus().get(0))), "GPU twice in a round: " + round);
+                }
+            }
+        }
+        assertEquals(plan, Rounds.disjoint(plan.stream().flatMap(List::stream).toList()),
+                "rounds of disjoint GPUs are what Rounds makes of them");
     }
 
     @Test

@@ -58,15 +58,16 @@ class RepeatAndOutliersTest {
     }
 
     @Test
-    void aNodeLostInOneRailIsLeftOutOfTheNextOnesWhichRunOnTheOthers() {
+    void aNodeLostInOneRailIsLeftOutOfTheLaterRoundsWhichRunOnTheOthers() {
         FakeBench bench = new FakeBench(comm -> 10).losing("node-2", "rail 0 (3 nodes)");
         try (BenchContext ctx = context(FakeBench.nodes(2, 2, 2), bench, BenchProfile.QUICK)) {
             RailsPhase.run(ctx);
             assertEquals(Map.of("node-2", "lost during rail 0 (3 nodes)"), ctx.results().lost());
             List<String> ran = bench.ran.stream().map(Communicator::label).toList();
-            assertEquals(List.of("rail 0 (3 nodes)", "rail 1 (3 nodes) without node-2", "rail 0 node-1~node-3",
-                    "rail 1 node-1~node-3"), ran, "not repeated: its node is gone");
-            assertEquals(2, bench.ran.get(1).layout().nranks());
+            assertEquals(Set.of("rail 0 (3 nodes)", "rail 1 (3 nodes)"), Set.copyOf(ran.subList(0, 2)),
+                    "the rails run together");
+            assertEquals(List.of("rail 0 node-1~node-3", "rail 1 node-1~node-3"), ran.subList(2, ran.size()),
+                    "not repeated: its node is gone");
             CheckResult check = ctx.results().clusterChecks().get(0);
             assertEquals(CheckResult.Status.ERROR, check.getStatus(), "a lost node makes it incomplete, not failed");
             assertTrue(check.getSummary().endsWith("(node node-2 lost)"), check.getSummary());
