@@ -19,14 +19,16 @@ import java.util.regex.Pattern;
  * read from the agent's "serving on HOST:PORT" line. Always destroyed by {@link #close()}.
  */
 public final class AgentProcess implements AutoCloseable {
-    private static final Pattern SERVING = Pattern.compile("serving on 127\\.0\\.0\\.1:(\\d+)");
+    private static final Pattern SERVING = Pattern.compile("serving on ([0-9.]+):(\\d+)");
 
     private final Process process;
+    private final String host;
     private final int port;
     private final List<String> output;
 
-    private AgentProcess(Process process, int port, List<String> output) {
+    private AgentProcess(Process process, String host, int port, List<String> output) {
         this.process = process;
+        this.host = host;
         this.port = port;
         this.output = output;
     }
@@ -56,7 +58,13 @@ public final class AgentProcess implements AutoCloseable {
     /** An agent with these variables added to its environment (and its bench workers'). */
     public static AgentProcess start(List<String> agentArgs, java.util.Map<String, String> environment)
             throws IOException, InterruptedException {
-        List<String> args = new ArrayList<>(List.of("agent", "--listen", "127.0.0.1:0"));
+        return startOn("127.0.0.1:0", agentArgs, environment);
+    }
+
+    /** An agent listening on {@code listen} (HOST:PORT, port 0 for a free one). */
+    public static AgentProcess startOn(String listen, List<String> agentArgs, java.util.Map<String, String> environment)
+            throws IOException, InterruptedException {
+        List<String> args = new ArrayList<>(List.of("agent", "--listen", listen));
         args.addAll(agentArgs);
         ProcessBuilder builder = new ProcessBuilder(javaCommand(args.toArray(String[]::new))).redirectErrorStream(true);
         builder.environment().putAll(environment);
@@ -82,7 +90,7 @@ public final class AgentProcess implements AutoCloseable {
             if (line != null) {
                 Matcher matcher = SERVING.matcher(line);
                 if (matcher.find()) {
-                    return new AgentProcess(process, Integer.parseInt(matcher.group(1)), output);
+                    return new AgentProcess(process, matcher.group(1), Integer.parseInt(matcher.group(2)), output);
                 }
             }
             if (!process.isAlive() && lines.isEmpty()) {
@@ -98,7 +106,7 @@ public final class AgentProcess implements AutoCloseable {
     }
 
     public String address() {
-        return "127.0.0.1:" + port;
+        return host + ":" + port;
     }
 
     public Process process() {

@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 
 /**
@@ -122,7 +123,18 @@ public final class Testbed implements AutoCloseable {
         command.add(Paths.get(System.getProperty("java.home"), "bin", "java").toString());
         command.addAll(List.of("-jar", AgentProcess.jar().toString()));
         command.addAll(List.of(args));
-        Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+        return run(command, Map.of(), timeoutSeconds, (process, line) -> onLine.accept(line));
+    }
+
+    /**
+     * Runs a command with these variables added to its environment, handing each line of its output
+     * (and the process) to {@code onLine} as it comes; killed when still running after the timeout.
+     */
+    public static Result run(List<String> command, Map<String, String> environment, long timeoutSeconds,
+            BiConsumer<Process, String> onLine) throws IOException, InterruptedException {
+        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
+        builder.environment().putAll(environment);
+        Process process = builder.start();
         StringBuilder output = new StringBuilder();
         Thread reader = new Thread(() -> {
             try (BufferedReader in = new BufferedReader(new InputStreamReader(process.getInputStream(),
@@ -132,20 +144,20 @@ public final class Testbed implements AutoCloseable {
                     synchronized (output) {
                         output.append(line).append('\n');
                     }
-                    onLine.accept(line);
+                    onLine.accept(process, line);
                 }
             } catch (IOException e) {
                 synchronized (output) {
-                    output.append("(reading the coordinator's output: ").append(e.getMessage()).append(")\n");
+                    output.append("(reading the process's output: ").append(e.getMessage()).append(")\n");
                 }
             }
-        }, "coordinator-output");
+        }, "process-output");
         reader.setDaemon(true);
         reader.start();
         if (!process.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
             process.destroyForcibly();
             reader.join(5000);
-            throw new IllegalStateException("coordinator still running after " + timeoutSeconds + " s: " + output);
+            throw new IllegalStateException(command.get(0) + " still running after " + timeoutSeconds + " s: " + output);
         }
         reader.join(5000);
         synchronized (output) {

@@ -1,10 +1,15 @@
 package dev.preflight.coordinator.cli;
 
+import dev.preflight.coordinator.discovery.BenchPods;
 import dev.preflight.coordinator.discovery.Discovery;
+import dev.preflight.coordinator.discovery.KubernetesApi;
 import dev.preflight.coordinator.discovery.KubernetesNodes;
+import java.io.IOException;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
@@ -13,6 +18,8 @@ import picocli.CommandLine.Spec;
 /** Where the agents are and which nodes must answer. */
 public final class DiscoveryOptions {
     static final int DEFAULT_AGENT_PORT = 7744;
+    /** A service-account directory other than the standard mount (a projected token, or a coordinator outside a pod). */
+    static final String SERVICE_ACCOUNT_ENV = "PREFLIGHT_K8S_SERVICE_ACCOUNT";
 
     @Spec(Spec.Target.MIXEE)
     private CommandSpec spec;
@@ -48,6 +55,46 @@ public final class DiscoveryOptions {
                     + " not answering is a FAIL naming it.")
     String expectNodes;
 
+    @Option(names = "--bench-pods", paramLabel = "FILE",
+            description = {"Agents in pods shaped like the deployment, for this run only: a LeaderWorkerSet or Job"
+                    + " (deploy/kubernetes/bench-lws.yaml) created with the pod's service account, waited on until"
+                    + " every pod is ready, and deleted when the run ends. Every pod must answer.",
+                    "Takes the place of --agents, --hostfile, --slurm*, --k8s-nodes and --expect-nodes."})
+    Path benchPods;
+
+    @Option(names = "--bench-pods-timeout", paramLabel = "DURATION", defaultValue = "10m", converter = DurationConverter.class,
+            description = "How long the bench pods may take to be scheduled, pull their image and start, 10s-2h"
+                    + " (default: ${DEFAULT-VALUE}).")
+    Duration benchPodsTimeout;
+
+    /** The bench-pod template, read and checked before anything is created; empty without --bench-pods. */
+    Optional<BenchPods.Template> benchPods() {
+        if (benchPods == null) {
+            return Optional.empty();
+        }
+        if (!agents.isEmpty() || hostfile != null || slurmNodelist != null || slurm || k8sNodes != null
+                || expectNodes != null) {
+            throw new ParameterException(spec.commandLine(), "--bench-pods brings its own agents and expects every pod"
+                    + " to answer: leave out --agents, --hostfile, --slurm-nodelist, --slurm, --k8s-nodes and --expect-nodes");
+        }
+        if (benchPodsTimeout.compareTo(Duration.ofSeconds(10)) < 0 || benchPodsTimeout.compareTo(Duration.ofHours(2)) > 0) {
+            throw new ParameterException(spec.commandLine(), "--bench-pods-timeout " + benchPodsTimeout.toSeconds()
+                    + " s: expected 10s-2h");
+        }
+        try {
+            return Optional.of(BenchPods.read(benchPods));
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), e.getMessage());
+        }
+    }
+
+    /** The in-cluster Kubernetes API, with the service account of {@value #SERVICE_ACCOUNT_ENV} where it is set. */
+    static KubernetesApi kubernetes(String flag) throws IOException {
+        String dir = System.getenv(SERVICE_ACCOUNT_ENV);
+        return KubernetesApi.inCluster(System.getenv(), dir == null || dir.isBlank() ? KubernetesApi.SERVICE_ACCOUNT
+                : Path.of(dir), flag);
+    }
+
     Discovery.Plan plan() throws InterruptedException {
         if (agentPort < 1 || agentPort > 65535) {
             throw new ParameterException(spec.commandLine(), "--agent-port " + agentPort + ": expected 1-65535");
@@ -55,7 +102,7 @@ public final class DiscoveryOptions {
         try {
             return Discovery.plan(new Discovery.Sources(agents, hostfile, slurmNodelist, slurm, k8sNodes, expectNodes,
                     agentPort), System.getenv(),
-                    () -> KubernetesNodes.inCluster(System.getenv(), KubernetesNodes.SERVICE_ACCOUNT)::list);
+                    () -> new KubernetesNodes(kubernetes("--k8s-nodes"))::list);
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage());
         }

@@ -4,6 +4,7 @@ import dev.preflight.agent.AgentSettings;
 import dev.preflight.agent.check.CheckContext;
 import dev.preflight.agent.check.Checks;
 import dev.preflight.agent.security.NcclEnvAllowlist;
+import dev.preflight.coordinator.discovery.BenchPods;
 import dev.preflight.coordinator.discovery.DiscoveredAgent;
 import dev.preflight.coordinator.discovery.Discovery;
 import dev.preflight.coordinator.fanout.AgentTarget;
@@ -46,6 +47,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.UUID;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
@@ -180,18 +182,21 @@ public final class RunCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Map<String, String> workloadEnv = workloadEnv();
-        Discovery.Plan plan = discovery.plan();
-        if (!plan.embedded() && (hostFs.anyGiven() || nodeName != null || nodeChecks.anyGiven())) {
+        Optional<BenchPods.Template> benchPods = discovery.benchPods();
+        // bench pods are found once they run, after every flag has been judged
+        Discovery.Plan plan = benchPods.isPresent() ? null : discovery.plan();
+        boolean embeddedAgent = plan != null && plan.embedded();
+        if (!embeddedAgent && (hostFs.anyGiven() || nodeName != null || nodeChecks.anyGiven())) {
             throw new ParameterException(spec.commandLine(),
                     "--procfs/--sysfs/--devfs/--rootfs/--node-name/--host-views/--model-store/--storage-read-bytes/--threshold "
                             + "apply to the embedded agent only; give them to each remote agent (preflight agent ...)");
         }
-        if (!plan.embedded() && libraries.anyGiven()) {
+        if (!embeddedAgent && libraries.anyGiven()) {
             throw new ParameterException(spec.commandLine(),
                     "--cudart-lib/--nccl-lib/--bench-lock-dir/--bench-dir apply to the embedded agent only; "
                             + "give them to each remote agent (preflight agent ...)");
         }
-        if (!plan.embedded() && gpu.anyGiven()) {
+        if (!embeddedAgent && gpu.anyGiven()) {
             throw new ParameterException(spec.commandLine(),
                     "GPU options (--expect-gpus, --allow-mig, --nvidia-smi, ...) apply to the embedded agent only; "
                             + "give them to each remote agent (preflight agent ...)");
@@ -243,7 +248,7 @@ public final class RunCommand implements Callable<Integer> {
         String commandLine = "preflight " + String.join(" ", spec.commandLine().getParseResult().originalArgs());
 
         PreflightReport report;
-        if (plan.embedded()) {
+        if (embeddedAgent) {
             if (clientSecurity.anyGiven()) {
                 throw new ParameterException(spec.commandLine(),
                         "--tls-ca/--tls-cert/--token-file are for remote agents; the embedded agent needs none");
@@ -257,22 +262,56 @@ public final class RunCommand implements Callable<Integer> {
             }
         } else {
             ChannelCredentials credentials = clientSecurity.credentials();
+            BenchPods pods = null;
+            Thread deletePods = null;
             List<AgentTarget> targets = new ArrayList<>();
-            for (DiscoveredAgent agent : plan.agents()) {
-                NettyChannelBuilder channel = NettyChannelBuilder.forAddress(agent.address().host(), agent.address().port(),
-                        credentials);
-                clientSecurity.serverName().ifPresent(channel::overrideAuthority);
-                targets.add(new AgentTarget(agent.address().toString(), channel.build()));
-            }
             try {
+                if (benchPods.isPresent()) {
+                    try {
+                        pods = BenchPods.create(DiscoveryOptions.kubernetes("--bench-pods"), benchPods.get(),
+                                UUID.randomUUID().toString(), line -> {
+                                    synchronized (err) {
+                                        err.println("preflight: " + line);
+                                        err.flush();
+                                    }
+                                });
+                    } catch (IOException e) {
+                        err.println("preflight: --bench-pods: " + e.getMessage());
+                        err.flush();
+                        return ExitCodes.INCOMPLETE;
+                    }
+                    // a coordinator stopped by SIGTERM (a Job's deadline, a cancelled pipeline) still frees the GPUs
+                    deletePods = new Thread(pods::close, "preflight-bench-pods-delete");
+                    Runtime.getRuntime().addShutdownHook(deletePods);
+                    plan = Discovery.of(pods.await(discovery.benchPodsTimeout));
+                }
+                Discovery.Plan found = plan;
+                for (DiscoveredAgent agent : found.agents()) {
+                    NettyChannelBuilder channel = NettyChannelBuilder.forAddress(agent.address().host(),
+                            agent.address().port(), credentials);
+                    clientSecurity.serverName().ifPresent(channel::overrideAuthority);
+                    targets.add(new AgentTarget(agent.address().toString(), channel.build()));
+                }
                 report = run.run(targets, commandLine,
-                        nodes -> plan.expected().isEmpty() ? List.of() : List.of(plan.expected().judge(nodes)));
+                        nodes -> found.expected().isEmpty() ? List.of() : List.of(found.expected().judge(nodes)));
+            } catch (IOException e) {
+                err.println("preflight: --bench-pods: " + e.getMessage());
+                err.flush();
+                return ExitCodes.INCOMPLETE;
             } finally {
                 for (AgentTarget target : targets) {
                     target.channel().shutdownNow();
                 }
                 for (AgentTarget target : targets) {
                     target.channel().awaitTermination(5, TimeUnit.SECONDS);
+                }
+                if (pods != null) {
+                    pods.close();
+                    try {
+                        Runtime.getRuntime().removeShutdownHook(deletePods);
+                    } catch (IllegalStateException e) {
+                        // the JVM is already shutting down: the hook runs, and close() is idempotent
+                    }
                 }
             }
         }

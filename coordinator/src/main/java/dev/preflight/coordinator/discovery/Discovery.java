@@ -123,6 +123,17 @@ public final class Discovery {
         return new Plan(List.copyOf(agents.values()), expected);
     }
 
+    /** The ready bench pods as agents; every pod the template makes must answer, each ready pod's node by name. */
+    public static Plan of(BenchPods.Ready ready) {
+        ExpectedNodes expected = new ExpectedNodes();
+        expected.require(ready.nodes(), ready.source());
+        expected.requireCount(ready.expected(), ready.source());
+        if (!ready.notReady().isEmpty()) {
+            expected.shortfall(ready.source(), ready.notReady());
+        }
+        return new Plan(ready.agents(), expected);
+    }
+
     private static String slurmNodelist(Sources sources, Map<String, String> env) {
         if (sources.slurm() && sources.slurmNodelist() != null) {
             throw new IllegalArgumentException("give --slurm or --slurm-nodelist, not both");

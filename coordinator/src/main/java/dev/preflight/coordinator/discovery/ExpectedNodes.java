@@ -27,6 +27,8 @@ public final class ExpectedNodes {
     private final Map<String, String> names = new LinkedHashMap<>();
     private int count;
     private final List<String> errors = new ArrayList<>();
+    /** Why some expected nodes cannot answer, known before the run (a bench pod that never started). */
+    private final List<String> shortfalls = new ArrayList<>();
     private final List<Evidence> evidence = new ArrayList<>();
 
     /** Adds names that must answer; {@code source} says where they came from. */
@@ -47,6 +49,12 @@ public final class ExpectedNodes {
     public void failed(String source, String reason) {
         errors.add(source + ": " + reason);
         evidence(source, "(failed: " + reason + ")");
+    }
+
+    /** Some expected nodes will not answer, and why: said with the FAIL that follows. */
+    public void shortfall(String source, String reason) {
+        shortfalls.add(source + ": " + reason);
+        evidence(source, reason);
     }
 
     /** What discovery did, for the report (a DNS answer, a hostfile read). */
@@ -95,14 +103,14 @@ public final class ExpectedNodes {
         if (!missing.isEmpty()) {
             return result.setStatus(CheckResult.Status.FAIL)
                     .setSummary(missing.size() + " of " + names.size() + " expected node(s) did not answer: "
-                            + abbreviate(missing))
+                            + abbreviate(missing) + because())
                     .setRemediation("start the agent on those nodes (DaemonSet pod pending or missing? kubectl -n preflight"
                             + " get pods -o wide) or fix what keeps it from answering; or correct the expected set")
                     .build();
         }
         if (reachable < count) {
             return result.setStatus(CheckResult.Status.FAIL)
-                    .setSummary("expected at least " + count + " node(s), " + reachable + " answered")
+                    .setSummary("expected at least " + count + " node(s), " + reachable + " answered" + because())
                     .setRemediation("start the agent on every node of the deployment, or correct --expect-nodes")
                     .build();
         }
@@ -115,6 +123,10 @@ public final class ExpectedNodes {
         return result.setStatus(CheckResult.Status.PASS)
                 .setSummary("all " + expected + " expected node(s) answered")
                 .build();
+    }
+
+    private String because() {
+        return shortfalls.isEmpty() ? "" : " (" + String.join("; ", shortfalls) + ")";
     }
 
     private String describeExpectation() {

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import dev.preflight.coordinator.discovery.BenchPods;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -114,8 +115,20 @@ class DeploymentFilesTest {
                 }
             }
         }
-        assertEquals(List.of("agent-daemonset.yaml:agent", "bench-lws.yaml:agent", "bench-lws.yaml:run",
+        assertEquals(List.of("agent-daemonset.yaml:agent", "bench-lws.yaml:agent", "bench-run-job.yaml:run",
                 "coordinator-job.yaml:run"), parsed.stream().sorted().toList());
+    }
+
+    @Test
+    void theBenchTemplateIsWhatTheBenchRunJobCreates() throws IOException {
+        BenchPods.Template template = BenchPods.read(KUBERNETES.resolve("bench-lws.yaml"));
+        assertEquals("LeaderWorkerSet", template.kind());
+        assertEquals("preflight-bench", template.name());
+        assertEquals(2, template.pods(), "replicas 1 x size 2");
+        assertEquals(7745, template.port(), "beside the DaemonSet agent's 7744 on the host network");
+        String job = Files.readString(KUBERNETES.resolve("bench-run-job.yaml"));
+        assertTrue(job.contains("--bench-pods=/etc/preflight/bench/" + template.file().getFileName()), job);
+        assertTrue(job.contains("name: preflight-bench-template"), job);
     }
 
     @Test

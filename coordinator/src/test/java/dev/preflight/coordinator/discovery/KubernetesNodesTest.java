@@ -79,8 +79,9 @@ class KubernetesNodesTest {
     }
 
     private KubernetesNodes client() throws IOException {
-        return KubernetesNodes.inCluster(Map.of("KUBERNETES_SERVICE_HOST", "127.0.0.1",
-                "KUBERNETES_SERVICE_PORT", String.valueOf(server.getAddress().getPort())), dir.resolve("serviceaccount"));
+        return new KubernetesNodes(KubernetesApi.inCluster(Map.of("KUBERNETES_SERVICE_HOST", "127.0.0.1",
+                "KUBERNETES_SERVICE_PORT", String.valueOf(server.getAddress().getPort())), dir.resolve("serviceaccount"),
+                "--k8s-nodes"));
     }
 
     @Test
@@ -102,7 +103,7 @@ class KubernetesNodesTest {
 
     @Test
     void outsideAPodTheErrorSaysSo() {
-        IOException missing = assertThrows(IOException.class, () -> KubernetesNodes.inCluster(Map.of(), dir));
+        IOException missing = assertThrows(IOException.class, () -> KubernetesApi.inCluster(Map.of(), dir, "--k8s-nodes"));
         assertEquals("KUBERNETES_SERVICE_HOST is not set: --k8s-nodes works from a pod inside the cluster",
                 missing.getMessage());
         assertThrows(IllegalArgumentException.class, () -> KubernetesNodes.validateSelector("a=b&watch=true"));
