@@ -14,7 +14,8 @@
  * FAKE_NCCL_VERSION (default 22703), FAKE_NCCL_HOST (host identity, default the hostname),
  * FAKE_NCCL_TRANSPORT (ib | ib-nogdr | socket: the transport the INFO lines name between hosts),
  * FAKE_NCCL_DEBUG_REPLAY (a captured NCCL_DEBUG=INFO log written verbatim instead of generated
- * lines), and faults naming a rank: FAKE_NCCL_FAULT_NEVER_JOIN=R, FAKE_NCCL_FAULT_HANG=R[:N],
+ * lines), NCCL_TOPO_DUMP_FILE with FAKE_NCCL_TOPO_REPLAY (a captured NCCL topology XML), and
+ * faults naming a rank: FAKE_NCCL_FAULT_NEVER_JOIN=R, FAKE_NCCL_FAULT_HANG=R[:N],
  * FAKE_NCCL_FAULT_CRASH=R[:N] (N: the work item at which it happens, default 0),
  * FAKE_NCCL_FAULT_SLOW=R:FACTOR, FAKE_NCCL_FAULT_CORRUPT=R, FAKE_NCCL_FAULT_ABORT_HANG=R; with
  * FAKE_NCCL_FAULT_ONLY_IF=FILE the faults apply only while FILE exists (a test switches them off).
@@ -805,12 +806,49 @@ typedef struct {
     int never_join;
 } init_args;
 
+/*
+ * NCCL writes the topology it detected to NCCL_TOPO_DUMP_FILE from rank NCCL_TOPO_DUMP_FILE_RANK
+ * (default 0). The fake detects none: it copies the captured topology FAKE_NCCL_TOPO_REPLAY names,
+ * and writes nothing without one.
+ */
+static void dump_topology(fake_comm *c)
+{
+    const char *path = getenv("NCCL_TOPO_DUMP_FILE");
+    const char *rank_text = getenv("NCCL_TOPO_DUMP_FILE_RANK");
+    const char *replay_path = getenv("FAKE_NCCL_TOPO_REPLAY");
+    if (path == NULL || path[0] == '\0' || c->rank != (rank_text != NULL ? atoi(rank_text) : 0)) {
+        return;
+    }
+    fake_info(c, "NCCL_TOPO_DUMP_FILE set by environment to %s", path);
+    if (replay_path == NULL || replay_path[0] == '\0') {
+        return;
+    }
+    FILE *in = fopen(replay_path, "r");
+    FILE *out = in == NULL ? NULL : fopen(path, "w");
+    if (in == NULL || out == NULL) {
+        fprintf(stderr, "fake nccl: topology dump %s -> %s: %s\n", replay_path, path, strerror(errno));
+    } else {
+        char buf[8192];
+        size_t n;
+        while ((n = fread(buf, 1, sizeof(buf), in)) > 0) {
+            fwrite(buf, 1, n, out);
+        }
+    }
+    if (out != NULL) {
+        fclose(out);
+    }
+    if (in != NULL) {
+        fclose(in);
+    }
+}
+
 static void *init_main(void *arg)
 {
     init_args *a = arg;
     fake_comm *c = a->comm;
     int rc = bootstrap(c, &a->id, a->never_join);
     if (rc == ncclSuccess) {
+        dump_topology(c);
         log_init_complete(c, &a->id);
     }
     set_state(c, rc < 0 ? ncclRemoteError : rc);

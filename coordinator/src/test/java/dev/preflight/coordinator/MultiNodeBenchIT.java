@@ -12,6 +12,7 @@ import dev.preflight.proto.v1.Measurements.NodeGpus;
 import dev.preflight.proto.v1.Measurements.Sweep;
 import dev.preflight.proto.v1.NodeReport;
 import dev.preflight.proto.v1.PreflightReport;
+import dev.preflight.proto.v1.ReportArtifact;
 import dev.preflight.proto.v1.RunPhase;
 import dev.preflight.reports.JsonReport;
 import java.nio.charset.StandardCharsets;
@@ -106,8 +107,20 @@ class MultiNodeBenchIT {
                     .filter(r -> r.getPhase().equals("all_nodes")).findFirst().orElseThrow();
             assertEquals(List.of("node-1", "node-2", "node-3"), all.getNodesList());
             assertEquals(List.of(0, 1, 2, 3, 4), all.getWorkersList().stream().map(BenchWorker::getRank).sorted().toList());
-            assertTrue(all.getWorkersList().stream().allMatch(w -> w.getNcclLog().isEmpty()),
-                    "logs of completed communicators stay out of the report");
+            // the first communicator across nodes keeps each node's first worker's log; later ones keep none
+            assertEquals(List.of("node-1/0", "node-2/2", "node-3/4"), all.getWorkersList().stream()
+                    .filter(w -> !w.getNcclLog().isEmpty()).map(w -> w.getNode() + "/" + w.getRank()).sorted().toList());
+            assertTrue(report.getCollectivesList().stream().filter(r -> r.getPhase().equals("rails"))
+                    .allMatch(r -> r.getWorkersList().stream().allMatch(w -> w.getNcclLog().isEmpty())));
+            // and every kept log is a file beside the report: each node's inside the node and across nodes
+            for (String node : List.of("node-1", "node-2", "node-3")) {
+                List<ReportArtifact> logs = report.getArtifactsList().stream()
+                        .filter(f -> f.getKind() == ReportArtifact.Kind.NCCL_DEBUG_LOG && f.getNode().equals(node)).toList();
+                assertEquals(2, logs.size(), node + ": " + logs);
+                for (ReportArtifact log : logs) {
+                    assertTrue(Files.readString(out.resolve(log.getPath())).contains("NCCL INFO"), log.getPath());
+                }
+            }
 
             for (NodeReport node : report.getNodesList()) {
                 assertEquals(NodeReport.Reachability.REACHABLE, node.getReachability());

@@ -1,10 +1,14 @@
 package dev.preflight.reports;
 
+import dev.preflight.proto.v1.BenchWorker;
+import dev.preflight.proto.v1.CollectiveResults;
 import dev.preflight.proto.v1.Measurements.Sweep;
 import dev.preflight.proto.v1.PreflightReport;
 import dev.preflight.proto.v1.ReportArtifact;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.Set;
 
 /**
  * The artifacts folder beside a report ({@value #DIRECTORY}/): NCCL debug logs, topology dumps
@@ -26,6 +30,56 @@ public final class Artifacts {
         AtomicFiles.write(reportDirectory.resolve(DIRECTORY).resolve(name), content);
         return ReportArtifact.newBuilder().setPath(DIRECTORY + "/" + name).setKind(kind).setNode(node)
                 .setDescription(description).build();
+    }
+
+    /**
+     * Every NCCL debug log and topology dump the report's collectives keep, each in its own file
+     * named after the phase, communicator, attempt, node and rank, listed in the report in place of
+     * earlier entries of those kinds (a re-render writes the same files again).
+     */
+    static PreflightReport writeNcclFiles(PreflightReport report, Path reportDirectory) throws IOException {
+        PreflightReport.Builder builder = report.toBuilder().clearArtifacts();
+        for (ReportArtifact artifact : report.getArtifactsList()) {
+            if (artifact.getKind() != ReportArtifact.Kind.NCCL_DEBUG_LOG
+                    && artifact.getKind() != ReportArtifact.Kind.NCCL_TOPOLOGY) {
+                builder.addArtifacts(artifact);
+            }
+        }
+        Set<String> names = new HashSet<>();
+        for (CollectiveResults collective : report.getCollectivesList()) {
+            String base = collective.getPhase() + "-" + collective.getCommunicator()
+                    + (collective.getAttempt() > 1 ? "-attempt" + collective.getAttempt() : "");
+            for (BenchWorker worker : collective.getWorkersList()) {
+                String which = base + "-" + worker.getNode() + "-rank" + worker.getRank();
+                String where = collective.getPhase() + " " + collective.getCommunicator() + ", rank " + worker.getRank()
+                        + " (GPU " + worker.getGpu() + ")";
+                if (!worker.getNcclLog().isEmpty()) {
+                    builder.addArtifacts(write(reportDirectory, unique(names, "nccl-" + slug(which), ".log"),
+                            worker.getNcclLog(), ReportArtifact.Kind.NCCL_DEBUG_LOG, worker.getNode(),
+                            "NCCL_DEBUG=INFO log of " + where));
+                }
+                if (!worker.getNcclTopology().isEmpty()) {
+                    builder.addArtifacts(write(reportDirectory, unique(names, "nccl-topo-" + slug(which), ".xml"),
+                            worker.getNcclTopology(), ReportArtifact.Kind.NCCL_TOPOLOGY, worker.getNode(),
+                            "the topology NCCL detected (NCCL_TOPO_DUMP_FILE) in " + where));
+                }
+            }
+        }
+        return builder.build();
+    }
+
+    /** Letters, digits, '.', '_' and '-' only (node names and labels come from the agents), at most 150 of them. */
+    private static String slug(String text) {
+        String slug = text.replaceAll("[^A-Za-z0-9._-]+", "-").replaceAll("^[-.]+", "");
+        return slug.length() > 150 ? slug.substring(0, 150) : slug;
+    }
+
+    private static String unique(Set<String> names, String stem, String extension) {
+        String name = stem + extension;
+        for (int i = 2; !names.add(name); i++) {
+            name = stem + "-" + i + extension;
+        }
+        return name;
     }
 
     /**

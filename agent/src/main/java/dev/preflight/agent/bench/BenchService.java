@@ -147,7 +147,7 @@ public final class BenchService implements AutoCloseable {
             List<String> logs = session.ncclLogs();
             CollectiveResults collected = CollectiveResults.newBuilder()
                     .addAllResults(results)
-                    .addAllWorkers(workers(session, request.getRankOffset(), logs))
+                    .addAllWorkers(workers(session, request.getRankOffset(), logs, session.ncclTopologies()))
                     .setTransport(transport(logs))
                     .build();
             settings.benchResults().accept(collected);
@@ -245,7 +245,8 @@ public final class BenchService implements AutoCloseable {
         }
     }
 
-    private static List<BenchWorker> workers(BenchSession session, int rankOffset, List<String> logs) {
+    private static List<BenchWorker> workers(BenchSession session, int rankOffset, List<String> logs,
+            List<String> topologies) {
         List<BenchWorker> workers = new ArrayList<>();
         List<WorkerOpened> opened = session.opened();
         for (int i = 0; i < opened.size(); i++) {
@@ -261,6 +262,7 @@ public final class BenchService implements AutoCloseable {
                     .setCudaRuntimeVersion(gpu.getCudaRuntimeVersion())
                     .setCudaDriverVersion(gpu.getCudaDriverVersion())
                     .setNcclLog(logs.get(i))
+                    .setNcclTopology(topologies.get(i))
                     .build());
         }
         return workers;

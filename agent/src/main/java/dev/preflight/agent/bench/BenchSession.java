@@ -15,6 +15,7 @@ import dev.preflight.proto.v1.WorkerRunSize;
 import dev.preflight.proto.v1.WorkerShutdown;
 import dev.preflight.proto.v1.WorkerSizeResult;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -32,6 +33,7 @@ import java.util.TreeMap;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.function.IntFunction;
 import java.util.stream.Stream;
 
 /**
@@ -53,6 +55,8 @@ final class BenchSession implements AutoCloseable {
     static final int KEPT_SESSIONS = BenchRequests.MAX_GPUS;
     /** How much of each worker's NCCL log the report carries (eight GPUs' stay well inside a gRPC message). */
     static final int LOG_EXCERPT_BYTES = 128 * 1024;
+    /** An 8-GPU, 8-NIC node's topology XML is some 20 KiB; this bounds a pathological one. */
+    static final int TOPOLOGY_EXCERPT_BYTES = 1024 * 1024;
 
     private static final DateTimeFormatter DIR_TIME = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss-SSS")
             .withZone(ZoneOffset.UTC);
@@ -168,6 +172,8 @@ final class BenchSession implements AutoCloseable {
     private void spawn(int gpu) throws IOException {
         Map<String, String> env = new TreeMap<>(environment);
         env.put("NCCL_DEBUG_FILE", ncclLog(gpu).toString());
+        // NCCL writes it from the communicator's rank 0: the node's topology as NCCL detected it, for the report
+        env.put("NCCL_TOPO_DUMP_FILE", ncclTopology(gpu).toString());
         // the worker's temporary files (its extracted JNI library) live and go with the session's logs
         List<String> command = new ArrayList<>(settings.workerCommand());
         command.add(1, "-Djava.io.tmpdir=" + dir);
@@ -183,6 +189,10 @@ final class BenchSession implements AutoCloseable {
 
     private Path ncclLog(int gpu) {
         return dir.resolve("nccl-gpu" + gpu + ".log");
+    }
+
+    private Path ncclTopology(int gpu) {
+        return dir.resolve("nccl-topo-gpu" + gpu + ".xml");
     }
 
     private void awaitOpened(Instant deadline) throws StartFailure {
@@ -452,22 +462,30 @@ final class BenchSession implements AutoCloseable {
 
     /** Each worker's NCCL log so far (the first LOG_EXCERPT_BYTES), in worker order; "" where none was written. */
     List<String> ncclLogs() {
-        List<String> logs = new ArrayList<>();
+        return excerpts(this::ncclLog, LOG_EXCERPT_BYTES);
+    }
+
+    /** The topology each worker's NCCL dumped (the first TOPOLOGY_EXCERPT_BYTES), in worker order; "" where none. */
+    List<String> ncclTopologies() {
+        return excerpts(this::ncclTopology, TOPOLOGY_EXCERPT_BYTES);
+    }
+
+    private List<String> excerpts(IntFunction<Path> file, int maxBytes) {
+        List<String> texts = new ArrayList<>();
         for (WorkerProcess worker : workers) {
-            Path log = ncclLog(worker.gpu());
+            Path path = file.apply(worker.gpu());
             String text = "";
-            try {
-                if (Files.isRegularFile(log)) {
-                    byte[] bytes = Files.readAllBytes(log);
-                    int length = Math.min(bytes.length, LOG_EXCERPT_BYTES);
-                    text = new String(bytes, 0, length, StandardCharsets.UTF_8);
+            if (Files.isRegularFile(path)) {
+                try (InputStream in = Files.newInputStream(path)) {
+                    text = new String(in.readNBytes(maxBytes), StandardCharsets.UTF_8);
+                } catch (IOException e) {
+                    // a file that cannot be read is as good as none: the report just lacks it
+                    text = "";
                 }
-            } catch (IOException e) {
-                text = "";
             }
-            logs.add(text);
+            texts.add(text);
         }
-        return logs;
+        return texts;
     }
 
     /** Shuts the workers down (destroying the communicator), kills stragglers, releases the lock. */

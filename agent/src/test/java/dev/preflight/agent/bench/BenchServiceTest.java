@@ -17,6 +17,7 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.Paths;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -244,6 +245,18 @@ class BenchServiceTest {
             TransportProof transport = gdr.bench(List.of(0), allReduce(60)).results().getTransport();
             assertEquals(TransportProof.Verdict.PROVEN, transport.getVerdict(), transport.getSummary());
             assertTrue(transport.getGdrdma());
+        }
+    }
+
+    @Test
+    void theTopologyNcclDumpsComesBackFromRankZero() throws Exception {
+        Path topology = Paths.get(BenchServiceTest.class.getResource("/nccl-topo/p4d-24xl-topo.xml").toURI());
+        try (BenchAgent agent = agent("docker-default", Map.of("FAKE_NCCL_TOPO_REPLAY", topology.toString()))) {
+            List<BenchWorker> workers = agent.bench(TWO, allReduce(60)).results().getWorkersList();
+            assertEquals(Files.readString(topology), workers.get(0).getNcclTopology(), "rank 0 dumps it, as NCCL does");
+            assertEquals("", workers.get(1).getNcclTopology());
+            assertTrue(workers.get(0).getNcclLog().contains("NCCL_TOPO_DUMP_FILE set by environment to "),
+                    workers.get(0).getNcclLog());
         }
     }
 

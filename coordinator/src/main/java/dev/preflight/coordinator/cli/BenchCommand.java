@@ -258,12 +258,15 @@ public final class BenchCommand implements Callable<Integer> {
         return results;
     }
 
-    /** The workers' NCCL logs and the equivalent nccl-tests commands, beside the report. */
+    /** The workers' NCCL logs, the topology NCCL dumped, and the equivalent nccl-tests commands, beside the report. */
     private void writeArtifacts(CollectiveResults results) throws IOException {
         Path dir = outDir.resolve("artifacts").resolve("nccl");
         for (BenchWorker worker : results.getWorkersList()) {
             AtomicFiles.write(dir.resolve("nccl-rank" + worker.getRank() + "-gpu" + worker.getGpu() + ".log"),
                     worker.getNcclLog());
+            if (!worker.getNcclTopology().isEmpty()) {
+                AtomicFiles.write(dir.resolve("nccl-topo-rank" + worker.getRank() + ".xml"), worker.getNcclTopology());
+            }
         }
         StringBuilder commands = new StringBuilder();
         for (CollectiveResult result : results.getResultsList()) {

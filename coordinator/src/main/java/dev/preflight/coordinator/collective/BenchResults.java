@@ -10,9 +10,11 @@ import dev.preflight.proto.v1.Measurements.PairResult;
 import dev.preflight.proto.v1.Measurements.Sweep;
 import dev.preflight.proto.v1.TransportProof;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * What the bench phases add to the report: measurements for the scoring policy and the charts,
@@ -30,6 +32,12 @@ public final class BenchResults {
     private final List<CheckResult> clusterChecks = new ArrayList<>();
     private final Map<String, String> lost = new LinkedHashMap<>();
     private final Map<String, TransportProof> crossNodeTransport = new LinkedHashMap<>();
+    /** What the logs and topologies of communicators that succeeded may add to the report, at most. */
+    static final long KEPT_BYTES = 32L << 20;
+    private long keptBytes;
+    /** Nodes whose worker's log a communicator inside the node, or one across nodes, already keeps. */
+    private final Set<String> loggedInside = new HashSet<>();
+    private final Set<String> loggedAcross = new HashSet<>();
 
     synchronized void addSeries(Sweep sweep) {
         series.add(sweep);
@@ -53,9 +61,11 @@ public final class BenchResults {
     }
 
     /**
-     * Every attempt of every communicator, tagged with where it belongs. Workers' NCCL logs stay
-     * only where something failed: they say why, and a run of many communicators would otherwise
-     * carry a log per GPU per communicator.
+     * Every attempt of every communicator, tagged with where it belongs. Workers' NCCL logs and
+     * topology dumps stay where they say most: wherever something failed (they say why), and for
+     * each node's first communicator inside the node and first across nodes, its first worker's
+     * (the transports and the topology NCCL chose there), within {@link #KEPT_BYTES}. Every log of
+     * every communicator would make a large cluster's report gigabytes.
      */
     synchronized void addCollective(CommOutcome outcome) {
         CollectiveResults.Builder results = outcome.results().toBuilder()
@@ -64,9 +74,16 @@ public final class BenchResults {
                 .addAllNodes(outcome.comm().nodeNames())
                 .setAttempt(outcome.comm().attempt());
         if (outcome.ok()) {
+            Set<String> logged = outcome.comm().members().size() > 1 ? loggedAcross : loggedInside;
             results.clearWorkers();
             for (BenchWorker worker : outcome.results().getWorkersList()) {
-                results.addWorkers(worker.toBuilder().clearNcclLog());
+                long size = worker.getNcclLog().length() + worker.getNcclTopology().length();
+                if (keptBytes + size <= KEPT_BYTES && logged.add(worker.getNode())) {
+                    keptBytes += size;
+                    results.addWorkers(worker);
+                } else {
+                    results.addWorkers(worker.toBuilder().clearNcclLog().clearNcclTopology());
+                }
             }
         }
         collectives.add(results.build());

@@ -2,6 +2,7 @@ package dev.preflight.coordinator.collective;
 
 import dev.preflight.coordinator.fanout.Calls;
 import dev.preflight.proto.v1.AgentGrpc;
+import dev.preflight.proto.v1.BenchWorker;
 import dev.preflight.proto.v1.CollectiveResult;
 import dev.preflight.proto.v1.CollectiveResults;
 import dev.preflight.proto.v1.CreateCommIdRequest;
@@ -196,7 +197,9 @@ public final class CommunicatorRunner {
         for (MemberCall call : calls) {
             if (call.results != null) {
                 reporting = reporting == null ? call : reporting;
-                merged.addAllWorkers(call.results.getWorkersList());
+                for (BenchWorker worker : call.results.getWorkersList()) {
+                    merged.addWorkers(worker.toBuilder().setNode(call.member.node().name()));
+                }
             }
         }
         if (reporting == null) {
