@@ -182,6 +182,15 @@ void fake_warn(const fake_comm *c, const char *format, ...)
     va_end(args);
 }
 
+static void copy_stream(FILE *in, FILE *out)
+{
+    char buf[8192];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof(buf), in)) > 0) {
+        fwrite(buf, 1, n, out);
+    }
+}
+
 static void replay(const char *path)
 {
     FILE *in = fopen(path, "r");
@@ -190,11 +199,7 @@ static void replay(const char *path)
     if (in == NULL) {
         fprintf(stderr, "fake nccl: FAKE_NCCL_DEBUG_REPLAY=%s: %s\n", path, strerror(errno));
     } else {
-        char buf[8192];
-        size_t n;
-        while ((n = fread(buf, 1, sizeof(buf), in)) > 0) {
-            fwrite(buf, 1, n, log_file);
-        }
+        copy_stream(in, log_file);
         fflush(log_file);
         fclose(in);
     }
@@ -828,11 +833,7 @@ static void dump_topology(fake_comm *c)
     if (in == NULL || out == NULL) {
         fprintf(stderr, "fake nccl: topology dump %s -> %s: %s\n", replay_path, path, strerror(errno));
     } else {
-        char buf[8192];
-        size_t n;
-        while ((n = fread(buf, 1, sizeof(buf), in)) > 0) {
-            fwrite(buf, 1, n, out);
-        }
+        copy_stream(in, out);
     }
     if (out != NULL) {
         fclose(out);

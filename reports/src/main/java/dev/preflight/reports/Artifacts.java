@@ -38,13 +38,7 @@ public final class Artifacts {
      * earlier entries of those kinds (a re-render writes the same files again).
      */
     static PreflightReport writeNcclFiles(PreflightReport report, Path reportDirectory) throws IOException {
-        PreflightReport.Builder builder = report.toBuilder().clearArtifacts();
-        for (ReportArtifact artifact : report.getArtifactsList()) {
-            if (artifact.getKind() != ReportArtifact.Kind.NCCL_DEBUG_LOG
-                    && artifact.getKind() != ReportArtifact.Kind.NCCL_TOPOLOGY) {
-                builder.addArtifacts(artifact);
-            }
-        }
+        PreflightReport.Builder builder = without(report, ReportArtifact.Kind.NCCL_DEBUG_LOG, ReportArtifact.Kind.NCCL_TOPOLOGY);
         Set<String> names = new HashSet<>();
         for (CollectiveResults collective : report.getCollectivesList()) {
             String base = collective.getPhase() + "-" + collective.getCommunicator()
@@ -66,6 +60,18 @@ public final class Artifacts {
             }
         }
         return builder.build();
+    }
+
+    /** The report with its artifacts of these kinds unlisted, for a writer about to list them afresh. */
+    private static PreflightReport.Builder without(PreflightReport report, ReportArtifact.Kind... kinds) {
+        Set<ReportArtifact.Kind> dropped = Set.of(kinds);
+        PreflightReport.Builder builder = report.toBuilder().clearArtifacts();
+        for (ReportArtifact artifact : report.getArtifactsList()) {
+            if (!dropped.contains(artifact.getKind())) {
+                builder.addArtifacts(artifact);
+            }
+        }
+        return builder;
     }
 
     /** Letters, digits, '.', '_' and '-' only (node names and labels come from the agents), at most 150 of them. */
@@ -95,13 +101,7 @@ public final class Artifacts {
                 count++;
             }
         }
-        String path = DIRECTORY + "/" + COMMAND_LINES;
-        PreflightReport.Builder builder = report.toBuilder().clearArtifacts();
-        for (ReportArtifact artifact : report.getArtifactsList()) {
-            if (!artifact.getPath().equals(path)) {
-                builder.addArtifacts(artifact);
-            }
-        }
+        PreflightReport.Builder builder = without(report, ReportArtifact.Kind.COMMAND_LINE);
         if (count > 0) {
             builder.addArtifacts(write(reportDirectory, COMMAND_LINES, script.toString(), ReportArtifact.Kind.COMMAND_LINE, "",
                     count + " nccl-tests command lines, one per bench series"));

@@ -55,7 +55,7 @@ final class BenchSession implements AutoCloseable {
     static final int KEPT_SESSIONS = BenchRequests.MAX_GPUS;
     /** How much of each worker's NCCL log the report carries (eight GPUs' stay well inside a gRPC message). */
     static final int LOG_EXCERPT_BYTES = 128 * 1024;
-    /** An 8-GPU, 8-NIC node's topology XML is some 20 KiB; this bounds a pathological one. */
+    /** A node's topology XML runs to kilobytes (the captured p4d one: 2.6 KiB); this bounds a pathological one. */
     static final int TOPOLOGY_EXCERPT_BYTES = 1024 * 1024;
 
     private static final DateTimeFormatter DIR_TIME = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss-SSS")

@@ -267,19 +267,14 @@ public final class RunCommand implements Callable<Integer> {
             List<AgentTarget> targets = new ArrayList<>();
             try {
                 if (benchPods.isPresent()) {
-                    try {
-                        pods = BenchPods.create(DiscoveryOptions.kubernetes("--bench-pods"), benchPods.get(),
-                                UUID.randomUUID().toString(), line -> {
-                                    synchronized (err) {
-                                        err.println("preflight: " + line);
-                                        err.flush();
-                                    }
-                                });
-                    } catch (IOException e) {
-                        err.println("preflight: --bench-pods: " + e.getMessage());
-                        err.flush();
-                        return ExitCodes.INCOMPLETE;
-                    }
+                    // a failure to create or list the pods ends the run below: one line, exit 4
+                    pods = BenchPods.create(DiscoveryOptions.kubernetes("--bench-pods"), benchPods.get(),
+                            UUID.randomUUID().toString(), line -> {
+                                synchronized (err) {
+                                    err.println("preflight: " + line);
+                                    err.flush();
+                                }
+                            });
                     // a coordinator stopped by SIGTERM (a Job's deadline, a cancelled pipeline) still frees the GPUs
                     deletePods = new Thread(pods::close, "preflight-bench-pods-delete");
                     Runtime.getRuntime().addShutdownHook(deletePods);

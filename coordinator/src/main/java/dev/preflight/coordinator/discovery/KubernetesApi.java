@@ -117,10 +117,11 @@ public final class KubernetesApi {
                 .timeout(REQUEST_TIMEOUT);
     }
 
-    private Response send(HttpRequest.Builder request) throws IOException, InterruptedException {
-        HttpResponse<String> response = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+    private Response send(HttpRequest.Builder builder) throws IOException, InterruptedException {
+        HttpRequest request = builder.build();
+        HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
         if (response.body().length() > MAX_RESPONSE_BYTES) {
-            throw new IOException(request.build().method() + " " + request.build().uri().getPath()
+            throw new IOException(request.method() + " " + request.uri().getPath()
                     + ": the answer is larger than " + MAX_RESPONSE_BYTES + " bytes");
         }
         return new Response(response.statusCode(), response.body());

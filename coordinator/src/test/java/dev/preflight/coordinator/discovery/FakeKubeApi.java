@@ -22,7 +22,8 @@ import javax.net.ssl.SSLContext;
 /**
  * A fake of the Kubernetes API (the port the coordinator talks to) on loopback over TLS: it takes
  * the bench group's create and delete as kube-apiserver does, and answers the pod listings with a
- * script of PodLists, the last one repeated, shaped as the real server writes them. The service
+ * script of PodLists, the last one repeated. The PodLists are written after the v1 Pod schema with
+ * kube-scheduler's and the kubelet's message wording, not captured from a cluster. The service
  * account directory beside it holds the token, the CA and the namespace a pod would have mounted.
  */
 public final class FakeKubeApi implements AutoCloseable {
