@@ -3,6 +3,8 @@ package dev.preflight.coordinator;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
 import dev.preflight.proto.v1.BenchWorker;
 import dev.preflight.proto.v1.CheckResult;
 import dev.preflight.proto.v1.CollectiveResults;
@@ -115,6 +117,19 @@ class MultiNodeBenchIT {
                 assertEquals(boundary.getNodesList(), ranks.stream().map(RankIterations::getNode).toList());
                 assertTrue(ranks.stream().allMatch(r -> r.getIterationUsCount() == 3), ranks.toString());
             }
+
+            // every communicator is also a file in nccl-tests' JSON, the per-op one with each rank's iterations
+            List<ReportArtifact> ncclTests = report.getArtifactsList().stream()
+                    .filter(f -> f.getKind() == ReportArtifact.Kind.NCCL_TESTS_JSON).toList();
+            assertEquals(report.getCollectivesCount(), ncclTests.size(), ncclTests.toString());
+            Path boundaryFile = out.resolve("artifacts/nccl-tests/" + ("inference-" + boundary.getCommunicator())
+                    .replaceAll("[^A-Za-z0-9._-]+", "-").replaceAll("-+$", "") + ".json");
+            JsonObject boundaryJson = JsonParser.parseString(Files.readString(boundaryFile)).getAsJsonObject();
+            JsonObject firstRow = boundaryJson.getAsJsonArray("results").get(0).getAsJsonObject();
+            assertEquals(2, firstRow.getAsJsonObject("out_of_place_per_iter").getAsJsonArray("per_process_max_times_us").size());
+            assertEquals(boundary.getNodesList(), List.of(
+                    boundaryJson.getAsJsonObject("config").getAsJsonArray("devices").get(0).getAsJsonObject().get("hostname").getAsString(),
+                    boundaryJson.getAsJsonObject("config").getAsJsonArray("devices").get(1).getAsJsonObject().get("hostname").getAsString()));
 
             // ranks are node-major: node-3's only GPU is rank 4 of the all-node communicator
             CollectiveResults all = report.getCollectivesList().stream()
