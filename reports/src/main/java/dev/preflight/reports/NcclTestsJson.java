@@ -293,8 +293,8 @@ public final class NcclTestsJson {
         return TIME.format(Instant.ofEpochSecond(t.getSeconds(), t.getNanos()));
     }
 
-    /** nccl-tests' type column: float, half, bfloat16. */
-    static String dtype(BenchSpec.DataType dtype) {
+    /** nccl-tests' -d names, as its type column prints them: float, half, bfloat16. */
+    public static String dtype(BenchSpec.DataType dtype) {
         switch (dtype) {
             case FLOAT16:
                 return "half";
@@ -310,7 +310,8 @@ public final class NcclTestsJson {
         return op == BenchSpec.Op.ALL_GATHER || op == BenchSpec.Op.ALLTOALL ? "none" : "sum";
     }
 
-    static String binary(BenchSpec.Op op) {
+    /** The nccl-tests binary that runs the op. */
+    public static String binary(BenchSpec.Op op) {
         switch (op) {
             case ALL_REDUCE:
                 return "all_reduce_perf";
