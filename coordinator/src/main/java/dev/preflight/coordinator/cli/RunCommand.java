@@ -75,6 +75,13 @@ import picocli.CommandLine.TypeConversionException;
                     + "SIGTERM/SIGINT (the partial report is written: what was measured so far, the rest marked not run; "
                     + "1 if a FAIL was already found)"})
 public final class RunCommand implements Callable<Integer> {
+    /**
+     * The largest answer taken from an agent: a bench's results with per-iteration times (at most
+     * 2 MiB per rank, the agent's bound) for up to 64 GPUs, and their NCCL logs (128 KiB each) and
+     * topology (1 MiB); gRPC's default of 4 MiB would refuse an 8-GPU node's per-iteration sweep.
+     */
+    static final int MAX_AGENT_RESULTS_BYTES = 160 << 20;
+
     @Spec
     CommandSpec spec;
 
@@ -310,7 +317,8 @@ public final class RunCommand implements Callable<Integer> {
                 Discovery.Plan found = plan;
                 for (DiscoveredAgent agent : found.agents()) {
                     NettyChannelBuilder channel = NettyChannelBuilder.forAddress(agent.address().host(),
-                            agent.address().port(), credentials);
+                                    agent.address().port(), credentials)
+                            .maxInboundMessageSize(MAX_AGENT_RESULTS_BYTES);
                     clientSecurity.serverName().ifPresent(channel::overrideAuthority);
                     targets.add(new AgentTarget(agent.address().toString(), channel.build()));
                     addresses.add(agent.address().toString());
