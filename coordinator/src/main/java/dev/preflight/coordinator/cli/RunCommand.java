@@ -21,6 +21,7 @@ import dev.preflight.coordinator.run.PreflightRun;
 import dev.preflight.coordinator.run.Progress;
 import dev.preflight.coordinator.score.Policy;
 import dev.preflight.coordinator.score.Scorer;
+import dev.preflight.proto.text.TerminalText;
 import dev.preflight.proto.v1.CheckProgress;
 import dev.preflight.proto.v1.CheckResult;
 import dev.preflight.proto.v1.NcclSetting;
@@ -229,7 +230,9 @@ public final class RunCommand implements Callable<Integer> {
             public void progress(String address, CheckProgress progress) {
                 if (!quiet && progress.getPhase() == CheckProgress.Phase.FINISHED) {
                     synchronized (err) {
-                        err.println("preflight: " + address + ": " + progress.getCheckId() + " done ("
+                        // an agent's answer is outside input: its check ids and errors are escaped like any other
+                        err.println("preflight: " + TerminalText.escape(address) + ": "
+                                + TerminalText.escape(progress.getCheckId()) + " done ("
                                 + progress.getDone() + "/" + progress.getTotal() + ")");
                         err.flush();
                     }
@@ -243,8 +246,9 @@ public final class RunCommand implements Callable<Integer> {
                     return;
                 }
                 synchronized (err) {
-                    err.println("preflight: " + node.getAddress() + ": " + node.getReachability().name().toLowerCase(Locale.ROOT)
-                            + (node.getError().isEmpty() ? "" : " (" + node.getError() + ")"));
+                    err.println("preflight: " + TerminalText.escape(node.getAddress()) + ": "
+                            + node.getReachability().name().toLowerCase(Locale.ROOT)
+                            + (node.getError().isEmpty() ? "" : " (" + TerminalText.escape(node.getError()) + ")"));
                     err.flush();
                 }
             }
