@@ -9,7 +9,6 @@ import dev.preflight.proto.v1.TransportProof;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -42,12 +41,12 @@ public final class TransportCheck {
         List<String> crossings = new ArrayList<>();
         Set<String> withoutGdr = new LinkedHashSet<>();
         for (NetChannelUse use : proof.getNetChannelsList()) {
-            Optional<RailFact> rail = railOf(use, rails);
-            if (rail.isPresent() && !use.getNic().isEmpty() && !onRail(rail.get(), use.getNic())) {
-                crossings.add(crossing(use, rail.get(), rails));
+            List<RailFact> own = railsOf(use, rails);
+            if (!own.isEmpty() && !use.getNic().isEmpty() && own.stream().noneMatch(r -> onRail(r, use.getNic()))) {
+                crossings.add(crossing(use, own, rails));
             }
             if (!use.getGdrdma() && !use.getNetwork().equals("Socket")
-                    && rail.map(r -> WITHIN_DEFAULT_GDR_LEVEL.contains(r.getPath())).orElse(true)) {
+                    && (own.isEmpty() || own.stream().anyMatch(r -> WITHIN_DEFAULT_GDR_LEVEL.contains(r.getPath())))) {
                 withoutGdr.add(gpuName(use) + " via " + nicName(use));
             }
         }
@@ -120,15 +119,19 @@ public final class TransportCheck {
         return rails;
     }
 
-    /** The rail of the GPU whose NIC carried the traffic, by NVML index or PCI bus id. */
-    private static Optional<RailFact> railOf(NetChannelUse use, List<RailFact> rails) {
+    /**
+     * The rail entries of the GPU whose NIC carried the traffic, by NVML index or PCI bus id (a GPU
+     * served by several NICs may have an entry per NIC).
+     */
+    private static List<RailFact> railsOf(NetChannelUse use, List<RailFact> rails) {
+        List<RailFact> own = new ArrayList<>();
         for (RailFact rail : rails) {
             if (use.getGpu() >= 0 ? rail.getGpu() == use.getGpu()
                     : !use.getGpuPciBusId().isEmpty() && use.getGpuPciBusId().equalsIgnoreCase(rail.getGpuPciBusId())) {
-                return Optional.of(rail);
+                own.add(rail);
             }
         }
-        return Optional.empty();
+        return own;
     }
 
     /** NCCL names a NIC "mlx5_0:1/IB"; a rail names it "mlx5_0:1", or "mlx5_0" where only the device is known. */
@@ -143,10 +146,10 @@ public final class TransportCheck {
         return false;
     }
 
-    private static String crossing(NetChannelUse use, RailFact rail, List<RailFact> rails) {
+    private static String crossing(NetChannelUse use, List<RailFact> own, List<RailFact> rails) {
         List<String> owners = new ArrayList<>();
         for (RailFact other : rails) {
-            if (onRail(other, use.getNic())) {
+            if (onRail(other, use.getNic()) && !owners.contains("GPU" + other.getGpu())) {
                 owners.add("GPU" + other.getGpu());
             }
         }
@@ -154,7 +157,8 @@ public final class TransportCheck {
                 + gpuName(use) + (use.getProxyRank() >= 0 ? ", PXN proxy rank " + use.getProxyRank() : "") + ") "
                 + (use.getSend() ? "sent" : "received") + " on " + use.getChannels() + " channel(s) through "
                 + nicName(use) + (owners.isEmpty() ? ", which is no GPU's rail NIC" : ", the rail NIC of "
-                        + String.join(", ", owners)) + ", not its own rail's " + String.join(", ", rail.getNicsList());
+                        + String.join(", ", owners)) + ", not its own rail's "
+                + String.join(", ", own.stream().flatMap(r -> r.getNicsList().stream()).distinct().toList());
     }
 
     private static String gpuName(NetChannelUse use) {

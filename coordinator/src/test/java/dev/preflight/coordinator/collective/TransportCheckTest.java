@@ -58,6 +58,15 @@ class TransportCheckTest {
     }
 
     @Test
+    void aGpuServedByTwoNicsMayUseEither() throws IOException {
+        // host.topology lists a rail entry per NIC: GPU1 also reaches mlx5_bond_7 here
+        List<RailFact> two = List.of(rail(0, "0000:23:00.0", "mlx5_bond_7:1", "PIX"),
+                rail(1, "0000:33:00.0", "mlx5_bond_7:1", "PXB"), rail(1, "0000:33:00.0", "mlx5_bond_6:1", "PIX"));
+        CheckResult check = TransportCheck.of(proof("pxn-gdrdma-roce-plugin-h20-nccl-tests-issue-321.log", ACTIVE), two);
+        assertEquals(CheckResult.Status.PASS, check.getStatus(), check.getSummary());
+    }
+
+    @Test
     void aNicThatIsNoRailsFails() throws IOException {
         List<RailFact> elsewhere = List.of(rail(0, "", "mlx5_0:1", "PIX"), rail(1, "", "mlx5_1:1", "PIX"));
         CheckResult check = TransportCheck.of(proof("pxn-gdrdma-roce-plugin-h20-nccl-tests-issue-321.log", ACTIVE),
