@@ -4,6 +4,7 @@ import dev.preflight.agent.AgentSettings;
 import dev.preflight.agent.bench.BenchMemory;
 import dev.preflight.coordinator.collective.BenchContext;
 import dev.preflight.coordinator.collective.IntraNodePhase;
+import dev.preflight.coordinator.collective.NcclLibraryCheck;
 import dev.preflight.coordinator.collective.Sweeps;
 import dev.preflight.coordinator.fanout.EmbeddedAgent;
 import dev.preflight.coordinator.run.PreflightRun;
@@ -143,6 +144,11 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--force", description = "Bench even when other processes use the GPUs.")
     boolean force;
 
+    @Option(names = "--expect-nccl", paramLabel = "VERSION",
+            description = "The NCCL version the serving engine runs (e.g. 2.27.3): nccl.library warns when the bench "
+                    + "loaded another.")
+    String expectNccl;
+
     @Option(names = "--out", paramLabel = "DIR", defaultValue = "./reports",
             description = "Directory for the report and the artifacts/ folder (default: ${DEFAULT-VALUE}).")
     Path outDir;
@@ -171,6 +177,10 @@ public final class BenchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (expectNccl != null && !NcclLibraryCheck.VERSION.matcher(expectNccl).matches()) {
+            throw new ParameterException(spec.commandLine(), "--expect-nccl " + expectNccl
+                    + ": expected an NCCL version as major.minor.patch, e.g. 2.27.3");
+        }
         BenchSpec benchSpec = benchSpec();
         List<NcclSetting> settings = settings();
         AgentSettings agentSettings = libraries.apply(AgentSettings.builder()
@@ -190,7 +200,8 @@ public final class BenchCommand implements Callable<Integer> {
             String name = Names.node(node.build());
             try {
                 CollectiveResults results = run(stub, benchSpec, settings, out, err, node);
-                node.addAllChecks(BenchChecks.of(results));
+                node.addAllChecks(BenchChecks.of(results))
+                        .addChecks(NcclLibraryCheck.of(results.getWorkersList(), expectNccl));
                 sections(sections, name, info, results);
                 if (!quiet) {
                     err.println("preflight: transport: " + results.getTransport().getVerdict() + ": "
@@ -272,7 +283,8 @@ public final class BenchCommand implements Callable<Integer> {
                         .build());
         if (!quiet) {
             err.println("preflight: " + id.getLocalRanks() + " bench worker(s) on GPU(s) "
-                    + id.getGpusList().toString().replaceAll("[\\[\\] ]", "") + ", NCCL " + id.getNcclVersion());
+                    + id.getGpusList().toString().replaceAll("[\\[\\] ]", "") + ", NCCL " + id.getNcclVersion()
+                    + " from " + id.getNcclLibrary());
             err.flush();
         }
         BenchSpec benchSpec = requested;
