@@ -1,8 +1,8 @@
 package dev.preflight.coordinator.cli;
 
 import dev.preflight.agent.AgentSettings;
-import dev.preflight.agent.check.CheckContext;
 import dev.preflight.agent.check.Checks;
+import dev.preflight.agent.hostfs.IoErrors;
 import dev.preflight.agent.security.NcclEnvAllowlist;
 import dev.preflight.coordinator.discovery.BenchPods;
 import dev.preflight.coordinator.discovery.DiscoveredAgent;
@@ -21,6 +21,7 @@ import dev.preflight.coordinator.run.PreflightRun;
 import dev.preflight.coordinator.run.Progress;
 import dev.preflight.coordinator.score.Policy;
 import dev.preflight.coordinator.score.Scorer;
+import dev.preflight.proto.text.TerminalText;
 import dev.preflight.proto.v1.CheckProgress;
 import dev.preflight.proto.v1.CheckResult;
 import dev.preflight.proto.v1.NcclSetting;
@@ -37,10 +38,12 @@ import io.grpc.ChannelCredentials;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Locale;
@@ -50,6 +53,7 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.Mixin;
@@ -68,7 +72,9 @@ import picocli.CommandLine.TypeConversionException;
             "1:not viable: at least one FAIL (even when nodes were unreachable)",
             "2:usage error: bad flags or input files",
             "3:warnings only, and --fail-on-warn was given",
-            "4:incomplete with no FAIL: unreachable agents, an errored phase, an unexpected error"})
+            "4:incomplete with no FAIL: unreachable agents, an errored phase, an unexpected error, or stopped by "
+                    + "SIGTERM/SIGINT (the partial report is written: what was measured so far, the rest marked not run; "
+                    + "1 if a FAIL was already found)"})
 public final class RunCommand implements Callable<Integer> {
     /**
      * The largest answer taken from an agent: a bench's results with per-iteration times (at most
@@ -215,13 +221,18 @@ public final class RunCommand implements Callable<Integer> {
         }
         Policy loadedPolicy = policy.load();
         Scorer scorer = new Scorer(loadedPolicy);
+        requireWritable(outDir);
         PrintWriter err = spec.commandLine().getErr();
-        FanoutListener listener = quiet ? FanoutListener.NONE : new FanoutListener() {
+        // the nodes whose checks are in, for a partial report if the run is stopped during the checks
+        List<NodeReport> answered = Collections.synchronizedList(new ArrayList<>());
+        FanoutListener listener = new FanoutListener() {
             @Override
             public void progress(String address, CheckProgress progress) {
-                if (progress.getPhase() == CheckProgress.Phase.FINISHED) {
+                if (!quiet && progress.getPhase() == CheckProgress.Phase.FINISHED) {
                     synchronized (err) {
-                        err.println("preflight: " + address + ": " + progress.getCheckId() + " done ("
+                        // an agent's answer is outside input: its check ids and errors are escaped like any other
+                        err.println("preflight: " + TerminalText.escape(address) + ": "
+                                + TerminalText.escape(progress.getCheckId()) + " done ("
                                 + progress.getDone() + "/" + progress.getTotal() + ")");
                         err.flush();
                     }
@@ -230,9 +241,14 @@ public final class RunCommand implements Callable<Integer> {
 
             @Override
             public void nodeDone(NodeReport node) {
+                answered.add(node);
+                if (quiet) {
+                    return;
+                }
                 synchronized (err) {
-                    err.println("preflight: " + node.getAddress() + ": " + node.getReachability().name().toLowerCase(Locale.ROOT)
-                            + (node.getError().isEmpty() ? "" : " (" + node.getError() + ")"));
+                    err.println("preflight: " + TerminalText.escape(node.getAddress()) + ": "
+                            + node.getReachability().name().toLowerCase(Locale.ROOT)
+                            + (node.getError().isEmpty() ? "" : " (" + TerminalText.escape(node.getError()) + ")"));
                     err.flush();
                 }
             }
@@ -253,6 +269,20 @@ public final class RunCommand implements Callable<Integer> {
         PreflightRun run = new PreflightRun(fanout, new PreflightRun.Options(phases(), request, hostNet, scorer,
                 benchSettings(workloadEnv, loadedPolicy), new AgentPortCounters(connectTimeout)), progress, Clock.systemUTC());
         String commandLine = "preflight " + String.join(" ", spec.commandLine().getParseResult().originalArgs());
+        List<String> addresses = Collections.synchronizedList(new ArrayList<>());
+        Termination.onSignal(signal -> {
+            String why = "preflight was stopped by " + signal;
+            PreflightReport partial;
+            synchronized (addresses) {
+                partial = run.stoppedReport(commandLine, why, List.copyOf(answered), List.copyOf(addresses));
+            }
+            if (finishing.compareAndSet(false, true)) {
+                err.println("preflight: " + why + ": writing the partial report");
+                err.flush();
+                // exit(), not halt(): the shutdown hooks still delete bench pods and stop workers
+                Runtime.getRuntime().exit(finish(partial.toBuilder().putAllWorkloadEnv(workloadEnv).build(), err));
+            }
+        });
 
         PreflightReport report;
         if (embeddedAgent) {
@@ -265,6 +295,7 @@ public final class RunCommand implements Callable<Integer> {
                     .gpu(gpu.toSettings())))
                     .build();
             try (EmbeddedAgent embedded = EmbeddedAgent.start(hostFs.toHostFs(), settings)) {
+                addresses.add(embedded.target().address());
                 report = run.run(List.of(embedded.target()), commandLine, nodes -> List.of());
             }
         } else {
@@ -294,6 +325,7 @@ public final class RunCommand implements Callable<Integer> {
                             .maxInboundMessageSize(MAX_AGENT_RESULTS_BYTES);
                     clientSecurity.serverName().ifPresent(channel::overrideAuthority);
                     targets.add(new AgentTarget(agent.address().toString(), channel.build()));
+                    addresses.add(agent.address().toString());
                 }
                 report = run.run(targets, commandLine,
                         nodes -> found.expected().isEmpty() ? List.of() : List.of(found.expected().judge(nodes)));
@@ -318,9 +350,19 @@ public final class RunCommand implements Callable<Integer> {
                 }
             }
         }
-        report = report.toBuilder().putAllWorkloadEnv(workloadEnv).build();
-        Verdict verdict = report.getVerdict();
+        if (!finishing.compareAndSet(false, true)) {
+            // a signal is writing the partial report and will end the process
+            Thread.currentThread().join();
+        }
+        return finish(report.toBuilder().putAllWorkloadEnv(workloadEnv).build(), err);
+    }
 
+    /** Set by whichever comes first, the run's end or a signal: one of them prints and writes the report. */
+    private final AtomicBoolean finishing = new AtomicBoolean();
+
+    /** Prints the summary, writes the report files, and says the exit code. */
+    private int finish(PreflightReport report, PrintWriter err) {
+        Verdict verdict = report.getVerdict();
         boolean color = System.console() != null && System.getenv("NO_COLOR") == null;
         PrintWriter out = spec.commandLine().getOut();
         out.print(new TerminalSummary(color).render(report));
@@ -331,11 +373,25 @@ public final class RunCommand implements Callable<Integer> {
             }
             err.flush();
         } catch (IOException e) {
-            err.println("preflight: cannot write the report to " + outDir + ": " + e.getMessage());
+            err.println("preflight: cannot write the report to " + outDir + ": " + IoErrors.describe(e));
             err.flush();
             return verdict == Verdict.NOT_VIABLE ? ExitCodes.NOT_VIABLE : ExitCodes.INCOMPLETE;
         }
         return exitCode(verdict, failOnWarn);
+    }
+
+    /**
+     * Refuses an --out the reports cannot be written to before the run starts, not after it has
+     * measured for an hour: the directory is created if missing and a file is created in it.
+     */
+    private void requireWritable(Path directory) {
+        try {
+            Files.createDirectories(directory);
+            Files.delete(Files.createTempFile(directory, ".preflight-write-test", ".tmp"));
+        } catch (IOException e) {
+            throw new ParameterException(spec.commandLine(), "--out " + directory + ": cannot write reports there ("
+                    + IoErrors.describe(e) + ")");
+        }
     }
 
     private Set<Phase> phases() {
@@ -418,7 +474,7 @@ public final class RunCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), "--workload-env " + e.getMessage());
         } catch (IOException e) {
-            throw new ParameterException(spec.commandLine(), "--workload-env: cannot read " + CheckContext.describe(e));
+            throw new ParameterException(spec.commandLine(), "--workload-env: cannot read " + IoErrors.describe(e));
         }
     }
 

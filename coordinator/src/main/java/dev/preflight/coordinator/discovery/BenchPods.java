@@ -1,5 +1,7 @@
 package dev.preflight.coordinator.discovery;
 
+import dev.preflight.agent.hostfs.IoErrors;
+import dev.preflight.agent.hostfs.BoundedFile;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonNull;
@@ -11,7 +13,6 @@ import dev.preflight.agent.net.HostPort;
 import java.io.IOException;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -79,12 +80,9 @@ public final class BenchPods implements AutoCloseable {
     public static Template read(Path file) {
         String text;
         try {
-            if (Files.size(file) > MAX_TEMPLATE_BYTES) {
-                throw new IllegalArgumentException("--bench-pods " + file + ": larger than " + MAX_TEMPLATE_BYTES + " bytes");
-            }
-            text = Files.readString(file, StandardCharsets.UTF_8);
+            text = BoundedFile.readText(file, new BoundedFile.Limits(MAX_TEMPLATE_BYTES, BoundedFile.USER.maxTime()));
         } catch (IOException e) {
-            throw new IllegalArgumentException("--bench-pods " + file + ": cannot read it (" + e.getMessage() + ")");
+            throw new IllegalArgumentException("--bench-pods: cannot read " + IoErrors.describe(e));
         }
         List<Object> documents = new ArrayList<>();
         try {

@@ -1,5 +1,6 @@
 package dev.preflight.coordinator.discovery;
 
+import dev.preflight.agent.hostfs.BoundedFile;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonParser;
 import dev.preflight.agent.security.PemFiles;
@@ -78,10 +79,10 @@ public final class KubernetesApi {
             throw new IOException("no service-account credentials under " + serviceAccount
                     + " (is automountServiceAccountToken off?)");
         }
-        String token = Files.readString(tokenFile, StandardCharsets.US_ASCII).strip();
+        String token = BoundedFile.readText(tokenFile, BoundedFile.USER).strip();
         Path namespaceFile = serviceAccount.resolve("namespace");
         String namespace = Files.isReadable(namespaceFile)
-                ? Files.readString(namespaceFile, StandardCharsets.US_ASCII).strip() : "";
+                ? BoundedFile.readText(namespaceFile, BoundedFile.USER).strip() : "";
         try {
             SSLContext tls = SSLContext.getInstance("TLS");
             tls.init(null, new TrustManager[] {PemFiles.trustManager(caFile)}, null);

@@ -1,5 +1,6 @@
 package dev.preflight.coordinator.discovery;
 
+import dev.preflight.proto.text.TerminalText;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -102,6 +103,7 @@ public final class SlurmNodelist {
     }
 
     private static IllegalArgumentException invalid(String nodelist, String problem) {
-        return new IllegalArgumentException("Slurm nodelist '" + nodelist + "': " + problem);
+        return new IllegalArgumentException("Slurm nodelist '" + TerminalText.excerpt(nodelist) + "': "
+                + TerminalText.excerpt(problem));
     }
 }

@@ -30,13 +30,14 @@ public final class Planner {
 
     public static ModelPlan plan(Model model, Precision precision, Cluster cluster, double headroomFraction,
             Tier requiredMultinodeTier) {
-        long weightBytes = Math.round(model.parameters() * precision.bytesPerParameter());
-        long usablePerGpu = (long) Math.floor(cluster.gpuMemoryBytes() * (1 - headroomFraction));
-        long usablePerNode = usablePerGpu * cluster.gpusPerNode();
-        int nodesNeeded = (int) Math.max(1, ceilDiv(weightBytes, usablePerNode));
+        // exact or checked arithmetic throughout: a wrapped or saturated count would print "fits"
+        long weightBytes = exactBytes(model.parameters() * precision.bytesPerParameter());
+        long usablePerGpu = exactBytes(Math.floor(cluster.gpuMemoryBytes() * (1 - headroomFraction)));
+        long usablePerNode = Math.multiplyExact(usablePerGpu, (long) cluster.gpusPerNode());
+        int nodesNeeded = Math.toIntExact(Math.max(1, ceilDiv(weightBytes, usablePerNode)));
         int tp = cluster.gpusPerNode();
         int pp = nodesNeeded;
-        long weightsPerGpu = ceilDiv(weightBytes, (long) tp * pp);
+        long weightsPerGpu = ceilDiv(weightBytes, Math.multiplyExact((long) tp, (long) pp));
         boolean fitsCluster = cluster.nodesAvailable() > 0 && nodesNeeded <= cluster.nodesAvailable();
         Tier required = pp > 1 ? requiredMultinodeTier : Tier.TIER_UNSPECIFIED;
 
@@ -140,7 +141,18 @@ public final class Planner {
     }
 
     private static long ceilDiv(long a, long b) {
-        return (a + b - 1) / b;
+        if (b <= 0) {
+            throw new ArithmeticException("nothing usable per GPU to divide " + a + " bytes over");
+        }
+        return -Math.floorDiv(-a, b);
+    }
+
+    /** A byte count computed in floating point, refused rather than clamped when a long cannot hold it. */
+    private static long exactBytes(double bytes) {
+        if (!(bytes >= 0) || bytes >= 0x1p63) {
+            throw new ArithmeticException(bytes + " bytes is outside 0.." + Long.MAX_VALUE);
+        }
+        return Math.round(bytes);
     }
 
     private static String percent(double fraction) {

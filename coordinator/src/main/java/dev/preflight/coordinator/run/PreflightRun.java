@@ -59,6 +59,16 @@ public final class PreflightRun {
     private final Progress progress;
     private final Clock clock;
 
+    /**
+     * What the run has established so far, kept for {@link #stoppedReport}: another thread (a
+     * signal's) reads it while the run goes on. Null until the node checks are in.
+     */
+    private final Object soFarLock = new Object();
+    private Instant startedAt;
+    private List<NodeReport> nodesSoFar;
+    private List<CheckResult> clusterChecksSoFar;
+    private PreflightReport.Builder sectionsSoFar;
+
     public PreflightRun(Fanout fanout, Options options, Progress progress, Clock clock) {
         this.fanout = fanout;
         this.options = options;
@@ -72,6 +82,9 @@ public final class PreflightRun {
     public PreflightReport run(List<AgentTarget> targets, String commandLine,
             Function<List<NodeReport>, List<CheckResult>> membership) {
         Instant started = clock.instant();
+        synchronized (soFarLock) {
+            startedAt = started;
+        }
         List<NodeReport> nodes = new ArrayList<>();
         for (NodeReport node : fanout.run(targets, options.checks())) {
             nodes.add(NodeFacts.withCheckFacts(node));
@@ -80,6 +93,11 @@ public final class PreflightRun {
         // the phases' own sections of the report; the verdict is decided once they are all in
         PreflightReport.Builder sections = PreflightReport.newBuilder()
                 .addPhases(RunPhase.newBuilder().setName(Phase.CHECKS.flagName()).setOutcome(RunPhase.Outcome.COMPLETED));
+        synchronized (soFarLock) {
+            nodesSoFar = nodes;
+            clusterChecksSoFar = clusterChecks;
+            sectionsSoFar = sections;
+        }
         for (NodeReport node : nodes) {
             sections.getMeasurementsBuilder()
                     .addAllPorts(NodeFacts.portRates(name(node), node))
@@ -124,6 +142,79 @@ public final class PreflightRun {
     }
 
     private static final String FEWER_THAN_TWO = "fewer than two reachable nodes";
+    /** Copies of the run's state may race a phase that is adding to it; a few tries get a consistent one. */
+    private static final int SNAPSHOT_TRIES = 5;
+
+    /**
+     * The report of a run stopped part-way (SIGTERM): what was measured so far, scored, with every
+     * selected phase that had not finished marked not run. Called from another thread while the
+     * run goes on; bench measurements of a bench phase still running are not in it.
+     *
+     * @param answered the nodes whose checks had come back, for a run stopped during the node checks
+     * @param addresses every target's address, to mark the nodes that had not answered
+     */
+    public PreflightReport stoppedReport(String commandLine, String why, List<NodeReport> answered, List<String> addresses) {
+        List<NodeReport> nodes;
+        List<CheckResult> clusterChecks;
+        PreflightReport.Builder sections;
+        Instant started;
+        synchronized (soFarLock) {
+            started = startedAt == null ? clock.instant() : startedAt;
+            if (nodesSoFar == null) {
+                nodes = notAnswered(answered, addresses, why);
+                clusterChecks = List.of();
+                sections = PreflightReport.newBuilder().addPhases(RunPhase.newBuilder().setName(Phase.CHECKS.flagName())
+                        .setOutcome(RunPhase.Outcome.NOT_RUN)
+                        .setError(why + " after " + answered.size() + " of " + addresses.size() + " nodes answered"));
+            } else {
+                nodes = null;
+                clusterChecks = null;
+                sections = null;
+                for (int i = 0; i < SNAPSHOT_TRIES && sections == null; i++) {
+                    try {
+                        nodes = new ArrayList<>(nodesSoFar);
+                        clusterChecks = new ArrayList<>(clusterChecksSoFar);
+                        sections = sectionsSoFar.clone();
+                    } catch (RuntimeException e) {
+                        // a phase changed a list while it was copied: take it again
+                        sections = null;
+                    }
+                }
+                if (sections == null) {
+                    nodes = new ArrayList<>(notAnswered(List.of(), addresses, why));
+                    clusterChecks = List.of();
+                    sections = PreflightReport.newBuilder();
+                }
+            }
+        }
+        Set<String> recorded = new LinkedHashSet<>();
+        for (RunPhase phase : sections.getPhasesList()) {
+            recorded.add(phase.getName());
+        }
+        for (Phase phase : options.phases()) {
+            if (!recorded.contains(phase.flagName())) {
+                sections.addPhases(RunPhase.newBuilder().setName(phase.flagName())
+                        .setOutcome(RunPhase.Outcome.NOT_RUN).setError(why));
+            }
+        }
+        return report(options.scorer(), commandLine, started, clock.instant(), nodes, clusterChecks, sections.build());
+    }
+
+    private static List<NodeReport> notAnswered(List<NodeReport> answered, List<String> addresses, String why) {
+        List<NodeReport> nodes = new ArrayList<>();
+        Set<String> seen = new LinkedHashSet<>();
+        for (NodeReport node : answered) {
+            nodes.add(NodeFacts.withCheckFacts(node));
+            seen.add(node.getAddress());
+        }
+        for (String address : addresses) {
+            if (!seen.contains(address)) {
+                nodes.add(NodeReport.newBuilder().setAddress(address).setReachability(NodeReport.Reachability.UNREACHABLE)
+                        .setError("not run: " + why + " before it answered").build());
+            }
+        }
+        return nodes;
+    }
 
     private void benchPhases(BenchContext bench, PreflightReport.Builder sections) {
         BenchSettings settings = options.bench();

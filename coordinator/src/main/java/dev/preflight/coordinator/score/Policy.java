@@ -3,6 +3,7 @@ package dev.preflight.coordinator.score;
 import dev.preflight.agent.check.host.ShmCheck;
 import dev.preflight.proto.units.Bandwidths;
 import dev.preflight.proto.units.ByteSizes;
+import dev.preflight.proto.units.Numbers;
 import dev.preflight.proto.v1.CheckResult.Status;
 import dev.preflight.proto.v1.Interconnect.Tier;
 import java.util.ArrayList;
@@ -67,6 +68,16 @@ public record Policy(
         COUNT("count", "a whole number"),
         CELSIUS("celsius", "degrees Celsius, a number");
 
+        /** An exbibyte: no memory, disk or file a limit speaks of comes near it. */
+        static final long MAX_BYTES = 1L << 60;
+        /** A petabyte a second, beyond any link or bus. */
+        static final double MAX_BANDWIDTH = 1e15;
+        /** Counts of files, errors, events: 10^15 is beyond any counter a node reports. */
+        static final long MAX_COUNT = 1_000_000_000_000_000L;
+        static final double ABSOLUTE_ZERO_CELSIUS = -273.15;
+        /** Silicon does not survive well below this. */
+        static final double MAX_CELSIUS = 1000;
+
         final String unit;
         final String expected;
 
@@ -75,23 +86,18 @@ public record Policy(
             this.expected = expected;
         }
 
-        double parse(Object value) {
+        /** The value in this quantity's unit, within the range a real limit can take. */
+        double parse(Object value, String key) {
             String text = String.valueOf(value).strip();
             switch (this) {
                 case BYTES:
-                    return ByteSizes.parse(text);
+                    return Numbers.size(text, key, 0, MAX_BYTES);
                 case BANDWIDTH:
-                    return Bandwidths.parse(text);
+                    return Numbers.rate(text, key, 0, MAX_BANDWIDTH);
                 case COUNT:
-                    if (!text.matches("[0-9]+")) {
-                        throw new IllegalArgumentException("'" + text + "' is not " + expected);
-                    }
-                    return Long.parseLong(text);
+                    return Numbers.count(text, key, 0, MAX_COUNT);
                 default:
-                    if (!text.matches("-?[0-9]+(\\.[0-9]+)?")) {
-                        throw new IllegalArgumentException("'" + text + "' is not " + expected);
-                    }
-                    return Double.parseDouble(text);
+                    return Numbers.decimal(text, key, ABSOLUTE_ZERO_CELSIUS, MAX_CELSIUS);
             }
         }
 

@@ -122,8 +122,8 @@ class PlanCommandTest {
         "--model|gpt-5|--precision|fp8|--gpus-per-node|8|--gpu-memory|80GB|--model 'gpt-5' is not in the catalog",
         "--model|deepseek-r1|--precision|fp6|--gpus-per-node|8|--gpu-memory|80GB|'fp6' is not a precision",
         "--model|deepseek-r1|--precision|fp8|--gpus-per-node|8|--gpu-memory|80|'80' is not a size with a unit",
-        "--params|lots|--precision|fp8|--gpus-per-node|8|--gpu-memory|80GB|'lots' is not a parameter count",
-        "--model|deepseek-r1|--precision|fp8|--gpus-per-node|0|--gpu-memory|80GB|--gpus-per-node 0: must be at least 1",
+        "--params|lots|--precision|fp8|--gpus-per-node|8|--gpu-memory|80GB|parameter count 'lots' is not a number",
+        "--model|deepseek-r1|--precision|fp8|--gpus-per-node|0|--gpu-memory|80GB|--gpus-per-node '0' is out of range (expected 1 to 1024)",
     })
     void badFlagsExitTwoNamingTheValue(String a, String b, String c, String d, String e, String f, String g, String h,
             String message) {

@@ -52,14 +52,18 @@ public final class IbPortsCheck implements Check {
     public Finding run(CheckContext context) throws Exception {
         FabricView fabric = FabricView.read(context);
         List<RdmaPort> ports = RdmaDevices.ports(fabric.devices());
-        if (ports.isEmpty()) {
+        List<String> unreadable = new ArrayList<>();
+        fabric.devices().forEach(device -> unreadable.addAll(device.unreadablePorts()));
+        if (ports.isEmpty() && unreadable.isEmpty()) {
             return Finding.skip("no RDMA device (" + RdmaDevices.root(context) + " is absent or empty): nothing to judge; "
                     + "fabric.rdma_devices says whether that is expected");
         }
         double failBelow = FAIL_BELOW.value(context);
         double warnBelow = WARN_BELOW.value(context);
         Outcome outcome = new Outcome();
+        unreadable.forEach(outcome::unknown);
         List<String> observed = new ArrayList<>();
+        unreadable.forEach(port -> observed.add(port + " unreadable"));
         TreeSet<String> requiredRates = new TreeSet<>();
         for (RdmaPort port : ports) {
             observed.add(describe(port));
