@@ -93,6 +93,8 @@ class PlanEvidenceTestbedIT {
 
         assertTrue(hop(slow).getStepUs() > healthyHop + 40_000, "hop " + healthyHop + " -> " + hop(slow).getStepUs());
         assertTrue(slow.getStepUs() > healthy.getStepUs() + 40_000, healthy.getStepUs() + " -> " + slow.getStepUs());
+        // the figures, for the record of what the test bed measured
+        System.out.println("healthy: " + healthy.getSummary() + "\nslowed:  " + slow.getSummary());
         assertEquals(Verdict.NOT_VIABLE, slowed.getVerdict());
         assertTrue(slowed.getReasonsList().stream().anyMatch(r -> r.contains(PlanCost.COMMUNICATION_ID)
                 && r.contains("the PP hop node-1→node-2")), slowed.getReasonsList().toString());
@@ -101,7 +103,7 @@ class PlanEvidenceTestbedIT {
     private static PreflightReport run(String name, Path planFile, Path policy, CheckResult.Status expected) throws Exception {
         Path out = work.resolve(name);
         Testbed.Result result = bed.coordinator(300, "run", "--agents", bed.agents(), "--plan", planFile.toString(),
-                "--phases", "inference", "--iters", "10", "--checks", "host.shm", "--policy", policy.toString(),
+                "--phases", "inference", "--iters", "10", "--connect-timeout", "60s", "--checks", "host.shm", "--policy", policy.toString(),
                 "--out", out.toString());
         Path file = out.resolve(JsonReport.FILE_NAME);
         assertTrue(Files.exists(file), result.output());
