@@ -428,9 +428,9 @@ public final class Planner {
                         : ", " + ByteSizes.formatDecimal(plan.getFreeBytesPerGpu()) + " left for KV cache and activations"));
         for (int i = 0; i < plan.getLayoutsCount(); i++) {
             LayoutOption l = plan.getLayouts(i);
-            String needs = l.getNodes() < 2 ? "" : "; needs " + Tiers.label(l.getRequiredTier()) + " ("
-                    + Bandwidths.format(l.getRequiredInterNodeBytesPerSecond()) + " moves "
-                    + ByteSizes.formatDecimal(l.getInterNodeBytesPerStep()) + " per GPU per step in budget)";
+            String needs = l.getNodes() < 2 ? "" : "; needs " + Tiers.label(l.getRequiredTier()) + ": "
+                    + ByteSizes.formatDecimal(l.getInterNodeBytesPerStep()) + " per GPU per step across nodes, "
+                    + Bandwidths.format(l.getRequiredInterNodeBytesPerSecond()) + " within the token budget";
             String fit = l.getTotalBytesPerGpu() == 0 ? "" : (l.getFits() ? "fits, " : "does NOT fit, ")
                     + ByteSizes.formatDecimal(l.getTotalBytesPerGpu()) + " per GPU; ";
             row(out, i == 0 ? "layouts" : "", l.getName() + " on " + l.getNodes() + " node(s)" + (l.getChosen() ? " [chosen]" : "")
