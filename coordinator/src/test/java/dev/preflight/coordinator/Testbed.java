@@ -66,6 +66,11 @@ public final class Testbed implements AutoCloseable {
         return bed;
     }
 
+    /** (Re)shapes a node's link both ways, e.g. "5mbit", while the bed runs. */
+    public void shape(int node, String rate) throws IOException, InterruptedException {
+        exec(List.of(script().toString(), "shape", id, Integer.toString(node), rate), 60);
+    }
+
     public static String address(int node) {
         return "198.18.0." + node;
     }

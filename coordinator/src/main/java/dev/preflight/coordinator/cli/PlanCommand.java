@@ -31,8 +31,9 @@ import picocli.CommandLine.Spec;
 import picocli.CommandLine.TypeConversionException;
 
 @Command(name = "plan", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
-        description = {"Size a model onto the cluster: weight bytes, whether one node holds it, nodes needed, "
-                + "the TP x PP plan, memory per GPU, the inter-node tier it needs and the launch settings.",
+        description = {"Size a model onto the cluster: weights, KV cache, activations and CUDA graphs per GPU, the "
+                + "smallest TP the engines accept that fits, PP across nodes when none does (and for MoE models "
+                + "the cross-node TP + EP layout), the inter-node tier each needs and the launch settings.",
                 "Sizes take a unit: GB = 10^9 bytes, GiB = 2^30 bytes (an \"80 GB\" H100 is --gpu-memory 80GB)."},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:planned (and it fits the cluster when --nodes or --from gives its size)",
@@ -57,6 +58,23 @@ public final class PlanCommand implements Callable<Integer> {
     @Option(names = "--precision", paramLabel = "P", converter = PrecisionConverter.class,
             description = "Weight precision: fp16, bf16 (2 bytes per parameter), fp8 (1), int4 (0.5).")
     Precision precision;
+
+    @Option(names = "--context", paramLabel = "TOKENS",
+            description = "Tokens of context per sequence the KV cache holds (default: 8192).")
+    Integer context;
+
+    @Option(names = "--concurrency", paramLabel = "N",
+            description = "Sequences decoded at once (default: 32).")
+    Integer concurrency;
+
+    @Option(names = "--kv-precision", paramLabel = "P", converter = PrecisionConverter.class,
+            description = "KV-cache precision: bf16 (default), fp16 or fp8.")
+    Precision kvPrecision;
+
+    @Option(names = "--tp", paramLabel = "N",
+            description = "Use this tensor-parallel size instead of the smallest that fits; refused when the model's "
+                    + "attention or KV heads do not divide by it, as the engines refuse it.")
+    Integer tensorParallel;
 
     @Option(names = "--nodes", paramLabel = "N", description = "Nodes in the cluster (default: from --from, else not judged).")
     Integer nodes;
@@ -99,6 +117,7 @@ public final class PlanCommand implements Callable<Integer> {
         Model model = modelName != null ? ModelCatalog.find(modelName).orElseThrow(() -> new ParameterException(
                 spec.commandLine(), "--model '" + modelName + "' is not in the catalog; known: " + ModelCatalog.names()))
                 : Model.ofParameters(parameters);
+        Planner.Load load = load();
         Policy policy = policyOption.load();
         PreflightReport report = from == null ? null : ReportInput.read(spec.commandLine(), "--from", from);
 
@@ -116,10 +135,12 @@ public final class PlanCommand implements Callable<Integer> {
         ModelPlan plan;
         try {
             plan = Planner.plan(model, precision, new Planner.Cluster(gpus, memory, nodesAvailable, measured, storage, env),
-                    policy.headroomFraction(), policy.interconnect().passFrom());
+                    load, policy);
         } catch (ArithmeticException e) {
             throw new ParameterException(spec.commandLine(), "the plan's byte counts do not fit 64 bits for these inputs ("
                     + e.getMessage() + ")");
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), e.getMessage());
         }
         if (output.equals("json")) {
             try {
@@ -132,6 +153,29 @@ public final class PlanCommand implements Callable<Integer> {
         }
         out.flush();
         return nodesAvailable > 0 && !plan.getFitsCluster() ? ExitCodes.NOT_VIABLE : ExitCodes.VIABLE;
+    }
+
+    private Planner.Load load() {
+        return load(spec, context, concurrency, kvPrecision, tensorParallel);
+    }
+
+    /** The serving load from flags, each checked; null flags take the defaults. */
+    static Planner.Load load(CommandSpec spec, Integer context, Integer concurrency, Precision kvPrecision, Integer tp) {
+        Planner.Load d = Planner.Load.DEFAULT;
+        if (context != null && (context < 1 || context > 10_485_760)) {
+            throw new ParameterException(spec.commandLine(), "--context " + context + ": expected 1-10485760 tokens");
+        }
+        if (concurrency != null && (concurrency < 1 || concurrency > 65_536)) {
+            throw new ParameterException(spec.commandLine(), "--concurrency " + concurrency + ": expected 1-65536 sequences");
+        }
+        if (kvPrecision == Precision.INT4) {
+            throw new ParameterException(spec.commandLine(), "--kv-precision int4: expected bf16, fp16 or fp8");
+        }
+        if (tp != null && (tp < 1 || tp > 65_536)) {
+            throw new ParameterException(spec.commandLine(), "--tp " + tp + ": expected 1-65536");
+        }
+        return new Planner.Load(context == null ? d.contextTokens() : context, concurrency == null ? d.concurrency() : concurrency,
+                kvPrecision == null ? d.kvPrecision() : kvPrecision, tp == null ? 0 : tp);
     }
 
     private int reportGpus(PreflightReport report) {

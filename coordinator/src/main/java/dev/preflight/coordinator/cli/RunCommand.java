@@ -16,6 +16,9 @@ import dev.preflight.coordinator.collective.BenchProfile;
 import dev.preflight.coordinator.collective.BenchSettings;
 import dev.preflight.coordinator.collective.AgentPortCounters;
 import dev.preflight.coordinator.outliers.Outliers;
+import dev.preflight.coordinator.plan.Model;
+import dev.preflight.coordinator.plan.ModelCatalog;
+import dev.preflight.coordinator.plan.Precision;
 import dev.preflight.coordinator.run.Phase;
 import dev.preflight.coordinator.run.PreflightRun;
 import dev.preflight.coordinator.run.Progress;
@@ -157,6 +160,30 @@ public final class RunCommand implements Callable<Integer> {
             description = "Pipeline-parallel size of the inference phase (default: one stage per node).")
     Integer pp;
 
+    @Option(names = "--model", paramLabel = "NAME",
+            description = "Measure what serving this catalog model costs here (with --precision): plans it onto the "
+                    + "nodes' GPUs, benches that plan's TP all-reduce, PP hops and (MoE) all-to-all at its decode sizes in "
+                    + "the inference phase, and judges its communication per token against the policy's tokenBudget.")
+    String modelName;
+
+    @Option(names = "--precision", paramLabel = "P", converter = PlanCommand.PrecisionConverter.class,
+            description = "Weight precision of --model: fp16, bf16, fp8, int4.")
+    Precision precision;
+
+    @Option(names = "--plan", paramLabel = "FILE",
+            description = "Measure this plan (the output of preflight plan -o json) instead of planning --model here.")
+    Path planFile;
+
+    @Option(names = "--context", paramLabel = "TOKENS", description = "Context per sequence --model is planned for (default: 8192).")
+    Integer context;
+
+    @Option(names = "--concurrency", paramLabel = "N", description = "Sequences --model decodes at once (default: 32).")
+    Integer concurrency;
+
+    @Option(names = "--kv-precision", paramLabel = "P", converter = PlanCommand.PrecisionConverter.class,
+            description = "KV-cache precision --model is planned for: bf16 (default), fp16, fp8.")
+    Precision kvPrecision;
+
     @Option(names = "--master-port", paramLabel = "PORT", defaultValue = "29500",
             description = "Rendezvous port every node must reach on the first node (default: ${DEFAULT-VALUE}; 0 skips).")
     int masterPort;
@@ -266,8 +293,10 @@ public final class RunCommand implements Callable<Integer> {
         }
         HostNetPhase.Settings hostNet = new HostNetPhase.Settings(hostNetStreams, hostNetDuration,
                 HostNetPhase.Settings.DEFAULT.pings(), masterPort, HostNetPhase.Settings.DEFAULT.outliers());
-        PreflightRun run = new PreflightRun(fanout, new PreflightRun.Options(phases(), request, hostNet, scorer,
-                benchSettings(workloadEnv, loadedPolicy), new AgentPortCounters(connectTimeout)), progress, Clock.systemUTC());
+        PreflightRun.PlanRequest planRequest = planRequest(loadedPolicy);
+        PreflightRun run = new PreflightRun(fanout, new PreflightRun.Options(phases(planRequest != null), request, hostNet, scorer,
+                benchSettings(workloadEnv, loadedPolicy), new AgentPortCounters(connectTimeout), planRequest), progress,
+                Clock.systemUTC());
         String commandLine = "preflight " + String.join(" ", spec.commandLine().getParseResult().originalArgs());
         List<String> addresses = Collections.synchronizedList(new ArrayList<>());
         Termination.onSignal(signal -> {
@@ -394,18 +423,60 @@ public final class RunCommand implements Callable<Integer> {
         }
     }
 
-    private Set<Phase> phases() {
+    /** @param plan whether a plan is measured: its inference phase then runs by default */
+    private Set<Phase> phases(boolean plan) {
         if (masterPort < 0 || masterPort > 65535) {
             throw new ParameterException(spec.commandLine(), "--master-port " + masterPort + ": expected 0-65535");
         }
         if (phasesValue == null) {
-            return defaultPhases(profile);
+            Set<Phase> phases = EnumSet.copyOf(defaultPhases(profile));
+            if (plan) {
+                phases.add(Phase.INFERENCE);
+            }
+            return phases;
         }
+        Set<Phase> phases;
         try {
-            return Phase.parse(phasesValue);
+            phases = Phase.parse(phasesValue);
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), "--phases: " + e.getMessage());
         }
+        if (plan && !phases.contains(Phase.INFERENCE)) {
+            throw new ParameterException(spec.commandLine(), "--phases " + phasesValue
+                    + ": --model/--plan are measured by the inference phase; add inference");
+        }
+        return phases;
+    }
+
+    /** The plan to measure from --model/--precision or --plan, every flag checked; null when neither is given. */
+    private PreflightRun.PlanRequest planRequest(Policy loadedPolicy) {
+        boolean loadGiven = context != null || concurrency != null || kvPrecision != null;
+        if (modelName == null && planFile == null) {
+            if (precision != null || loadGiven) {
+                throw new ParameterException(spec.commandLine(), "--precision/--context/--concurrency/--kv-precision need --model");
+            }
+            return null;
+        }
+        if (modelName != null && planFile != null) {
+            throw new ParameterException(spec.commandLine(), "give one of --model or --plan, not both");
+        }
+        if (tp != null || pp != null) {
+            throw new ParameterException(spec.commandLine(), "--tp/--pp come from the plan when --model or --plan is given");
+        }
+        if (planFile != null) {
+            if (precision != null || loadGiven) {
+                throw new ParameterException(spec.commandLine(),
+                        "--precision/--context/--concurrency/--kv-precision are fixed by --plan " + planFile);
+            }
+            return new PreflightRun.PlanRequest(PlanInput.read(spec.commandLine(), planFile), null, null, null, loadedPolicy);
+        }
+        Model model = ModelCatalog.find(modelName).orElseThrow(() -> new ParameterException(spec.commandLine(),
+                "--model '" + modelName + "' is not in the catalog; known: " + ModelCatalog.names()));
+        if (precision == null) {
+            throw new ParameterException(spec.commandLine(), "--model needs --precision (fp16, bf16, fp8, int4)");
+        }
+        return new PreflightRun.PlanRequest(null, model, precision,
+                PlanCommand.load(spec, context, concurrency, kvPrecision, null), loadedPolicy);
     }
 
     /** A profile's phases; without one, the phases that bench nothing. */

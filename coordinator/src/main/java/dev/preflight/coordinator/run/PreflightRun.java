@@ -19,7 +19,17 @@ import dev.preflight.coordinator.fanout.AgentTarget;
 import dev.preflight.coordinator.fanout.Fanout;
 import dev.preflight.coordinator.hostnet.HostNetPhase;
 import dev.preflight.coordinator.hostnet.PairSchedule;
+import dev.preflight.coordinator.plan.Model;
+import dev.preflight.coordinator.plan.ModelCatalog;
+import dev.preflight.coordinator.plan.PlanCost;
+import dev.preflight.coordinator.plan.Planner;
+import dev.preflight.coordinator.plan.Precision;
+import dev.preflight.coordinator.score.Policy;
 import dev.preflight.coordinator.score.Scorer;
+import dev.preflight.proto.units.ByteSizes;
+import dev.preflight.proto.v1.Interconnect.Tier;
+import dev.preflight.proto.v1.ModelPlan;
+import dev.preflight.proto.v1.Scope;
 import dev.preflight.proto.ToolVersion;
 import dev.preflight.proto.v1.CheckResult;
 import dev.preflight.proto.v1.Gpu;
@@ -50,9 +60,25 @@ public final class PreflightRun {
     /**
      * @param bench how the bench phases measure (the profile and its overrides); used when phases selects one
      * @param portCounters read around every bench phase
+     * @param plan the model plan whose communication the inference phase measures; null for none
      */
     public record Options(Set<Phase> phases, RunChecksRequest checks, HostNetPhase.Settings hostNet, Scorer scorer,
-            BenchSettings bench, PortCounterHook portCounters) {}
+            BenchSettings bench, PortCounterHook portCounters, PlanRequest plan) {
+        public Options(Set<Phase> phases, RunChecksRequest checks, HostNetPhase.Settings hostNet, Scorer scorer,
+                BenchSettings bench, PortCounterHook portCounters) {
+            this(phases, checks, hostNet, scorer, bench, portCounters, null);
+        }
+    }
+
+    /**
+     * A plan to measure: a fixed one (preflight plan -o json), or a model to plan onto the nodes
+     * as their inventories describe them.
+     *
+     * @param fixed the plan as given; null to plan the model
+     * @param model with precision and load, planned when fixed is null
+     * @param policy the headroom, tiers and token budget the plan and its cost are judged by
+     */
+    public record PlanRequest(ModelPlan fixed, Model model, Precision precision, Planner.Load load, Policy policy) {}
 
     private final Fanout fanout;
     private final Options options;
@@ -117,12 +143,39 @@ public final class PreflightRun {
             progress.line("phase consistency: comparing " + reachable.size() + " nodes");
             clusterChecks.addAll(Consistency.check(nodes));
         });
+        ModelPlan plan = null;
+        BenchSettings settings = options.bench();
+        if (options.plan() != null) {
+            try {
+                plan = resolve(options.plan(), candidates);
+                settings = settings.forPlan(plan.getTensorParallel(), plan.getPipelineParallel(), sizes(plan));
+                progress.line("plan " + plan.getModel() + " " + plan.getPrecision() + ": TP " + plan.getTensorParallel() + " x PP "
+                        + plan.getPipelineParallel() + (plan.hasArchitecture() ? ", decode messages of "
+                        + ByteSizes.format(settings.planSizes().decodeBytes()) : ""));
+            } catch (IllegalArgumentException e) {
+                clusterChecks.add(CheckResult.newBuilder().setId(PlanCost.FIT_ID).setScope(Scope.HOST).setStatus(CheckResult.Status.ERROR)
+                        .setSummary("cannot plan " + (options.plan().model() == null ? "the model" : options.plan().model().displayName())
+                                + ": " + e.getMessage()).build());
+            }
+        }
+        int benchedNodes = candidates.size();
         if (options.phases().stream().anyMatch(Phase::bench)) {
-            try (BenchContext bench = new BenchContext(options.bench(), candidates, progress::line, progress::status, clock,
+            try (BenchContext bench = new BenchContext(settings, candidates, progress::line, progress::status, clock,
                     options.portCounters())) {
                 benchPhases(bench, sections);
                 merge(bench.results(), nodes, clusterChecks, sections);
+                if (bench.benched()) {
+                    benchedNodes = bench.nodes().size();
+                }
             }
+        }
+        if (plan != null) {
+            String display = ModelCatalog.find(plan.getModel()).map(Model::displayName).orElse(plan.getModel());
+            PlanCost.Outcome cost = PlanCost.evaluate(plan, display, sections.getMeasurements().getLatencyList(), benchedNodes,
+                    options.plan().policy().tokenBudget());
+            sections.setPlan(plan).setPlanEvidence(cost.evidence());
+            clusterChecks.addAll(cost.checks());
+            progress.line(cost.evidence().getSummary());
         }
         List<HostNetPhase.Node> alive = new ArrayList<>();
         for (HostNetPhase.Node node : reachable) {
@@ -216,8 +269,31 @@ public final class PreflightRun {
         return nodes;
     }
 
+    /** The fixed plan, or the model planned onto the smallest node's GPUs as the inventories list them. */
+    private static ModelPlan resolve(PlanRequest request, List<BenchContext.Candidate> candidates) {
+        if (request.fixed() != null) {
+            return request.fixed();
+        }
+        int gpus = candidates.stream().mapToInt(BenchContext.Candidate::inventoryGpus).min().orElse(0);
+        long memory = candidates.stream().mapToLong(BenchContext.Candidate::gpuMemoryBytes).min().orElse(0);
+        if (gpus < 1 || memory < 1) {
+            throw new IllegalArgumentException("no node's inventory lists its GPUs and their memory; plan with "
+                    + "preflight plan --gpus-per-node N --gpu-memory SIZE -o json and pass --plan FILE");
+        }
+        return Planner.plan(request.model(), request.precision(), new Planner.Cluster(gpus, memory, candidates.size(),
+                Tier.TIER_UNSPECIFIED, 0, List.of()), request.load(), request.policy());
+    }
+
+    private static BenchSettings.PlanSizes sizes(ModelPlan plan) {
+        if (!plan.hasArchitecture()) {
+            return BenchSettings.PlanSizes.NONE;
+        }
+        return new BenchSettings.PlanSizes(PlanCost.decodeBytes(plan),
+                PlanCost.dispatchBytes(plan, plan.getTensorParallel() * plan.getPipelineParallel()));
+    }
+
     private void benchPhases(BenchContext bench, PreflightReport.Builder sections) {
-        BenchSettings settings = options.bench();
+        BenchSettings settings = bench.settings();
         Set<String> names = new LinkedHashSet<>();
         for (Phase phase : options.phases()) {
             if (phase.bench()) {
@@ -276,7 +352,7 @@ public final class PreflightRun {
      */
     private String benchSkip(BenchContext bench, int nodesNeeded, String unknownGpus) {
         if (bench.budgetSpent()) {
-            return "the bench time budget of " + Estimate.format(options.bench().budget()) + " ran out";
+            return "the bench time budget of " + Estimate.format(bench.settings().budget()) + " ran out";
         }
         if (bench.candidateCount() < nodesNeeded) {
             return nodesNeeded == 1 ? "no reachable node" : FEWER_THAN_TWO;

@@ -26,7 +26,8 @@ public record Policy(
         Map<String, Limit> limits,
         OutlierSettings outliers,
         double regressionPercent,
-        double headroomFraction) {
+        double headroomFraction,
+        TokenBudget tokenBudget) {
 
     public Policy {
         intraNode = List.copyOf(intraNode);
@@ -155,6 +156,22 @@ public record Policy(
      */
     public record OutlierSettings(boolean enabled, double madZ, double relativeFloor, int minFleet) {}
 
+    /**
+     * What a model plan's communication may cost: a share of the inter-token latency the service
+     * targets. The run measures the plan's collectives and judges one decode step against it.
+     */
+    public record TokenBudget(double interTokenLatencySeconds, double communicationShare) {
+        /** The communication time one decode step may take. */
+        public double communicationSeconds() {
+            return interTokenLatencySeconds * communicationShare;
+        }
+
+        public String describe() {
+            return number(communicationShare * 100) + "% of a " + number(interTokenLatencySeconds * 1000)
+                    + " ms inter-token latency";
+        }
+    }
+
     public static Policy defaults() {
         Map<String, Limit> limits = new LinkedHashMap<>();
         // The node checks' own thresholds, so a policy file can move them.
@@ -185,7 +202,10 @@ public record Policy(
                 limits,
                 new OutlierSettings(true, 3.5, 0.10, 4),
                 5.0,
-                0.10);
+                0.10,
+                // 50 ms between tokens (20 tokens/s per sequence) is an interactive serving target;
+                // communication beyond a fifth of it leaves the GPUs' compute too little of the step
+                new TokenBudget(0.050, 0.20));
     }
 
     private static void add(Map<String, Limit> limits, Limit limit) {
@@ -198,7 +218,7 @@ public record Policy(
 
     Policy withSource(String newSource) {
         return new Policy(newSource, interconnect, largeMessageMinBytes, intraNode, limits, outliers,
-                regressionPercent, headroomFraction);
+                regressionPercent, headroomFraction, tokenBudget);
     }
 
     /** The policy as a file {@link PolicyFile} reads back to the same policy. */
@@ -251,6 +271,10 @@ public record Policy(
         out.append("plan:\n");
         out.append("  # GPU memory kept free of weights for the KV cache, activations and the runtime\n");
         out.append("  headroom: ").append(percent(headroomFraction)).append('\n');
+        out.append("tokenBudget:\n");
+        out.append("  # a model plan's communication per decode step may take this share of the inter-token latency\n");
+        out.append("  interTokenLatency: ").append(number(tokenBudget.interTokenLatencySeconds() * 1000)).append("ms\n");
+        out.append("  communicationShare: ").append(percent(tokenBudget.communicationShare())).append('\n');
         return out.toString();
     }
 

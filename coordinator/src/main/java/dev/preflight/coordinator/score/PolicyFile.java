@@ -28,7 +28,7 @@ import org.snakeyaml.engine.v2.exceptions.YamlEngineException;
  */
 public final class PolicyFile {
     private static final Set<String> SECTIONS = Set.of("interconnect", "statistic", "intraNode", "limits", "outliers",
-            "diff", "plan");
+            "diff", "plan", "tokenBudget");
 
     /** Bandwidth thresholds: a byte a second to a petabyte a second is every link there is. */
     static final double MIN_BANDWIDTH = 1;
@@ -122,7 +122,30 @@ public final class PolicyFile {
                 }
             }
         }
-        return new Policy(base.source(), interconnect, largeMin, bands, limits, outliers, regression, headroom);
+        Policy.TokenBudget budget = root.containsKey("tokenBudget")
+                ? tokenBudget(map("tokenBudget", root.get("tokenBudget")), base.tokenBudget()) : base.tokenBudget();
+        return new Policy(base.source(), interconnect, largeMin, bands, limits, outliers, regression, headroom, budget);
+    }
+
+    private Policy.TokenBudget tokenBudget(Map<String, Object> section, Policy.TokenBudget base) {
+        known("tokenBudget", section, Set.of("interTokenLatency", "communicationShare"));
+        double latency = base.interTokenLatencySeconds();
+        if (section.containsKey("interTokenLatency")) {
+            Object value = section.get("interTokenLatency");
+            String text = String.valueOf(value).strip();
+            if (!text.matches("[0-9]+(\\.[0-9]+)?\\s*ms") || Double.parseDouble(text.replace("ms", "").strip()) <= 0) {
+                throw error("tokenBudget.interTokenLatency", value, "a positive time in milliseconds, e.g. 50ms");
+            }
+            latency = Double.parseDouble(text.replace("ms", "").strip()) / 1000;
+        }
+        double share = base.communicationShare();
+        if (section.containsKey("communicationShare")) {
+            share = fraction("tokenBudget.communicationShare", section.get("communicationShare"));
+            if (share <= 0 || share > 1) {
+                throw error("tokenBudget.communicationShare", section.get("communicationShare"), "a percentage in (0%, 100%]");
+            }
+        }
+        return new Policy.TokenBudget(latency, share);
     }
 
     private InterconnectPolicy interconnect(Map<String, Object> section, InterconnectPolicy base) {
