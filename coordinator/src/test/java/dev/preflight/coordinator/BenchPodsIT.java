@@ -122,11 +122,12 @@ class BenchPodsIT {
                     KubeMock.runningPod("preflight-bench-0-1", run, "gpu-02", "127.0.0.2")});
         Path out = dir.resolve("out");
         try (AgentProcess first = agent("127.0.0.1", "gpu-01"); AgentProcess second = agent("127.0.0.2", "gpu-02")) {
-            Testbed.Result result = coordinator((process, line) -> { }, "--checks", "host.shm",
+            Testbed.Result result = coordinator((process, line) -> { }, "--checks", "host.shm", "--connect-timeout", "60s",
                     "--label-nodes", "--taint-failed", "--summary-configmap", "preflight-summary", "--out", out.toString());
             assertTrue(result.output().contains("preflight: bench pods: 2/2 ready"), result.output());
             PreflightReport report = JsonReport.read(out.resolve(JsonReport.FILE_NAME));
-            assertEquals(List.of("gpu-01", "gpu-02"), report.getNodesList().stream().map(NodeReport::getNodeName).toList());
+            assertEquals(List.of("gpu-01", "gpu-02"), report.getNodesList().stream().map(NodeReport::getNodeName).toList(),
+                    result.output());
             CheckResult expected = report.getClusterChecksList().stream()
                     .filter(c -> c.getId().equals("cluster.expected_nodes")).findFirst().orElseThrow();
             assertEquals(CheckResult.Status.PASS, expected.getStatus(), expected.toString());

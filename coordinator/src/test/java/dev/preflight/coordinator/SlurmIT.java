@@ -2,6 +2,7 @@ package dev.preflight.coordinator;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -64,7 +65,8 @@ class SlurmIT {
 
     /**
      * The PREFLIGHT command the script calls on every node: the fat jar, and for the agent a fixture
-     * node tree in place of this machine's /proc and /sys, and a lock and work directory of its own.
+     * node tree in place of this machine's /proc and /sys, and a lock and work directory of its own;
+     * for the run, small messages and few iterations, as the fake NCCL moves real bytes on a CPU.
      */
     private static Path launcher(String name, String scenario) throws IOException {
         Path tree = TestFixtures.distinctNode(scenario, dir.resolve(name + "-tree"), cluster.node);
@@ -82,6 +84,10 @@ class SlurmIT {
                 "    exec '" + java + "' -Xmx256m -jar '" + jar + "' agent" + agentFlags
                         + " --bench-lock-dir '" + dir.resolve(name + "-lock") + "' --bench-dir '" + dir.resolve(name + "-bench")
                         + "' \"$@\"",
+                "fi",
+                "if [ \"$1\" = run ]; then",
+                "    shift",
+                "    exec '" + java + "' -Xmx256m -jar '" + jar + "' run --max-bytes 64K --iters 3 \"$@\"",
                 "fi",
                 "exec '" + java + "' -Xmx256m -jar '" + jar + "' \"$@\"",
                 ""));
@@ -145,7 +151,8 @@ class SlurmIT {
     @Test
     void theScriptAsksForTheGpusItBenchesAndItsRunMeasuresThem() throws Exception {
         Job job = submit("quick", "memlock-unlimited", Map.of());
-        assertTrue(job.show().contains("gres/gpu=" + SlurmCluster.GPUS), "the job holds the node's GPUs: " + job);
+        assertTrue(job.show().contains("TresPerNode=gres:gpu:" + SlurmCluster.GPUS),
+                "the job asks for the node's GPUs: " + job);
         assertTrue(Files.exists(job.report().resolve(JsonReport.FILE_NAME)), job.toString());
         PreflightReport report = JsonReport.read(job.report().resolve(JsonReport.FILE_NAME));
         assertEquals(List.of(cluster.node), report.getNodesList().stream().map(NodeReport::getNodeName).toList());
@@ -186,11 +193,16 @@ class SlurmIT {
     @Test
     void nodelistsExpandAsScontrolShowHostnamesDoes() throws Exception {
         for (String nodelist : List.of("gpu-[01-04,07]", "node1", "a,b,c", "gpu[8-11]", "gpu[08-11]", "gpu[098-101]",
-                "rack[1-2]-gpu[01-02]", "dgx-a[1,3],dgx-b[2-3],login", "h100-[7]", "n[0-1].cluster.local",
-                "gpu-[001-003,010]", "x[9-10]y")) {
+                "rack[1-2]-gpu[01-02]", "dgx-a[1,3],dgx-b[2-3],login", "h100-[7]", "gpu-[001-003,010]", "a.b[1-2]",
+                "n[0-1].cluster.local", "x[9-10]y", "gpu-[1-2]a")) {
             List<String> slurm = Arrays.asList(cluster.slurm(List.of("scontrol", "show", "hostnames", nodelist), 10)
                     .strip().split("\n"));
-            assertEquals(slurm, SlurmNodelist.expand(nodelist), nodelist);
+            if (slurm.get(0).startsWith("Invalid hostlist")) {
+                assertThrows(IllegalArgumentException.class, () -> SlurmNodelist.expand(nodelist),
+                        nodelist + ": scontrol refuses it");
+            } else {
+                assertEquals(slurm, SlurmNodelist.expand(nodelist), nodelist);
+            }
         }
     }
 }
