@@ -122,6 +122,7 @@ class BenchPodsIT {
                     KubeMock.runningPod("preflight-bench-0-1", run, "gpu-02", "127.0.0.2")});
         Path out = dir.resolve("out");
         try (AgentProcess first = agent("127.0.0.1", "gpu-01"); AgentProcess second = agent("127.0.0.2", "gpu-02")) {
+            // a loaded build machine can take longer than the default 10 s to answer
             Testbed.Result result = coordinator((process, line) -> { }, "--checks", "host.shm", "--connect-timeout", "60s",
                     "--label-nodes", "--taint-failed", "--summary-configmap", "preflight-summary", "--out", out.toString());
             assertTrue(result.output().contains("preflight: bench pods: 2/2 ready"), result.output());
@@ -154,11 +155,13 @@ class BenchPodsIT {
                 KubeMock.unschedulablePod("preflight-bench-0-1", run)});
         Path out = dir.resolve("out");
         try (AgentProcess first = agent("127.0.0.1", "gpu-01")) {
+            // a loaded build machine can take longer than the default 10 s to answer
             Testbed.Result result = coordinator((process, line) -> { }, "--bench-pods-timeout", "10s",
-                    "--checks", "host.shm", "--out", out.toString());
+                    "--connect-timeout", "60s", "--checks", "host.shm", "--out", out.toString());
             assertEquals(1, result.exitCode(), result.output());
             PreflightReport report = JsonReport.read(out.resolve(JsonReport.FILE_NAME));
-            assertEquals(List.of("gpu-01"), report.getNodesList().stream().map(NodeReport::getNodeName).toList());
+            assertEquals(List.of("gpu-01"), report.getNodesList().stream().map(NodeReport::getNodeName).toList(),
+                    result.output());
             assertTrue(report.getReasonsList().stream().anyMatch(reason -> reason.contains("cluster.expected_nodes FAIL:"
                     + " expected at least 2 node(s), 1 answered") && reason.contains("Insufficient nvidia.com/gpu")),
                     report.getReasonsList().toString());
