@@ -37,6 +37,7 @@ import dev.preflight.reports.JsonReport;
 import dev.preflight.reports.ReportFormat;
 import dev.preflight.reports.ReportWriter;
 import dev.preflight.reports.TerminalSummary;
+import io.fabric8.kubernetes.client.KubernetesClient;
 import io.grpc.ChannelCredentials;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import java.io.IOException;
@@ -219,6 +220,9 @@ public final class RunCommand implements Callable<Integer> {
     @Mixin
     ClientSecurityOptions clientSecurity;
 
+    @Mixin
+    ClusterWriteOptions clusterWrites;
+
     @Override
     public Integer call() throws Exception {
         Map<String, String> workloadEnv = workloadEnv();
@@ -247,6 +251,13 @@ public final class RunCommand implements Callable<Integer> {
             throw new ParameterException(spec.commandLine(), "--checks: " + e.getMessage());
         }
         Policy loadedPolicy = policy.load();
+        try (ClusterWriteOptions.Writer writer = clusterWrites.open()) {
+            return run(workloadEnv, benchPods, plan, embeddedAgent, loadedPolicy, writer);
+        }
+    }
+
+    private int run(Map<String, String> workloadEnv, Optional<BenchPods.Template> benchPods, Discovery.Plan plan,
+            boolean embeddedAgent, Policy loadedPolicy, ClusterWriteOptions.Writer writer) throws Exception {
         Scorer scorer = new Scorer(loadedPolicy);
         requireWritable(outDir);
         PrintWriter err = spec.commandLine().getErr();
@@ -330,12 +341,14 @@ public final class RunCommand implements Callable<Integer> {
         } else {
             ChannelCredentials credentials = clientSecurity.credentials();
             BenchPods pods = null;
+            KubernetesClient kubernetes = null;
             Thread deletePods = null;
             List<AgentTarget> targets = new ArrayList<>();
             try {
                 if (benchPods.isPresent()) {
                     // a failure to create or list the pods ends the run below: one line, exit 4
-                    pods = BenchPods.create(DiscoveryOptions.kubernetes("--bench-pods"), benchPods.get(),
+                    kubernetes = DiscoveryOptions.kubernetes("--bench-pods");
+                    pods = BenchPods.create(kubernetes, benchPods.get(),
                             UUID.randomUUID().toString(), line -> {
                                 synchronized (err) {
                                     err.println("preflight: " + line);
@@ -377,6 +390,9 @@ public final class RunCommand implements Callable<Integer> {
                         // the JVM is already shutting down: the hook runs, and close() is idempotent
                     }
                 }
+                if (kubernetes != null) {
+                    kubernetes.close();
+                }
             }
         }
         if (!finishing.compareAndSet(false, true)) {
@@ -406,7 +422,12 @@ public final class RunCommand implements Callable<Integer> {
             err.flush();
             return verdict == Verdict.NOT_VIABLE ? ExitCodes.NOT_VIABLE : ExitCodes.INCOMPLETE;
         }
-        return exitCode(verdict, failOnWarn);
+        int exit = exitCode(verdict, failOnWarn);
+        // a write asked for and not made leaves the cluster not knowing: the run is not complete
+        if (!writer.write(report, err) && exit != ExitCodes.NOT_VIABLE) {
+            return ExitCodes.INCOMPLETE;
+        }
+        return exit;
     }
 
     /**
