@@ -320,7 +320,7 @@ public final class RunCommand implements Callable<Integer> {
                 err.println("preflight: " + why + ": writing the partial report");
                 err.flush();
                 // exit(), not halt(): the shutdown hooks still delete bench pods and stop workers
-                Runtime.getRuntime().exit(finish(partial.toBuilder().putAllWorkloadEnv(workloadEnv).build(), err));
+                Runtime.getRuntime().exit(finish(partial.toBuilder().putAllWorkloadEnv(workloadEnv).build(), err, writer));
             }
         });
 
@@ -399,14 +399,14 @@ public final class RunCommand implements Callable<Integer> {
             // a signal is writing the partial report and will end the process
             Thread.currentThread().join();
         }
-        return finish(report.toBuilder().putAllWorkloadEnv(workloadEnv).build(), err);
+        return finish(report.toBuilder().putAllWorkloadEnv(workloadEnv).build(), err, writer);
     }
 
     /** Set by whichever comes first, the run's end or a signal: one of them prints and writes the report. */
     private final AtomicBoolean finishing = new AtomicBoolean();
 
-    /** Prints the summary, writes the report files, and says the exit code. */
-    private int finish(PreflightReport report, PrintWriter err) {
+    /** Prints the summary, writes the report files and the cluster writes asked for, and says the exit code. */
+    private int finish(PreflightReport report, PrintWriter err, ClusterWriteOptions.Writer writer) {
         Verdict verdict = report.getVerdict();
         boolean color = System.console() != null && System.getenv("NO_COLOR") == null;
         PrintWriter out = spec.commandLine().getOut();
@@ -424,7 +424,15 @@ public final class RunCommand implements Callable<Integer> {
         }
         int exit = exitCode(verdict, failOnWarn);
         // a write asked for and not made leaves the cluster not knowing: the run is not complete
-        if (!writer.write(report, err) && exit != ExitCodes.NOT_VIABLE) {
+        boolean written;
+        try {
+            written = writer.write(report, err);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            err.println("preflight: interrupted before the cluster writes were made");
+            written = false;
+        }
+        if (!written && exit != ExitCodes.NOT_VIABLE) {
             return ExitCodes.INCOMPLETE;
         }
         return exit;
