@@ -18,14 +18,18 @@ public final class RailNics {
 
     /** GPU index to its NICs, the rail map's own first. */
     public static Map<Integer, List<RdmaDevice>> of(FabricView fabric) {
+        return of(fabric.rails(), fabric.gpus(), fabric.devices());
+    }
+
+    static Map<Integer, List<RdmaDevice>> of(List<FabricView.Rail> rails, List<PciTopology.Function> gpus,
+            List<RdmaDevice> devices) {
         Map<Integer, List<RdmaDevice>> nics = new LinkedHashMap<>();
         List<String> chosen = new ArrayList<>();
-        for (FabricView.Rail rail : fabric.rails()) {
+        for (FabricView.Rail rail : rails) {
             nics.computeIfAbsent(rail.gpuIndex(), k -> new ArrayList<>()).add(rail.nic());
             chosen.add(rail.nic().name());
         }
-        List<PciTopology.Function> gpus = fabric.gpus();
-        for (RdmaDevice device : fabric.devices()) {
+        for (RdmaDevice device : devices) {
             if (chosen.contains(device.name()) || device.function().isEmpty() || device.ports().isEmpty()) {
                 continue;
             }
