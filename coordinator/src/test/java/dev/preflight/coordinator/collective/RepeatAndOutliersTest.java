@@ -140,6 +140,21 @@ class RepeatAndOutliersTest {
     }
 
     @Test
+    void twoNodeRingsRunWithNcclAlgoRingAndTheSeriesSaysSo() {
+        FakeBench two = new FakeBench(comm -> 40);
+        try (BenchContext ctx = context(FakeBench.nodes(2, 2), two, BenchProfile.QUICK)) {
+            AllNodesPhase.run(ctx);
+            assertEquals("RING", ctx.results().measurements(Measurements.newBuilder()).getSeries(0).getNcclAlgo());
+        }
+        FakeBench three = new FakeBench(comm -> 40);
+        try (BenchContext ctx = context(FakeBench.nodes(2, 2, 2), three, BenchProfile.QUICK)) {
+            AllNodesPhase.run(ctx);
+            assertEquals("", ctx.results().measurements(Measurements.newBuilder()).getSeries(0).getNcclAlgo(),
+                    "NCCL chooses on three nodes");
+        }
+    }
+
+    @Test
     void wrongDataOnTheFirstAttemptFailsWhateverTheRepeatShows() {
         FakeBench bench = new FakeBench(comm -> 40, (comm, attempt) -> attempt == 1
                 ? CollectiveResult.Outcome.WRONG_RESULTS : CollectiveResult.Outcome.OK);
