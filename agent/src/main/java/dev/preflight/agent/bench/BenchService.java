@@ -95,6 +95,7 @@ public final class BenchService implements AutoCloseable {
                 .setLocalRanks(session.localRanks())
                 .addAllGpus(session.gpus())
                 .setNcclVersion(session.opened().get(0).getNcclVersion())
+                .setNcclLibrary(session.opened().get(0).getNcclLibrary())
                 .build();
     }
 
@@ -149,6 +150,7 @@ public final class BenchService implements AutoCloseable {
                     .addAllResults(results)
                     .addAllWorkers(workers(session, request.getRankOffset(), logs, session.ncclTopologies()))
                     .setTransport(transport(logs))
+                    .setSpec(spec)
                     .build();
             settings.benchResults().accept(collected);
             return collected;
@@ -245,7 +247,7 @@ public final class BenchService implements AutoCloseable {
         }
     }
 
-    private static List<BenchWorker> workers(BenchSession session, int rankOffset, List<String> logs,
+    private List<BenchWorker> workers(BenchSession session, int rankOffset, List<String> logs,
             List<String> topologies) {
         List<BenchWorker> workers = new ArrayList<>();
         List<WorkerOpened> opened = session.opened();
@@ -259,6 +261,9 @@ public final class BenchService implements AutoCloseable {
                     .setFreeBytes(gpu.getFreeBytes())
                     .setTotalBytes(gpu.getTotalBytes())
                     .setNcclVersion(gpu.getNcclVersion())
+                    .setNcclLibrary(gpu.getNcclLibrary())
+                    .setCudartLibrary(gpu.getCudartLibrary())
+                    .setNcclLibraryOrigin(settings.ncclLibraryOrigin())
                     .setCudaRuntimeVersion(gpu.getCudaRuntimeVersion())
                     .setCudaDriverVersion(gpu.getCudaDriverVersion())
                     .setNcclLog(logs.get(i))

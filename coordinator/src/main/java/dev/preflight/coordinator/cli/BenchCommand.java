@@ -1,6 +1,7 @@
 package dev.preflight.coordinator.cli;
 
 import dev.preflight.agent.AgentSettings;
+import dev.preflight.coordinator.collective.NcclLibraryCheck;
 import dev.preflight.coordinator.fanout.EmbeddedAgent;
 import dev.preflight.coordinator.run.PreflightRun;
 import dev.preflight.coordinator.score.Scorer;
@@ -130,6 +131,11 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--force", description = "Bench even when other processes use the GPUs.")
     boolean force;
 
+    @Option(names = "--expect-nccl", paramLabel = "VERSION",
+            description = "The NCCL version the serving engine runs (e.g. 2.27.3): nccl.library warns when the bench "
+                    + "loaded another.")
+    String expectNccl;
+
     @Option(names = "--out", paramLabel = "DIR", defaultValue = "./reports",
             description = "Directory for the report and the artifacts/ folder (default: ${DEFAULT-VALUE}).")
     Path outDir;
@@ -154,6 +160,10 @@ public final class BenchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (expectNccl != null && !NcclLibraryCheck.VERSION.matcher(expectNccl).matches()) {
+            throw new ParameterException(spec.commandLine(), "--expect-nccl " + expectNccl
+                    + ": expected an NCCL version as major.minor.patch, e.g. 2.27.3");
+        }
         BenchSpec benchSpec = benchSpec();
         List<NcclSetting> settings = settings();
         AgentSettings agentSettings = libraries.apply(AgentSettings.builder()
@@ -170,7 +180,8 @@ public final class BenchCommand implements Callable<Integer> {
                     .setReachability(NodeReport.Reachability.REACHABLE);
             try {
                 CollectiveResults results = run(stub, benchSpec, settings, out, err);
-                node.setBench(results).addAllChecks(BenchChecks.of(results));
+                node.setBench(results).addAllChecks(BenchChecks.of(results))
+                        .addChecks(NcclLibraryCheck.of(results.getWorkersList(), expectNccl));
                 if (!quiet) {
                     err.println("preflight: transport: " + results.getTransport().getVerdict() + ": "
                             + results.getTransport().getSummary());
@@ -219,7 +230,8 @@ public final class BenchCommand implements Callable<Integer> {
                         .build());
         if (!quiet) {
             err.println("preflight: " + id.getLocalRanks() + " bench worker(s) on GPU(s) "
-                    + id.getGpusList().toString().replaceAll("[\\[\\] ]", "") + ", NCCL " + id.getNcclVersion());
+                    + id.getGpusList().toString().replaceAll("[\\[\\] ]", "") + ", NCCL " + id.getNcclVersion()
+                    + " from " + id.getNcclLibrary());
             err.flush();
         }
         Iterator<RunCollectiveEvent> events = stub.withDeadlineAfter(deadline, TimeUnit.MILLISECONDS)

@@ -120,4 +120,32 @@ class BenchCommandTest {
         assertTrue(report.getNodes(0).getChecks(0).getSummary().contains("has no symbol ncclGetVersion"),
                 report.getNodes(0).getChecks(0).getSummary());
     }
+
+    @Test
+    void theReportNamesTheNcclItBenchedAndWarnsWhenTheEngineRunsAnother() throws Exception {
+        Result same = bench("--op", "all_reduce", "--max-bytes", "1K", "--iters", "2", "--expect-nccl", "2.27.3");
+        assertEquals(0, same.exit(), same.err() + same.out());
+        assertTrue(same.err().contains("NCCL 2.27.3 from " + fake("libfakenccl.so")), same.err());
+        assertTrue(same.out().contains("PASS  nccl.library"), same.out());
+        PreflightReport report = JsonReport.read(dir.resolve("out").resolve(JsonReport.FILE_NAME));
+        assertEquals(fake("libfakenccl.so"), report.getNodes(0).getBench().getWorkers(0).getNcclLibrary());
+        assertEquals("--nccl-lib", report.getNodes(0).getBench().getWorkers(0).getNcclLibraryOrigin());
+        assertEquals(fake("libfakecudart.so"), report.getNodes(0).getBench().getWorkers(0).getCudartLibrary());
+
+        Result other = bench("--op", "all_reduce", "--max-bytes", "1K", "--iters", "2", "--expect-nccl", "2.28.9");
+        assertEquals(0, other.exit(), other.err() + other.out());
+        assertTrue(other.out().contains("WARN  nccl.library"), other.out());
+        assertTrue(other.out().contains("benched NCCL 2.27.3 " + fake("libfakenccl.so")
+                + ", not NCCL 2.28.9 that the serving engine runs"), other.out());
+        assertEquals(ExitCodes.WARNINGS, bench("--op", "all_reduce", "--max-bytes", "1K", "--iters", "2",
+                "--expect-nccl", "2.28.9", "--fail-on-warn").exit());
+    }
+
+    @Test
+    void anExpectedNcclThatIsNotAVersionIsAUsageError() {
+        Result result = bench("--expect-nccl", "2.27");
+        assertEquals(ExitCodes.USAGE, result.exit());
+        assertTrue(result.err().contains("--expect-nccl 2.27: expected an NCCL version as major.minor.patch, e.g. 2.27.3"),
+                result.err());
+    }
 }
