@@ -126,14 +126,17 @@ public final class RunCommand implements Callable<Integer> {
     @Option(names = "--phases", paramLabel = "PHASE[,PHASE...]",
             description = "Phases to run, comma-separated: checks, consistency, intra_node, all_nodes, rails, pairwise, "
                     + "inference, hostnet. The checks phase always runs. Default: the profile's phases; without "
-                    + "--profile, checks, consistency and hostnet (no NCCL bench).")
+                    + "--profile, checks, consistency and hostnet, and the quick profile's NCCL phases when two or more "
+                    + "reachable nodes have GPUs.")
     String phasesValue;
 
     @Option(names = "--profile", paramLabel = "PROFILE", converter = ProfileConverter.class,
-            description = "NCCL bench phases on every node's GPUs: quick (intra_node, all_nodes and rails at one large "
-                    + "message; budget 10m) or full (sweeps, the four collectives, pairwise, inference shapes, hostnet; "
-                    + "budget 60m). The bench takes every GPU of every node while it runs.")
-    BenchProfile profile;
+            description = "checks (the node checks, consistency and hostnet: nothing is measured with NCCL, and the "
+                    + "verdict says so), quick (intra_node, all_nodes and rails at one large message; budget 10m) or full "
+                    + "(sweeps, the four collectives, pairwise, inference shapes, hostnet; budget 60m). Default: quick "
+                    + "where two or more reachable nodes have GPUs, else checks. The bench takes every GPU of every node "
+                    + "while it runs.")
+    RunProfile profile;
 
     @Option(names = "--budget", paramLabel = "DURATION", converter = DurationConverter.class,
             description = "Wall time for the bench phases together (default: the profile's); a phase that would start "
@@ -303,10 +306,12 @@ public final class RunCommand implements Callable<Integer> {
                     + " ms: expected 100ms-30s");
         }
         HostNetPhase.Settings hostNet = new HostNetPhase.Settings(hostNetStreams, hostNetDuration,
-                HostNetPhase.Settings.DEFAULT.pings(), masterPort, HostNetPhase.Settings.DEFAULT.outliers());
+                HostNetPhase.Settings.DEFAULT.pings(), masterPort, loadedPolicy.outliers().rule());
         PreflightRun.PlanRequest planRequest = planRequest(loadedPolicy);
+        // the default run measures a cluster it finds: the quick profile, once two reachable nodes have GPUs
+        boolean measureWhenGpus = profile == null && phasesValue == null;
         PreflightRun run = new PreflightRun(fanout, new PreflightRun.Options(phases(planRequest != null), request, hostNet, scorer,
-                benchSettings(workloadEnv, loadedPolicy), new AgentPortCounters(connectTimeout), planRequest), progress,
+                benchSettings(workloadEnv, loadedPolicy), new AgentPortCounters(connectTimeout), planRequest, measureWhenGpus), progress,
                 Clock.systemUTC());
         String commandLine = "preflight " + String.join(" ", spec.commandLine().getParseResult().originalArgs());
         List<String> addresses = Collections.synchronizedList(new ArrayList<>());
@@ -458,7 +463,10 @@ public final class RunCommand implements Callable<Integer> {
             throw new ParameterException(spec.commandLine(), "--master-port " + masterPort + ": expected 0-65535");
         }
         if (phasesValue == null) {
-            Set<Phase> phases = EnumSet.copyOf(defaultPhases(profile));
+            Set<Phase> phases = EnumSet.copyOf(defaultPhases(profile == null ? null : profile.bench()));
+            if (profile == null) {
+                phases.addAll(defaultPhases(BenchProfile.QUICK));
+            }
             if (plan) {
                 phases.add(Phase.INFERENCE);
             }
@@ -508,7 +516,7 @@ public final class RunCommand implements Callable<Integer> {
                 PlanCommand.load(spec, context, concurrency, kvPrecision, null), loadedPolicy);
     }
 
-    /** A profile's phases; without one, the phases that bench nothing. */
+    /** A profile's phases; without one (--profile checks), the phases that bench nothing. */
     static Set<Phase> defaultPhases(BenchProfile profile) {
         if (profile == null) {
             return EnumSet.of(Phase.CHECKS, Phase.CONSISTENCY, Phase.HOSTNET);
@@ -521,7 +529,7 @@ public final class RunCommand implements Callable<Integer> {
 
     /** The bench phases' settings: the profile (quick when only --phases names bench phases) and its overrides. */
     private BenchSettings benchSettings(Map<String, String> workloadEnv, Policy loadedPolicy) {
-        BenchProfile chosen = profile == null ? BenchProfile.QUICK : profile;
+        BenchProfile chosen = profile == null || profile.bench() == null ? BenchProfile.QUICK : profile.bench();
         if (budget != null && budget.toSeconds() < 10) {
             throw new ParameterException(spec.commandLine(), "--budget " + budget + ": must be at least 10s");
         }
@@ -553,14 +561,20 @@ public final class RunCommand implements Callable<Integer> {
                 tp == null ? 0 : tp, pp == null ? 0 : pp, nccl, outliers, connectTimeout);
     }
 
-    /** quick or full. */
-    static final class ProfileConverter implements ITypeConverter<BenchProfile> {
+    /** --profile: checks (bench is null: nothing measured with NCCL), quick or full. */
+    record RunProfile(BenchProfile bench) {}
+
+    /** checks, quick or full. */
+    static final class ProfileConverter implements ITypeConverter<RunProfile> {
         @Override
-        public BenchProfile convert(String value) {
+        public RunProfile convert(String value) {
+            if (value.strip().equalsIgnoreCase("checks")) {
+                return new RunProfile(null);
+            }
             try {
-                return BenchProfile.parse(value);
+                return new RunProfile(BenchProfile.parse(value));
             } catch (IllegalArgumentException e) {
-                throw new TypeConversionException(e.getMessage());
+                throw new TypeConversionException("'" + value + "' is not a profile: checks, quick, full");
             }
         }
     }

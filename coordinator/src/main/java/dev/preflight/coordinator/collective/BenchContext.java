@@ -78,6 +78,8 @@ public final class BenchContext implements AutoCloseable {
     private final CommunicatorRunner runner;
     private final Function<Communicator, CommOutcome> runOne;
     private final BenchResults results = new BenchResults();
+    /** By label: the attempt of a repeated communicator that the phase's list does not keep. */
+    private final Map<String, CommOutcome> otherAttempts = new LinkedHashMap<>();
     /** Free memory of each node's smallest GPU, as its workers found it when the node first benched. */
     private final Map<String, Long> freeBytes = new ConcurrentHashMap<>();
     private final Set<String> memoryNotes = ConcurrentHashMap.newKeySet();
@@ -429,10 +431,12 @@ public final class BenchContext implements AutoCloseable {
     }
 
     /**
-     * Repeats once every communicator that failed among live nodes (a hang, an error, wrong data)
-     * and keeps the repeat's outcome; one that passes on the repeat is a warning, not a failure. A
-     * deterministic refusal ({@link CommOutcome#deterministic}) is not repeated: it would be refused
-     * again.
+     * Repeats once every communicator that failed among live nodes (a hang, an error, wrong data).
+     * Nothing hides behind the repeat: wrong data on the first attempt is a FAIL whatever the
+     * repeat shows; a hang or error that passes when repeated is a WARN that says "flaky" and quotes
+     * both outcomes. The report keeps both attempts (their results, and their series where the
+     * phase records series). A deterministic refusal ({@link CommOutcome#deterministic}) is not
+     * repeated: it would be refused again.
      */
     public List<CommOutcome> repeatFailures(String phase, List<CommOutcome> outcomes) {
         List<Communicator> again = new ArrayList<>();
@@ -454,25 +458,44 @@ public final class BenchContext implements AutoCloseable {
                 kept.add(outcome);
                 continue;
             }
-            if (repeat.ok()) {
+            earlier(outcome);
+            CollectiveResult first = outcome.firstFailure();
+            boolean corrupted = first != null && first.getOutcome() == CollectiveResult.Outcome.WRONG_RESULTS;
+            if (corrupted) {
+                addCheck(repeat.comm(), CheckResult.newBuilder().setId(COLLECTIVE_ID).setScope(Scope.HOST)
+                        .setStatus(CheckResult.Status.FAIL)
+                        .setSubject(repeat.comm().phase() + " " + repeat.comm().label())
+                        .setSummary(repeat.comm().label() + " returned wrong data on its first attempt (" + outcome.problem()
+                                + "); its repeat " + (repeat.ok() ? "passed" : "also failed (" + repeat.problem() + ")")
+                                + ": data corrupted once is corrupted")
+                        .setObserved("attempt 1: " + first.getOutcome().name().toLowerCase(Locale.ROOT) + "; attempt 2: "
+                                + (repeat.ok() ? "ok" : repeat.firstFailure().getOutcome().name().toLowerCase(Locale.ROOT)))
+                        .setExpected("0 wrong elements on every attempt")
+                        .setRemediation("run GPU memory and NVLink diagnostics (dcgmi diag -r 3) on these nodes and check "
+                                + "their NICs' error counters; corrupt collectives must not serve a model")
+                        .build());
+            } else if (repeat.ok()) {
                 addCheck(repeat.comm(), CheckResult.newBuilder().setId(COLLECTIVE_ID).setScope(Scope.HOST)
                         .setStatus(CheckResult.Status.WARN)
                         .setSubject(repeat.comm().phase() + " " + repeat.comm().label())
-                        .setSummary(repeat.comm().label() + " failed once (" + outcome.problem()
+                        .setSummary("flaky: " + repeat.comm().label() + " failed on its first attempt (" + outcome.problem()
                                 + ") and passed when repeated")
+                        .setObserved("attempt 1: " + (first == null ? "failed" : first.getOutcome().name().toLowerCase(Locale.ROOT))
+                                + "; attempt 2: ok")
                         .setExpected("every collective completes the first time")
                         .setRemediation("an intermittent failure: rerun the phase and watch the nodes' NCCL logs and "
                                 + "port counters")
                         .build());
             }
+            // a corrupted first attempt is judged above; reportFailures judges a repeat that failed again
             kept.add(repeat);
         }
         return kept;
     }
 
     /**
-     * Repeats the low measurements once and keeps, for each, the better of the two: a node is
-     * called slow only when it is slow twice.
+     * Repeats the low measurements once. Both attempts stay in the report and the worse of the two
+     * is judged: a link that is slow once is slow under load too.
      */
     public List<CommOutcome> repeatLow(String phase, List<CommOutcome> outcomes, List<CommOutcome> low) {
         if (low.isEmpty()) {
@@ -487,11 +510,23 @@ public final class BenchContext implements AutoCloseable {
         List<CommOutcome> kept = new ArrayList<>();
         for (CommOutcome outcome : outcomes) {
             CommOutcome repeat = repeated.get(outcome.comm().label());
+            if (repeat == null) {
+                kept.add(outcome);
+                continue;
+            }
             OptionalDouble before = outcome.busbw();
-            OptionalDouble after = repeat == null ? OptionalDouble.empty() : repeat.busbw();
-            kept.add(after.isPresent() && (before.isEmpty() || after.getAsDouble() > before.getAsDouble()) ? repeat : outcome);
+            OptionalDouble after = repeat.busbw();
+            boolean repeatWorse = after.isEmpty() || (before.isPresent() && after.getAsDouble() < before.getAsDouble());
+            CommOutcome worse = repeatWorse ? repeat : outcome;
+            earlier(worse == repeat ? outcome : repeat);
+            kept.add(worse);
         }
         return kept;
+    }
+
+    /** The other attempt of a repeated communicator, whose series {@link #addSeries} records beside the kept one. */
+    private synchronized void earlier(CommOutcome outcome) {
+        otherAttempts.put(outcome.comm().label(), outcome);
     }
 
     private static Map<String, CommOutcome> byLabel(List<CommOutcome> outcomes) {
@@ -551,9 +586,20 @@ public final class BenchContext implements AutoCloseable {
         }
     }
 
-    /** The series of every completed result of these outcomes. */
+    /** The series of every completed result of these outcomes, and of the other attempt of those repeated. */
     void addSeries(List<CommOutcome> outcomes) {
+        List<CommOutcome> all = new ArrayList<>();
         for (CommOutcome outcome : outcomes) {
+            CommOutcome other;
+            synchronized (this) {
+                other = otherAttempts.get(outcome.comm().label());
+            }
+            if (other != null) {
+                all.add(other);
+            }
+            all.add(outcome);
+        }
+        for (CommOutcome outcome : all) {
             Communicator comm = outcome.comm();
             boolean acrossNodes = comm.members().size() > 1;
             String transport = outcome.transports().isEmpty() ? ""
@@ -561,7 +607,10 @@ public final class BenchContext implements AutoCloseable {
             for (CollectiveResult result : outcome.results().getResultsList()) {
                 if (result.getRowsCount() > 0) {
                     results.addSeries(Sweeps.of(result, comm.kind(), comm.nodeNames(), comm.rail(), gpuModel(comm),
-                            transport, result.getNcclTestsCommand()));
+                            transport, result.getNcclTestsCommand()).toBuilder()
+                            .setNcclAlgo(CommunicatorRunner.algorithm(comm, settings.ncclSettings()))
+                            .setAttempt(comm.attempt())
+                            .build());
                 }
             }
         }
@@ -586,18 +635,13 @@ public final class BenchContext implements AutoCloseable {
                     .setSubject(subject)
                     .setSummary(node + ": " + what + " measured " + Bandwidths.format(suspects.values().get(node))
                             + ", an outlier against the median " + Bandwidths.format(suspects.median()) + " of "
-                            + suspects.values().size() + " nodes (measured twice)")
+                            + suspects.values().size() + " nodes (the worse of two measurements)")
                     .setObserved(Bandwidths.format(suspects.values().get(node)))
                     .setExpected("at least " + Bandwidths.format(suspects.threshold()))
-                    .setThreshold(settings.outliers().map(BenchContext::rule).orElse(""))
+                    .setThreshold(settings.outliers().map(Outliers.Settings::describe).orElse(""))
                     .setRemediation(remediation)
                     .build());
         }
-    }
-
-    static String rule(Outliers.Settings o) {
-        return "below the median by more than " + Names.number(o.sigmas()) + " x 1.4826 MAD and by more than "
-                + Names.number(o.relativeFloor() * 100) + "%, with at least " + o.minFleet() + " nodes to compare";
     }
 
     /** Port counters around a phase: read before its traffic; their rise judged after. */

@@ -5,11 +5,14 @@ import dev.preflight.proto.v1.CollectiveResult;
 import dev.preflight.proto.v1.Measurements.LatencyResult;
 import dev.preflight.proto.v1.Measurements.Sweep;
 import dev.preflight.proto.v1.PeerPair;
+import dev.preflight.proto.v1.Placement;
+import dev.preflight.proto.v1.RankIterations;
 import dev.preflight.proto.v1.SizeRow;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalDouble;
 
 /**
  * The traffic of serving the planned TP x PP layout, at decode-step sizes: each stage's tensor-
@@ -128,12 +131,14 @@ public final class InferencePhase {
         }
         List<LatencyResult> rows = new ArrayList<>();
         for (SizeRow row : result.getRowsList()) {
+            OptionalDouble p99 = p99OverAllIterations(row.getOutOfPlace());
             rows.add(LatencyResult.newBuilder()
                     .setOp(Sweeps.op(result.getOp()))
                     .addAllNodes(perOp.comm().nodeNames())
                     .setBytes(row.getSizeBytes())
                     .setP50Us(row.getOutOfPlace().getP50Us())
-                    .setP99Us(row.getOutOfPlace().getP99Us())
+                    .setP99Us(p99.orElse(row.getOutOfPlace().getP99Us()))
+                    .setP99AllIterations(p99.isPresent())
                     .setSamples(perOp.comm().spec().getIters())
                     .setCudaGraphs(false)
                     .setRanks(result.getNranks())
@@ -142,5 +147,28 @@ public final class InferencePhase {
                     .build());
         }
         return rows;
+    }
+
+    /**
+     * The 99th percentile (nearest rank) over every timed iteration of every rank, where the
+     * placement carries them: a mean of per-rank p99s hides one slow rank's tail.
+     */
+    static OptionalDouble p99OverAllIterations(Placement placement) {
+        int count = 0;
+        for (RankIterations rank : placement.getRankIterationsList()) {
+            count += rank.getIterationUsCount();
+        }
+        if (count == 0) {
+            return OptionalDouble.empty();
+        }
+        double[] all = new double[count];
+        int i = 0;
+        for (RankIterations rank : placement.getRankIterationsList()) {
+            for (double us : rank.getIterationUsList()) {
+                all[i++] = us;
+            }
+        }
+        java.util.Arrays.sort(all);
+        return OptionalDouble.of(all[(int) Math.ceil(0.99 * count) - 1]);
     }
 }

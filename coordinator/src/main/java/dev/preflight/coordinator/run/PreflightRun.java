@@ -43,6 +43,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -60,13 +61,15 @@ public final class PreflightRun {
     /**
      * @param bench how the bench phases measure (the profile and its overrides); used when phases selects one
      * @param portCounters read around every bench phase
+     * @param benchOnlyOnGpuNodes the selected bench phases run only when at least two reachable nodes
+     *     have GPUs (the default run: measure a cluster, and leave a lone node or a CPU fleet alone)
      * @param plan the model plan whose communication the inference phase measures; null for none
      */
     public record Options(Set<Phase> phases, RunChecksRequest checks, HostNetPhase.Settings hostNet, Scorer scorer,
-            BenchSettings bench, PortCounterHook portCounters, PlanRequest plan) {
+            BenchSettings bench, PortCounterHook portCounters, PlanRequest plan, boolean benchOnlyOnGpuNodes) {
         public Options(Set<Phase> phases, RunChecksRequest checks, HostNetPhase.Settings hostNet, Scorer scorer,
                 BenchSettings bench, PortCounterHook portCounters) {
-            this(phases, checks, hostNet, scorer, bench, portCounters, null);
+            this(phases, checks, hostNet, scorer, bench, portCounters, null, false);
         }
     }
 
@@ -84,6 +87,8 @@ public final class PreflightRun {
     private final Options options;
     private final Progress progress;
     private final Clock clock;
+    /** The phases this run takes: the options', less the bench phases where they wait for GPU nodes that are not there. */
+    private Set<Phase> selected;
 
     /**
      * What the run has established so far, kept for {@link #stoppedReport}: another thread (a
@@ -139,6 +144,17 @@ public final class PreflightRun {
                 candidates.add(candidate(node, targets.get(i)));
             }
         }
+        selected = EnumSet.noneOf(Phase.class);
+        selected.addAll(options.phases());
+        long gpuNodes = candidates.stream().filter(c -> c.inventoryGpus() > 0).count();
+        if (options.benchOnlyOnGpuNodes()) {
+            if (gpuNodes >= 2) {
+                progress.line(gpuNodes + " reachable GPU nodes: measuring them with the quick NCCL profile "
+                        + "(--profile checks runs the checks alone)");
+            } else {
+                selected.removeIf(Phase::bench);
+            }
+        }
         phase(Phase.CONSISTENCY, () -> reachable.size() > 1 ? null : FEWER_THAN_TWO, sections, () -> {
             progress.line("phase consistency: comparing " + reachable.size() + " nodes");
             clusterChecks.addAll(Consistency.check(nodes));
@@ -159,7 +175,7 @@ public final class PreflightRun {
             }
         }
         int benchedNodes = candidates.size();
-        if (options.phases().stream().anyMatch(Phase::bench)) {
+        if (selected.stream().anyMatch(Phase::bench)) {
             try (BenchContext bench = new BenchContext(settings, candidates, progress::line, progress::status, clock,
                     options.portCounters())) {
                 benchPhases(bench, sections);
@@ -295,7 +311,7 @@ public final class PreflightRun {
     private void benchPhases(BenchContext bench, PreflightReport.Builder sections) {
         BenchSettings settings = bench.settings();
         Set<String> names = new LinkedHashSet<>();
-        for (Phase phase : options.phases()) {
+        for (Phase phase : selected) {
             if (phase.bench()) {
                 names.add(phase.flagName());
             }
@@ -314,7 +330,7 @@ public final class PreflightRun {
         // every other bench phase needs the nodes' GPUs: the intra-node phase learnt them, else a probe does
         names.remove(IntraNodePhase.NAME);
         String probeFailure = null;
-        if (!bench.benched() && options.phases().stream().anyMatch(p -> p.bench() && p != Phase.INTRA_NODE)
+        if (!bench.benched() && selected.stream().anyMatch(p -> p.bench() && p != Phase.INTRA_NODE)
                 && bench.candidateCount() > 0 && !bench.budgetSpent()) {
             progress.line("learning each node's GPUs with a small intra-node bench");
             try {
@@ -412,7 +428,7 @@ public final class PreflightRun {
      * @param skip why the phase cannot run, or null when it can; asked only when the phase is selected
      */
     private void phase(Phase phase, Supplier<String> skip, PreflightReport.Builder sections, Runnable body) {
-        if (!options.phases().contains(phase)) {
+        if (!selected.contains(phase)) {
             return;
         }
         RunPhase.Builder record = RunPhase.newBuilder().setName(phase.flagName());

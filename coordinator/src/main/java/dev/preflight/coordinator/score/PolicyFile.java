@@ -28,7 +28,7 @@ import org.snakeyaml.engine.v2.exceptions.YamlEngineException;
  */
 public final class PolicyFile {
     private static final Set<String> SECTIONS = Set.of("interconnect", "statistic", "intraNode", "limits", "outliers",
-            "diff", "plan", "tokenBudget");
+            "diff", "plan", "tokenBudget", "collectives", "latency");
 
     /** Bandwidth thresholds: a byte a second to a petabyte a second is every link there is. */
     static final double MIN_BANDWIDTH = 1;
@@ -122,9 +122,68 @@ public final class PolicyFile {
                 }
             }
         }
+        Policy.CollectiveFloors collectives = base.collectives();
+        if (root.containsKey("collectives")) {
+            Map<String, Object> section = map("collectives", root.get("collectives"));
+            known("collectives", section, Set.of("allReduceFloor", "allGatherFloor", "reduceScatterFloor", "alltoallFloor",
+                    "sendrecvFloor"));
+            collectives = new Policy.CollectiveFloors(
+                    share(section, "allReduceFloor", collectives.allReduce()),
+                    share(section, "allGatherFloor", collectives.allGather()),
+                    share(section, "reduceScatterFloor", collectives.reduceScatter()),
+                    share(section, "alltoallFloor", collectives.alltoall()),
+                    share(section, "sendrecvFloor", collectives.sendrecv()));
+        }
+        Policy.LatencyLimits latency = base.latency();
+        if (root.containsKey("latency")) {
+            Map<String, Object> section = map("latency", root.get("latency"));
+            known("latency", section, Set.of("tpAllReduceWarnAbove", "tpAllReduceFailAbove", "ppSendRecvWarnAbove",
+                    "ppSendRecvFailAbove"));
+            latency = new Policy.LatencyLimits(
+                    duration(section, "tpAllReduceWarnAbove", latency.tpAllReduceWarnAbove()),
+                    duration(section, "tpAllReduceFailAbove", latency.tpAllReduceFailAbove()),
+                    duration(section, "ppSendRecvWarnAbove", latency.ppSendRecvWarnAbove()),
+                    duration(section, "ppSendRecvFailAbove", latency.ppSendRecvFailAbove()));
+            if (latency.tpAllReduceWarnAbove() > latency.tpAllReduceFailAbove()) {
+                throw error("latency.tpAllReduceWarnAbove", section.get("tpAllReduceWarnAbove"),
+                        "a time no higher than tpAllReduceFailAbove");
+            }
+            if (latency.ppSendRecvWarnAbove() > latency.ppSendRecvFailAbove()) {
+                throw error("latency.ppSendRecvWarnAbove", section.get("ppSendRecvWarnAbove"),
+                        "a time no higher than ppSendRecvFailAbove");
+            }
+        }
         Policy.TokenBudget budget = root.containsKey("tokenBudget")
                 ? tokenBudget(map("tokenBudget", root.get("tokenBudget")), base.tokenBudget()) : base.tokenBudget();
-        return new Policy(base.source(), interconnect, largeMin, bands, limits, outliers, regression, headroom, budget);
+        return new Policy(base.source(), interconnect, largeMin, bands, limits, outliers, regression, headroom,
+                collectives, latency, budget);
+    }
+
+    private double share(Map<String, Object> section, String key, double fallback) {
+        if (!section.containsKey(key)) {
+            return fallback;
+        }
+        double value = fraction("collectives." + key, section.get(key));
+        if (value <= 0 || value > 1) {
+            throw error("collectives." + key, section.get(key), "a percentage in (0%, 100%]");
+        }
+        return value;
+    }
+
+    /** A time with its unit: 50us, 0.5ms, 1s. */
+    private double duration(Map<String, Object> section, String key, double fallback) {
+        if (!section.containsKey(key)) {
+            return fallback;
+        }
+        Object value = section.get(key);
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("([0-9]+(?:\\.[0-9]+)?)\\s*(us|ms|s)")
+                .matcher(String.valueOf(value).strip());
+        if (!m.matches() || Double.parseDouble(m.group(1)) <= 0) {
+            throw error("latency." + key, value, "a positive time with a unit, e.g. 50us, 0.5ms");
+        }
+        // divided, not multiplied by 1e-6: 30us must read back as the same double as 30e-6
+        double divisor = m.group(2).equals("us") ? 1e6 : m.group(2).equals("ms") ? 1e3 : 1;
+        return Double.parseDouble(m.group(1)) / divisor;
     }
 
     private Policy.TokenBudget tokenBudget(Map<String, Object> section, Policy.TokenBudget base) {
@@ -184,36 +243,38 @@ public final class PolicyFile {
 
     private List<IntraNodeBand> bands(Object value, List<IntraNodeBand> base) {
         if (!(value instanceof List)) {
-            throw error("intraNode", value, "a list of {part, gpus, passFrom, failBelow, typical}");
+            throw error("intraNode", value, "a list of {part, interconnect, gpus, passFrom, failBelow, typical}");
         }
         List<IntraNodeBand> result = new ArrayList<>(base);
         List<?> entries = (List<?>) value;
         for (int i = 0; i < entries.size(); i++) {
             String key = "intraNode[" + i + "]";
             Map<String, Object> entry = map(key, entries.get(i));
-            known(key, entry, Set.of("part", "gpus", "passFrom", "failBelow", "typical"));
-            if (!entry.containsKey("part") || !entry.containsKey("gpus")) {
-                throw new IllegalArgumentException(file + ": " + key + ": needs part and gpus");
+            known(key, entry, Set.of("part", "interconnect", "gpus", "passFrom", "failBelow", "typical"));
+            if (!entry.containsKey("part")) {
+                throw new IllegalArgumentException(file + ": " + key + ": needs part (the exact NVML product name)");
             }
             String part = String.valueOf(entry.get("part")).strip();
-            int gpus = (int) count(key + ".gpus", entry.get("gpus"), 1, MAX_GPUS_PER_NODE);
             int existing = -1;
             for (int j = 0; j < result.size(); j++) {
-                if (result.get(j).part().equalsIgnoreCase(part) && result.get(j).gpus() == gpus) {
+                if (result.get(j).part().equalsIgnoreCase(part)) {
                     existing = j;
                 }
             }
             IntraNodeBand old = existing >= 0 ? result.get(existing) : null;
-            if (old == null && !(entry.containsKey("passFrom") && entry.containsKey("failBelow"))) {
-                throw new IllegalArgumentException(file + ": " + key + ": a new band needs passFrom and failBelow");
+            if (old == null && !(entry.containsKey("passFrom") && entry.containsKey("failBelow") && entry.containsKey("gpus"))) {
+                throw new IllegalArgumentException(file + ": " + key + ": a new band needs gpus, passFrom and failBelow");
             }
+            int gpus = entry.containsKey("gpus") ? (int) count(key + ".gpus", entry.get("gpus"), 1, MAX_GPUS_PER_NODE) : old.gpus();
+            String interconnect = entry.containsKey("interconnect") ? String.valueOf(entry.get("interconnect")).strip()
+                    : old == null ? "" : old.interconnect();
             double pass = bandwidth(entry, key, "passFrom", old == null ? 0 : old.passFrom());
             double fail = bandwidth(entry, key, "failBelow", old == null ? 0 : old.failBelow());
             double typical = bandwidth(entry, key, "typical", old == null ? pass : old.typical());
             if (fail > pass) {
                 throw error(key + ".failBelow", entry.get("failBelow"), "a bandwidth no higher than passFrom");
             }
-            IntraNodeBand band = new IntraNodeBand(part, gpus, pass, fail, typical);
+            IntraNodeBand band = new IntraNodeBand(part, interconnect, gpus, pass, fail, typical);
             if (existing >= 0) {
                 result.set(existing, band);
             } else {
