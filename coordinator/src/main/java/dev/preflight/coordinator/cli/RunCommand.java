@@ -107,14 +107,14 @@ public final class RunCommand implements Callable<Integer> {
     boolean quiet;
 
     @Option(names = "--phases", paramLabel = "PHASE[,PHASE...]",
-            description = "Phases to run, comma-separated: checks, consistency, intra_node, all_nodes, rails, pairwise, "
-                    + "inference, hostnet. The checks phase always runs. Default: the profile's phases; without "
+            description = "Phases to run, comma-separated: checks, consistency, intra_node, all_nodes, rails, "
+                    + "fault_isolation, pairwise, inference, hostnet. The checks phase always runs. Default: the profile's phases; without "
                     + "--profile, checks, consistency and hostnet (no NCCL bench).")
     String phasesValue;
 
     @Option(names = "--profile", paramLabel = "PROFILE", converter = ProfileConverter.class,
             description = "NCCL bench phases on every node's GPUs: quick (intra_node, all_nodes and rails at one large "
-                    + "message; budget 10m) or full (sweeps, the four collectives, pairwise, inference shapes, hostnet; "
+                    + "message, fault_isolation when one fails or runs slow; budget 10m) or full (sweeps, the four collectives, pairwise, inference shapes, hostnet; "
                     + "budget 60m). The bench takes every GPU of every node while it runs.")
     BenchProfile profile;
 
@@ -350,7 +350,8 @@ public final class RunCommand implements Callable<Integer> {
             return EnumSet.of(Phase.CHECKS, Phase.CONSISTENCY, Phase.HOSTNET);
         }
         if (profile == BenchProfile.QUICK) {
-            return EnumSet.of(Phase.CHECKS, Phase.CONSISTENCY, Phase.INTRA_NODE, Phase.ALL_NODES, Phase.RAILS);
+            return EnumSet.of(Phase.CHECKS, Phase.CONSISTENCY, Phase.INTRA_NODE, Phase.ALL_NODES, Phase.RAILS,
+                    Phase.FAULT_ISOLATION);
         }
         return EnumSet.allOf(Phase.class);
     }

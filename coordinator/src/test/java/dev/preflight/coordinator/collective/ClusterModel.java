@@ -25,6 +25,7 @@ final class ClusterModel implements Bisection.Probe {
     private final Map<String, Double> intermittent = new HashMap<>();
     private final Random random;
     private final List<List<Bisection.Group>> rounds = new ArrayList<>();
+    private final List<List<Double>> rates = new ArrayList<>();
 
     ClusterModel(int n, double lineRate, long seed) {
         for (int i = 1; i <= n; i++) {
@@ -67,6 +68,11 @@ final class ClusterModel implements Bisection.Probe {
         return rounds;
     }
 
+    /** The rates each round's groups measured (0: failed), as {@link #rounds()}. */
+    List<List<Double>> rates() {
+        return rates;
+    }
+
     /** The modelled per-node rate of an all-to-all over these nodes, 0 when it fails. */
     double rate(List<String> group) {
         int n = group.size();
@@ -100,9 +106,12 @@ final class ClusterModel implements Bisection.Probe {
             }
         }
         rounds.add(List.copyOf(groups));
+        List<Double> measured = new ArrayList<>();
+        rates.add(measured);
         List<Bisection.Result> results = new ArrayList<>();
         for (Bisection.Group group : groups) {
             double rate = rate(group.nodes());
+            measured.add(rate);
             results.add(rate == 0 ? Bisection.Result.failed("TIMEOUT") : Bisection.Result.measured(rate, rate + " B/s"));
         }
         return results;
