@@ -222,7 +222,41 @@ public final class Bisection {
             }
             open = next;
         }
-        return new Outcome(culprits, rounds, open.isEmpty());
+        return new Outcome(narrowIntermittent(culprits, rounds), rounds, open.isEmpty());
+    }
+
+    /**
+     * A fault that did not show again leaves a group named; a node that fails only now and then is
+     * in every group that failed, so where the bad groups' common nodes are fewer, they are named
+     * instead: one node, or two as their link.
+     */
+    private static List<Culprit> narrowIntermittent(List<Culprit> culprits, List<Round> rounds) {
+        List<Culprit> narrowed = new ArrayList<>();
+        for (Culprit culprit : culprits) {
+            Set<String> common = null;
+            int bad = 0;
+            for (Round round : rounds) {
+                for (Measured m : round.groups()) {
+                    if (m.bad()) {
+                        bad++;
+                        if (common == null) {
+                            common = new LinkedHashSet<>(m.group().nodes());
+                        } else {
+                            common.retainAll(m.group().nodes());
+                        }
+                    }
+                }
+            }
+            if (culprit.kind() != Kind.GROUP || !culprit.intermittent() || common == null || common.isEmpty()
+                    || common.size() >= culprit.nodes().size() || common.size() > 2) {
+                narrowed.add(culprit);
+                continue;
+            }
+            Kind kind = common.size() == 1 ? Kind.NODE : Kind.LINK;
+            narrowed.add(new Culprit(kind, List.copyOf(common), true, culprit.evidence() + "; the " + bad
+                    + " bad group(s) all held " + String.join(" and ", common)));
+        }
+        return narrowed;
     }
 
     private boolean bad(Result result) {

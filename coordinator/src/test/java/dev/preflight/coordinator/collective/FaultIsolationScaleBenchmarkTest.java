@@ -63,7 +63,16 @@ class FaultIsolationScaleBenchmarkTest {
         System.out.println("2 x 8 GPUs, predicted at the nominal rates: quick " + Estimate.format(BenchPrediction.of(
                 twoH100, profile(BenchProfile.QUICK), Set.of("intra_node", "all_nodes", "rails")))
                 + ", full " + Estimate.format(BenchPrediction.of(twoH100, profile(BenchProfile.FULL),
-                        Set.of("intra_node", "all_nodes", "rails", "pairwise", "inference"))));
+                        Set.of("intra_node", "all_nodes", "rails", "pairwise", "inference")))
+                + "; at 8xH100 figures (45 GB/s bus bandwidth between nodes, 370 inside one): quick "
+                + Estimate.format(sum(BenchPrediction.perPhase(twoH100, profile(BenchProfile.QUICK),
+                        Set.of("intra_node", "all_nodes", "rails"), 45e9, 370e9)))
+                + ", full " + Estimate.format(sum(BenchPrediction.perPhase(twoH100, profile(BenchProfile.FULL),
+                        Set.of("intra_node", "all_nodes", "rails", "pairwise", "inference"), 45e9, 370e9))));
+    }
+
+    private static Duration sum(java.util.Map<String, Duration> phases) {
+        return phases.values().stream().reduce(Duration.ZERO, Duration::plus);
     }
 
     private static String yes(boolean named) {
