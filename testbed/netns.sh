@@ -11,7 +11,8 @@
 #   testbed/netns.sh addr ID NODE              print a node's address (NODE: 1..K or coord)
 #   testbed/netns.sh exec ID NODE CMD...       run CMD inside a node's namespace
 #   testbed/netns.sh shape ID NODE RATE        (re)shape a node's link, both directions
-#   testbed/netns.sh link ID A B RATE          shape the traffic between nodes A and B only, both ways
+#   testbed/netns.sh link ID A B RATE          a cable of its own between nodes A and B, shaped: their
+#                                              traffic to each other only, both ways
 #   testbed/netns.sh clear ID NODE             remove a node's shaping (its own and its links')
 #   testbed/netns.sh down ID                   kill what runs inside and delete everything of ID
 #
@@ -51,22 +52,37 @@ check_rate() {
     [[ "$1" =~ ^[0-9]+(kbit|mbit|gbit)$ ]] || die "RATE '$1' must be like 100mbit or 1gbit"
 }
 
-link() { # link ID A B RATE: on each end, a prio qdisc whose third band (tbf) takes what goes to the other
+link_port() { # the veth end in node $2's namespace of the cable between nodes $2 and $3
+    echo "pf$1l$2x$3"
+}
+
+link() { # link ID A B RATE: a cable of its own between two nodes, shaped with tbf at both ends
     local id=$1 a=$2 b=$3 rate=$4 from to
     check_rate "$rate"
     [ "$a" != "$b" ] || die "link $a~$b: two different nodes expected"
+    # the kernel here may lack classful qdiscs (prio, htb): route the pair's traffic over its own veth
+    ip -n "$(ns "$id" "$a")" link add "$(link_port "$id" "$a" "$b")" type veth peer name "$(link_port "$id" "$b" "$a")" \
+        netns "$(ns "$id" "$b")"
     for from in "$a" "$b"; do
         to=$([ "$from" = "$a" ] && echo "$b" || echo "$a")
-        ip netns exec "$(ns "$id" "$from")" tc qdisc replace dev eth0 root handle 1: prio
-        ip netns exec "$(ns "$id" "$from")" tc qdisc replace dev eth0 parent 1:3 handle 30: tbf rate "$rate" burst 256kb latency 50ms
-        ip netns exec "$(ns "$id" "$from")" tc filter replace dev eth0 parent 1: protocol ip prio 1 u32 \
-            match ip dst "$(addr "$to")/32" flowid 1:3
+        # the peer's packets arrive on the cable, not eth0, where its address lives: no reverse-path filter
+        ip netns exec "$(ns "$id" "$from")" sysctl -qw net.ipv4.conf.all.rp_filter=0
+        ip netns exec "$(ns "$id" "$from")" sysctl -qw net.ipv4.conf."$(link_port "$id" "$from" "$to")".rp_filter=0
+        ip -n "$(ns "$id" "$from")" link set "$(link_port "$id" "$from" "$to")" up
+        ip -n "$(ns "$id" "$from")" route add "$(addr "$to")/32" dev "$(link_port "$id" "$from" "$to")" src "$(addr "$from")"
+        ip netns exec "$(ns "$id" "$from")" tc qdisc replace dev "$(link_port "$id" "$from" "$to")" root tbf rate "$rate" \
+            burst 256kb latency 50ms
     done
 }
 
 clear_shaping() {
-    local id=$1 node=$2
+    local id=$1 node=$2 port
     ip netns exec "$(ns "$id" "$node")" tc qdisc del dev eth0 root 2>/dev/null || true
+    # deleting one end of a node's cable removes the other end and both routes over it
+    for port in $(ip -n "$(ns "$id" "$node")" -o link show type veth 2>/dev/null | awk -F': ' '{print $2}' | cut -d@ -f1 \
+        | grep "^pf${id}l${node}x" || true); do
+        ip -n "$(ns "$id" "$node")" link del "$port" 2>/dev/null || true
+    done
     ip netns exec "$(ns "$id" hub)" tc qdisc del dev "$(hub_port "$id" "$node")" root 2>/dev/null || true
 }
 

@@ -72,7 +72,9 @@ class FaultIsolationTestbedIT {
         Path policy = work.resolve("policy.yaml");
         Files.writeString(policy, "outliers:\n  madZ: 1.0\n  relativeFloor: 70%\n");
         Path out = work.resolve(name);
-        Testbed.Result result = bed.coordinator(420, "run", "--agents", bed.agents(), "--phases", "rails,fault_isolation",
+        // eight agents and their workers on two shared cores answer slowly: generous connect and check deadlines
+        Testbed.Result result = bed.coordinator(420, "run", "--agents", bed.agents(), "--connect-timeout", "60s",
+                "--timeout", "300s", "--phases", "rails,fault_isolation",
                 "--max-bytes", "512K", "--iters", "5", "--checks", "host.shm", "--policy", policy.toString(),
                 "--out", out.toString());
         output.append(result.output());

@@ -170,31 +170,31 @@ public final class PreflightRun {
                     + Estimate.format(BenchPrediction.of(bench.nodes(), settings, names)));
         }
         Set<String> cut = new LinkedHashSet<>();
-        benchPhase(Phase.ALL_NODES, revise(bench, names, cut), () -> benchSkip(bench, 2, unknownGpus, cut, Phase.ALL_NODES),
-                sections, () -> AllNodesPhase.run(bench));
+        benchPhase(Phase.ALL_NODES, revise(bench, names, cut, Phase.ALL_NODES),
+                () -> benchSkip(bench, 2, unknownGpus, cut, Phase.ALL_NODES), sections, () -> AllNodesPhase.run(bench));
         names.remove(AllNodesPhase.NAME);
-        benchPhase(Phase.RAILS, revise(bench, names, cut), () -> benchSkip(bench, 2, unknownGpus, cut, Phase.RAILS),
-                sections, () -> railSuspects.addAll(RailsPhase.run(bench)));
+        benchPhase(Phase.RAILS, revise(bench, names, cut, Phase.RAILS),
+                () -> benchSkip(bench, 2, unknownGpus, cut, Phase.RAILS), sections, () -> railSuspects.addAll(RailsPhase.run(bench)));
         names.remove(RailsPhase.NAME);
         Duration isolationAtMost = bench.benched() ? FaultIsolationPhase.prediction(bench.nodes(), settings,
                 bench.slowestRate(true)) : Duration.ZERO;
         benchPhase(Phase.FAULT_ISOLATION, isolationAtMost, () -> benchSkip(bench, 2, unknownGpus), sections,
                 () -> FaultIsolationPhase.run(bench, railSuspects));
         names.remove(FaultIsolationPhase.NAME);
-        benchPhase(Phase.PAIRWISE, revise(bench, names, cut), () -> benchSkip(bench, 2, unknownGpus, cut, Phase.PAIRWISE),
-                sections, () -> PairwisePhase.run(bench, railSuspects));
+        benchPhase(Phase.PAIRWISE, revise(bench, names, cut, Phase.PAIRWISE),
+                () -> benchSkip(bench, 2, unknownGpus, cut, Phase.PAIRWISE), sections, () -> PairwisePhase.run(bench, railSuspects));
         names.remove(PairwisePhase.NAME);
-        benchPhase(Phase.INFERENCE, revise(bench, names, cut), () -> benchSkip(bench, 1, unknownGpus, cut, Phase.INFERENCE),
-                sections, () -> InferencePhase.run(bench));
+        benchPhase(Phase.INFERENCE, revise(bench, names, cut, Phase.INFERENCE),
+                () -> benchSkip(bench, 1, unknownGpus, cut, Phase.INFERENCE), sections, () -> InferencePhase.run(bench));
     }
 
     /**
      * The remaining phases predicted again at the slowest rates measured so far, printed; phases
      * cut, in {@link BenchPrediction#CUT_ORDER}, while that exceeds the budget left. Returns the
-     * next phase's own prediction.
+     * next phase's own prediction (nothing, and no line, when it is not to run).
      */
-    private Duration revise(BenchContext bench, Set<String> remaining, Set<String> cut) {
-        if (!bench.benched() || remaining.isEmpty()) {
+    private Duration revise(BenchContext bench, Set<String> remaining, Set<String> cut, Phase next) {
+        if (!bench.benched() || !remaining.contains(next.flagName())) {
             return Duration.ZERO;
         }
         BenchSettings settings = options.bench();
@@ -219,7 +219,7 @@ public final class PreflightRun {
                         + "): the rest now predicted " + Estimate.format(total));
             }
         }
-        return perPhase.getOrDefault(remaining.iterator().next(), Duration.ZERO);
+        return perPhase.getOrDefault(next.flagName(), Duration.ZERO);
     }
 
     private static Duration sum(Map<String, Duration> durations) {
