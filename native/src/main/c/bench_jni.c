@@ -198,7 +198,7 @@ Java_dev_preflight_nativelib_NcclBench_initComm0(JNIEnv *env, jclass cls, jlong 
 
 JNIEXPORT jboolean JNICALL
 Java_dev_preflight_nativelib_NcclBench_run0(JNIEnv *env, jclass cls, jlong comm, jintArray ints, jlongArray longs,
-                                            jdoubleArray results)
+                                            jdoubleArray results, jdoubleArray iterations)
 {
     (void)cls;
     jint i[10];
@@ -228,11 +228,29 @@ Java_dev_preflight_nativelib_NcclBench_run0(JNIEnv *env, jclass cls, jlong comm,
         .validate_max_bytes = (size_t)l[3],
         .timeout_ns = l[4],
     };
+    /* the engine runs for as long as the collective takes: no JVM array may stay pinned meanwhile */
+    jsize iteration_count = 0;
+    if (iterations != NULL && p.per_iteration && p.iters > 0) {
+        iteration_count = 2 * p.iters;
+        p.iteration_s = malloc((size_t)iteration_count * sizeof(double));
+        if (p.iteration_s == NULL) {
+            throw_bench(env, PF_ERROR, "malloc", "no host memory for the per-iteration times");
+            return JNI_FALSE;
+        }
+    }
     pf_run_result r;
     pf_status st;
     if (pf_comm_run((pf_comm *)(intptr_t)comm, &p, &r, &st) != 0) {
+        free(p.iteration_s);
         throw_status(env, &st);
         return JNI_FALSE;
+    }
+    if (p.iteration_s != NULL) {
+        (*env)->SetDoubleArrayRegion(env, iterations, 0, iteration_count, p.iteration_s);
+        free(p.iteration_s);
+        if ((*env)->ExceptionCheck(env)) {
+            return JNI_FALSE;
+        }
     }
     jdouble out[8] = {
         r.out_of_place.time_s, r.out_of_place.wrong, r.out_of_place.p50_s, r.out_of_place.p99_s,

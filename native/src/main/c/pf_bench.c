@@ -377,8 +377,12 @@ static int compare_times(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-/* p50 and p99 (nearest rank) of the per-iteration event times, in seconds. */
-static int percentiles(pf_comm *c, cudaEvent_t *events, int n, double *p50, double *p99, pf_status *st)
+/*
+ * p50 and p99 (nearest rank) of the per-iteration event times, in seconds; each time also goes to
+ * times_s[i] in iteration order where times_s is not NULL.
+ */
+static int percentiles(pf_comm *c, cudaEvent_t *events, int n, double *p50, double *p99, double *times_s,
+                       pf_status *st)
 {
     float *ms = malloc((size_t)n * sizeof(float));
     if (ms == NULL) {
@@ -389,6 +393,9 @@ static int percentiles(pf_comm *c, cudaEvent_t *events, int n, double *p50, doub
         if (e != PF_cudaSuccess) {
             free(ms);
             return cuda_failed(c->lib, st, "cudaEventElapsedTime", e);
+        }
+        if (times_s != NULL) {
+            times_s[i] = ms[i] / 1e3;
         }
     }
     qsort(ms, (size_t)n, sizeof(float), compare_times);
@@ -526,7 +533,8 @@ static int timed_loop(pf_comm *c, const pf_run_params *p, int in_place, pf_place
         if (rc == 0) {
             out->time_s = (double)(pf_now_ns() - start) / 1e9 / p->iters;
             if (events != NULL) {
-                rc = percentiles(c, events, p->iters, &out->p50_s, &out->p99_s, st);
+                double *times_s = p->iteration_s != NULL ? p->iteration_s + (size_t)in_place * (size_t)p->iters : NULL;
+                rc = percentiles(c, events, p->iters, &out->p50_s, &out->p99_s, times_s, st);
             }
         }
     }

@@ -44,6 +44,12 @@ typedef struct {
     int graph_launches;
     /* CUDA events around every op, for p50/p99 */
     int per_iteration;
+    /*
+     * With per_iteration, where each timed iteration's time on this rank goes, in seconds and in
+     * the order the iterations ran: out-of-place first, then in-place (2 * iters doubles, owned by
+     * the caller, whose bound on iters bounds it). NULL: percentiles only.
+     */
+    double *iteration_s;
     /* sendrecv peers (global ranks); -1: this rank does not send / receive */
     int send_peer;
     int recv_peer;

@@ -12,8 +12,10 @@ import dev.preflight.proto.v1.Measurements.NodeGpus;
 import dev.preflight.proto.v1.Measurements.Sweep;
 import dev.preflight.proto.v1.NodeReport;
 import dev.preflight.proto.v1.PreflightReport;
+import dev.preflight.proto.v1.RankIterations;
 import dev.preflight.proto.v1.ReportArtifact;
 import dev.preflight.proto.v1.RunPhase;
+import dev.preflight.proto.v1.SizeRow;
 import dev.preflight.reports.JsonReport;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -100,6 +102,18 @@ class MultiNodeBenchIT {
             assertTrue(m.getLatencyList().stream().anyMatch(l -> l.getOp().equals("send_recv")));
             for (LatencyResult latency : m.getLatencyList()) {
                 assertTrue(latency.getP50Us() > 0 && latency.getGraphMeanUs() > 0, latency.toString());
+            }
+
+            // per-op latency keeps every rank's iterations, each with the node it ran on
+            CollectiveResults boundary = report.getCollectivesList().stream()
+                    .filter(r -> r.getPhase().equals("inference") && r.getCommunicator().startsWith("pp send/recv")
+                            && r.getCommunicator().endsWith("(per op)"))
+                    .findFirst().orElseThrow();
+            for (SizeRow row : boundary.getResults(0).getRowsList()) {
+                List<RankIterations> ranks = row.getOutOfPlace().getRankIterationsList();
+                assertEquals(List.of(0, 1), ranks.stream().map(RankIterations::getRank).toList());
+                assertEquals(boundary.getNodesList(), ranks.stream().map(RankIterations::getNode).toList());
+                assertTrue(ranks.stream().allMatch(r -> r.getIterationUsCount() == 3), ranks.toString());
             }
 
             // ranks are node-major: node-3's only GPU is rank 4 of the all-node communicator

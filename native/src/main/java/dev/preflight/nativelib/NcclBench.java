@@ -154,7 +154,9 @@ public final class NcclBench implements AutoCloseable {
     private static native long initComm0(long handle, int device, byte[] uniqueId, int nranks, int rank,
             long timeoutNanos) throws BenchException;
 
-    static native boolean run0(long comm, int[] ints, long[] longs, double[] results) throws BenchException;
+    /** iterations: null, or 2 * iters doubles that receive each timed iteration's seconds (per_iteration). */
+    static native boolean run0(long comm, int[] ints, long[] longs, double[] results, double[] iterations)
+            throws BenchException;
 
     static native void destroyComm0(long comm, long timeoutNanos);
 

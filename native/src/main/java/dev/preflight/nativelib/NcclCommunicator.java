@@ -1,6 +1,7 @@
 package dev.preflight.nativelib;
 
 import java.time.Duration;
+import java.util.Arrays;
 
 /** One NCCL communicator on one GPU, joined by {@link NcclBench#connect}. Not thread-safe: one driving thread. */
 public final class NcclCommunicator {
@@ -24,7 +25,8 @@ public final class NcclCommunicator {
 
     /**
      * Runs one (op, size) nccl-tests' way, one native call: warm-up, then out-of-place and
-     * in-place, each timed after a barrier and validated. Every rank of the communicator must
+     * in-place, each timed after a barrier and validated; with per-iteration timing each placement
+     * also carries this rank's time of every iteration. Every rank of the communicator must
      * call this with the same op, dtype, count and iteration settings.
      *
      * @throws BenchException TIMEOUT, ERROR or ABORTED (the communicator is then aborted and
@@ -43,10 +45,14 @@ public final class NcclCommunicator {
         long[] longs = {spec.count(), spec.sendCapacity(), spec.recvCapacity(), spec.validateMaxBytes(),
             NcclBench.positiveNanos(spec.timeout())};
         double[] results = new double[8];
-        boolean sampled = NcclBench.run0(handle, ints, longs, results);
+        // out-of-place then in-place, each spec.iters() long (bounded by RunSpec.MAX_PER_ITERATION_ITERS)
+        double[] iterations = spec.perIteration() ? new double[2 * spec.iters()] : null;
+        boolean sampled = NcclBench.run0(handle, ints, longs, results, iterations);
+        double[] outOfPlace = iterations == null ? new double[0] : Arrays.copyOfRange(iterations, 0, spec.iters());
+        double[] inPlace = iterations == null ? new double[0] : Arrays.copyOfRange(iterations, spec.iters(), 2 * spec.iters());
         return new Measurement(
-                new Placement(results[0], (long) results[1], results[2], results[3]),
-                new Placement(results[4], (long) results[5], results[6], results[7]),
+                new Placement(results[0], (long) results[1], results[2], results[3], outOfPlace),
+                new Placement(results[4], (long) results[5], results[6], results[7], inPlace),
                 sampled);
     }
 

@@ -8,5 +8,7 @@ package dev.preflight.nativelib;
  *     not checked (validation off, or in-place alltoall/sendrecv, which nccl-tests does not check)
  * @param p50Seconds median per-op latency from CUDA events (0 without per-iteration timing)
  * @param p99Seconds 99th percentile per-op latency (0 without per-iteration timing)
+ * @param iterationSeconds this rank's time of every timed iteration, in the order they ran, from
+ *     CUDA events (empty without per-iteration timing); the caller must not modify it
  */
-public record Placement(double seconds, long wrong, double p50Seconds, double p99Seconds) {}
+public record Placement(double seconds, long wrong, double p50Seconds, double p99Seconds, double[] iterationSeconds) {}

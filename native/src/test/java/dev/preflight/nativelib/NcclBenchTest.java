@@ -9,6 +9,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -73,10 +75,21 @@ class NcclBenchTest {
                         base.recvCapacity(), 20, 1, 0, true, -1, -1, true, 1L << 30, 3, TIMEOUT));
                 assertTrue(events.outOfPlace().p50Seconds() > 0, events.toString());
                 assertTrue(events.outOfPlace().p99Seconds() >= events.outOfPlace().p50Seconds(), events.toString());
+                for (Placement placement : List.of(events.outOfPlace(), events.inPlace())) {
+                    double[] times = placement.iterationSeconds();
+                    assertEquals(20, times.length);
+                    double[] sorted = times.clone();
+                    Arrays.sort(sorted);
+                    assertTrue(sorted[0] > 0, Arrays.toString(times));
+                    // the percentiles are read from these very times (nearest rank)
+                    assertEquals(sorted[9], placement.p50Seconds(), 1e-12);
+                    assertEquals(sorted[19], placement.p99Seconds(), 1e-12);
+                }
                 Measurement graph = comm.run(new RunSpec(base.op(), base.dtype(), base.count(), base.sendCapacity(),
                         base.recvCapacity(), 4, 1, 3, false, -1, -1, true, 1L << 30, 3, TIMEOUT));
                 assertEquals(0, graph.outOfPlace().wrong());
                 assertEquals(0, graph.outOfPlace().p50Seconds());
+                assertEquals(0, graph.outOfPlace().iterationSeconds().length);
             } finally {
                 comm.close(TIMEOUT);
             }
@@ -111,6 +124,10 @@ class NcclBenchTest {
         IllegalArgumentException iters = assertThrows(IllegalArgumentException.class, () -> new RunSpec(
                 Collective.ALL_REDUCE, DataType.FLOAT32, 16, 64, 64, 0, 1, 0, false, -1, -1, true, 0, 1, TIMEOUT));
         assertEquals("iters 0: must be >= 1", iters.getMessage());
+        IllegalArgumentException perIteration = assertThrows(IllegalArgumentException.class, () -> new RunSpec(
+                Collective.ALL_REDUCE, DataType.FLOAT32, 16, 64, 64, 100_001, 1, 0, true, -1, -1, true, 0, 1, TIMEOUT));
+        assertEquals("iters 100001: must be <= 100000 with per-iteration timing", perIteration.getMessage());
+        new RunSpec(Collective.ALL_REDUCE, DataType.FLOAT32, 16, 64, 64, 100_000, 1, 0, true, -1, -1, true, 0, 1, TIMEOUT);
     }
 
     @Test

@@ -2,6 +2,7 @@ package dev.preflight.agent.bench;
 
 import com.google.protobuf.Duration;
 import dev.preflight.nativelib.NcclBench;
+import dev.preflight.nativelib.RunSpec;
 import dev.preflight.proto.v1.BenchSpec;
 import dev.preflight.proto.v1.PeerPair;
 import java.util.EnumSet;
@@ -20,8 +21,14 @@ final class BenchRequests {
     static final long MAX_BYTES = 1L << 40;
     static final int MAX_ITERS = 1_000_000;
     static final int MAX_GRAPH_LAUNCHES = 100_000;
-    /** per-iteration timing keeps a CUDA event per op */
-    static final int MAX_PER_ITERATION_ITERS = 100_000;
+    /** per-iteration timing keeps a CUDA event and a time per op and placement (RunSpec's bound) */
+    static final int MAX_PER_ITERATION_ITERS = RunSpec.MAX_PER_ITERATION_ITERS;
+    /**
+     * Per-iteration times a rank keeps over a whole sweep, per placement: iters x sizes x ops x
+     * dtypes. At 8 bytes each that is at most 2 MiB per rank for both placements, 16 MiB for an
+     * agent of 8 GPUs, in the results the agent returns.
+     */
+    static final int MAX_PER_ITERATION_SAMPLES = 131_072;
     static final long MIN_TIMEOUT_SECONDS = 1;
     static final long MAX_TIMEOUT_SECONDS = 24 * 3600;
     static final long MAX_TTL_SECONDS = 3600;
@@ -115,6 +122,11 @@ final class BenchRequests {
         if (spec.getPerIteration() && spec.getIters() > MAX_PER_ITERATION_ITERS) {
             throw new IllegalArgumentException("spec.iters: " + spec.getIters() + " with per_iteration, at most "
                     + MAX_PER_ITERATION_ITERS);
+        }
+        long samples = (long) spec.getIters() * sizes * ops.size() * dtypes.size();
+        if (spec.getPerIteration() && samples > MAX_PER_ITERATION_SAMPLES) {
+            throw new IllegalArgumentException("spec.iters x sizes x ops x dtypes: " + samples
+                    + " per-iteration times per rank with per_iteration, at most " + MAX_PER_ITERATION_SAMPLES);
         }
         if (spec.getValidateMaxBytes() < 0) {
             throw new IllegalArgumentException("spec.validate_max_bytes: " + spec.getValidateMaxBytes() + ", expected >= 0");

@@ -149,6 +149,7 @@ public final class BenchService implements AutoCloseable {
                     .addAllResults(results)
                     .addAllWorkers(workers(session, request.getRankOffset(), logs, session.ncclTopologies()))
                     .setTransport(transport(logs))
+                    .setSpec(spec)
                     .build();
             settings.benchResults().accept(collected);
             return collected;

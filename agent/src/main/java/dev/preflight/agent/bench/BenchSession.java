@@ -280,13 +280,20 @@ final class BenchSession implements AutoCloseable {
         exchange(requests, deadline, "ncclCommInitRankConfig");
     }
 
-    /** One (op, size) on every worker; the answers are the same on all (averaged across ranks). */
-    WorkerSizeResult runSize(List<WorkerRunSize> perWorker, Instant deadline, String call) throws RunFailure {
+    /**
+     * One (op, size) on every worker; the answers, in worker order, agree on times and wrong counts
+     * (averaged and summed across ranks) and differ in each rank's own per-iteration times.
+     */
+    List<WorkerSizeResult> runSize(List<WorkerRunSize> perWorker, Instant deadline, String call) throws RunFailure {
         List<WorkerRequest> requests = new ArrayList<>();
         for (WorkerRunSize run : perWorker) {
             requests.add(WorkerRequest.newBuilder().setRunSize(run).build());
         }
-        return exchange(requests, deadline, call).get(0).getSizeResult();
+        List<WorkerSizeResult> results = new ArrayList<>();
+        for (WorkerEvent event : exchange(requests, deadline, call)) {
+            results.add(event.getSizeResult());
+        }
+        return results;
     }
 
     /**

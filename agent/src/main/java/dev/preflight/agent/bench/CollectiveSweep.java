@@ -4,6 +4,7 @@ import dev.preflight.proto.v1.BenchSpec;
 import dev.preflight.proto.v1.CollectiveResult;
 import dev.preflight.proto.v1.PeerPair;
 import dev.preflight.proto.v1.Placement;
+import dev.preflight.proto.v1.RankIterations;
 import dev.preflight.proto.v1.SizeProgress;
 import dev.preflight.proto.v1.SizeRow;
 import dev.preflight.proto.v1.WorkerPlacement;
@@ -75,11 +76,12 @@ final class CollectiveSweep {
             for (int i = 0; i < plan.sizes().size(); i++) {
                 CollectiveSizes sizes = plan.sizes().get(i);
                 try {
-                    WorkerSizeResult measured = session.runSize(requests(session, spec, plan, sizes, i, nranks, deadline),
-                            deadline, call(plan.op()));
-                    SizeRow row = row(plan.op(), nranks, sizes, measured);
-                    result.addRows(row);
+                    List<WorkerSizeResult> measured = session.runSize(
+                            requests(session, spec, plan, sizes, i, nranks, deadline), deadline, call(plan.op()));
+                    SizeRow row = row(plan.op(), nranks, sizes, measured.get(0));
+                    result.addRows(withIterations(row, session.rankOffset(), measured));
                     done++;
+                    // progress shows the line as it is printed; the iterations come once, with the results
                     progress.accept(SizeProgress.newBuilder()
                             .setOp(plan.op())
                             .setDtype(plan.dtype())
@@ -199,6 +201,32 @@ final class CollectiveSweep {
                 .setInPlace(placement(sizes, factor, measured.getInPlace()))
                 .setSampled(measured.getSampled())
                 .build();
+    }
+
+    /**
+     * The row with every local rank's per-iteration times (workers in local order, so worker i is
+     * global rank rankOffset + i); unchanged when the workers timed no iterations.
+     */
+    static SizeRow withIterations(SizeRow row, int rankOffset, List<WorkerSizeResult> measured) {
+        SizeRow.Builder builder = row.toBuilder();
+        for (int local = 0; local < measured.size(); local++) {
+            WorkerSizeResult worker = measured.get(local);
+            if (worker.getOutOfPlace().getIterationSecondsCount() > 0) {
+                builder.getOutOfPlaceBuilder().addRankIterations(iterations(rankOffset + local, worker.getOutOfPlace()));
+            }
+            if (worker.getInPlace().getIterationSecondsCount() > 0) {
+                builder.getInPlaceBuilder().addRankIterations(iterations(rankOffset + local, worker.getInPlace()));
+            }
+        }
+        return builder.build();
+    }
+
+    private static RankIterations iterations(int rank, WorkerPlacement placement) {
+        RankIterations.Builder iterations = RankIterations.newBuilder().setRank(rank);
+        for (double seconds : placement.getIterationSecondsList()) {
+            iterations.addIterationUs(seconds * 1e6);
+        }
+        return iterations.build();
     }
 
     private static Placement placement(CollectiveSizes sizes, double factor, WorkerPlacement measured) {

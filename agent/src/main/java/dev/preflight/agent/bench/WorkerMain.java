@@ -236,12 +236,15 @@ public final class WorkerMain {
     }
 
     private static WorkerPlacement placement(Placement p) {
-        return WorkerPlacement.newBuilder()
+        WorkerPlacement.Builder placement = WorkerPlacement.newBuilder()
                 .setSeconds(p.seconds())
                 .setWrong(p.wrong())
                 .setP50Seconds(p.p50Seconds())
-                .setP99Seconds(p.p99Seconds())
-                .build();
+                .setP99Seconds(p.p99Seconds());
+        for (double seconds : p.iterationSeconds()) {
+            placement.addIterationSeconds(seconds);
+        }
+        return placement.build();
     }
 
     private static WorkerFailure.Kind kind(BenchException.Kind kind) {

@@ -11,6 +11,8 @@ import dev.preflight.proto.v1.BenchWorker;
 import dev.preflight.proto.v1.CollectiveResult;
 import dev.preflight.proto.v1.CreateCommIdResponse;
 import dev.preflight.proto.v1.NcclSetting;
+import dev.preflight.proto.v1.Placement;
+import dev.preflight.proto.v1.RankIterations;
 import dev.preflight.proto.v1.SizeRow;
 import dev.preflight.proto.v1.TransportProof;
 import io.grpc.Status;
@@ -160,6 +162,47 @@ class BenchServiceTest {
             assertEquals(CollectiveResult.Outcome.OK, slow.getOutcome(), slow.getError());
             assertTrue(slow.getPeakBusbwGbps() < healthy, slow.getPeakBusbwGbps() + " not below " + healthy);
         }
+    }
+
+    @Test
+    void perIterationTimingKeepsEveryRanksIterationsAndASlowRankShowsInThem() throws Exception {
+        Path fault = dir.resolve("slow-on");
+        try (BenchAgent agent = agent("docker-default",
+                Map.of("FAKE_NCCL_FAULT_SLOW", "1:20", "FAKE_NCCL_FAULT_ONLY_IF", fault.toString()))) {
+            BenchSpec spec = BenchAgent.spec(16384, 65536, 60).addOps(BenchSpec.Op.ALL_REDUCE)
+                    .addDtypes(BenchSpec.DataType.FLOAT32).setIters(10).setPerIteration(true).build();
+            BenchAgent.Run healthy = agent.bench(TWO, spec);
+            Files.createFile(fault);
+            BenchAgent.Run slow = agent.bench(TWO, spec);
+            for (BenchAgent.Run run : List.of(healthy, slow)) {
+                CollectiveResult result = run.results().getResults(0);
+                assertEquals(CollectiveResult.Outcome.OK, result.getOutcome(), result.getError());
+                assertEquals(2, result.getRowsCount());
+                for (SizeRow row : result.getRowsList()) {
+                    for (Placement placement : List.of(row.getOutOfPlace(), row.getInPlace())) {
+                        assertEquals(List.of(0, 1), placement.getRankIterationsList().stream()
+                                .map(RankIterations::getRank).toList());
+                        for (RankIterations rank : placement.getRankIterationsList()) {
+                            assertEquals("", rank.getNode());
+                            assertEquals(10, rank.getIterationUsCount());
+                            assertTrue(rank.getIterationUsList().stream().allMatch(us -> us > 0), rank.toString());
+                        }
+                    }
+                }
+                // the live table's rows stay small: the iterations come once, with the results
+                assertTrue(run.progress().stream().allMatch(p -> p.getRow().getOutOfPlace().getRankIterationsCount() == 0));
+            }
+            // rank 1 takes 20 times as long over each op; in lockstep the other rank waits for it
+            SizeRow before = healthy.results().getResults(0).getRows(1);
+            SizeRow after = slow.results().getResults(0).getRows(1);
+            double healthyMedian = median(before.getOutOfPlace().getRankIterations(1).getIterationUsList());
+            double slowMedian = median(after.getOutOfPlace().getRankIterations(1).getIterationUsList());
+            assertTrue(slowMedian > 3 * healthyMedian, slowMedian + " us not above 3 x " + healthyMedian + " us");
+        }
+    }
+
+    private static double median(List<Double> values) {
+        return values.stream().sorted().toList().get(values.size() / 2);
     }
 
     @Test
@@ -331,6 +374,14 @@ class BenchServiceTest {
             assertEquals(Status.Code.INVALID_ARGUMENT, spec.getStatus().getCode());
             assertTrue(spec.getStatus().getDescription().startsWith("spec.per_iteration: cannot be combined"),
                     spec.getStatus().getDescription());
+
+            BenchSpec manyTimes = BenchAgent.spec(1024, 4096, 60).addOps(BenchSpec.Op.ALL_REDUCE)
+                    .addDtypes(BenchSpec.DataType.FLOAT32).setPerIteration(true).setIters(65_537).build();
+            StatusRuntimeException times = assertThrows(StatusRuntimeException.class,
+                    () -> agent.runCollective(ByteString.copyFrom(new byte[128]), 1, 0, List.of(), manyTimes));
+            assertEquals(Status.Code.INVALID_ARGUMENT, times.getStatus().getCode());
+            assertEquals("spec.iters x sizes x ops x dtypes: 131074 per-iteration times per rank with per_iteration, "
+                    + "at most 131072", times.getStatus().getDescription());
         }
     }
 

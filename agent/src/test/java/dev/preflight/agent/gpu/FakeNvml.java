@@ -50,6 +50,11 @@ public final class FakeNvml implements Nvml {
             return this;
         }
 
+        public FakeGpu activeLink(int link) {
+            inactiveLinks.remove(link);
+            return this;
+        }
+
         public FakeGpu mig(boolean enabled) {
             migMode = enabled ? 1 : 0;
             return this;
@@ -113,6 +118,33 @@ public final class FakeNvml implements Nvml {
             gpu.fabric = new FabricInfo(3, 0);
             nvml.gpus.add(gpu);
         }
+        return nvml;
+    }
+
+    /**
+     * The single H200 of q-h200-580.159.04-1gpu-vm.txt (an H200 SXM passed through alone to a VM):
+     * driver 580.159.04, CUDA 13.0, 143771 MiB, PCIe 5 x16, ECC on, no errors, idle at 36 C and
+     * 76.69 W of 700 W, no fabric. NVML reports its 18 NVLinks, none active (`nvidia-smi nvlink -s`
+     * printed nothing): there is no peer GPU or NVSwitch to train them against.
+     */
+    public static FakeNvml h200Alone() {
+        FakeNvml nvml = new FakeNvml();
+        nvml.driverVersion = "580.159.04";
+        nvml.cudaVersion = 13000;
+        FakeGpu gpu = new FakeGpu();
+        gpu.busId = "00000000:00:06.0";
+        gpu.pciDeviceId = 0x233510DE;
+        gpu.name = "NVIDIA H200";
+        gpu.uuid = "GPU-969f7a82-67be-cdaf-6480-40858065ba04";
+        gpu.totalMib = 143771;
+        gpu.nvlinks = 18;
+        for (int link = 0; link < 18; link++) {
+            gpu.inactiveLinks.add(link);
+        }
+        gpu.temperature = 36;
+        gpu.powerMilliwatts = 76_690;
+        gpu.limitMilliwatts = 700_000;
+        nvml.gpus.add(gpu);
         return nvml;
     }
 

@@ -70,6 +70,13 @@ import picocli.CommandLine.TypeConversionException;
             "3:warnings only, and --fail-on-warn was given",
             "4:incomplete with no FAIL: unreachable agents, an errored phase, an unexpected error"})
 public final class RunCommand implements Callable<Integer> {
+    /**
+     * The largest answer taken from an agent: a bench's results with per-iteration times (at most
+     * 2 MiB per rank, the agent's bound) for up to 64 GPUs, and their NCCL logs (128 KiB each) and
+     * topology (1 MiB); gRPC's default of 4 MiB would refuse an 8-GPU node's per-iteration sweep.
+     */
+    static final int MAX_AGENT_RESULTS_BYTES = 160 << 20;
+
     @Spec
     CommandSpec spec;
 
@@ -283,7 +290,8 @@ public final class RunCommand implements Callable<Integer> {
                 Discovery.Plan found = plan;
                 for (DiscoveredAgent agent : found.agents()) {
                     NettyChannelBuilder channel = NettyChannelBuilder.forAddress(agent.address().host(),
-                            agent.address().port(), credentials);
+                                    agent.address().port(), credentials)
+                            .maxInboundMessageSize(MAX_AGENT_RESULTS_BYTES);
                     clientSecurity.serverName().ifPresent(channel::overrideAuthority);
                     targets.add(new AgentTarget(agent.address().toString(), channel.build()));
                 }

@@ -8,9 +8,11 @@ import dev.preflight.proto.v1.CollectiveResults;
 import dev.preflight.proto.v1.CreateCommIdRequest;
 import dev.preflight.proto.v1.CreateCommIdResponse;
 import dev.preflight.proto.v1.NcclSetting;
+import dev.preflight.proto.v1.RankIterations;
 import dev.preflight.proto.v1.RunCollectiveEvent;
 import dev.preflight.proto.v1.RunCollectiveRequest;
 import dev.preflight.proto.v1.SizeProgress;
+import dev.preflight.proto.v1.SizeRow;
 import dev.preflight.proto.v1.TransportProof;
 import io.grpc.Channel;
 import io.grpc.Status;
@@ -22,6 +24,7 @@ import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.ClientResponseObserver;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -206,7 +209,7 @@ public final class CommunicatorRunner {
             return CommOutcome.failed(comm, problems.isEmpty() ? "no member returned results" : String.join("; ", problems),
                     lost, wall);
         }
-        merged.setTransport(reporting.results.getTransport());
+        merged.setTransport(reporting.results.getTransport()).setSpec(reporting.results.getSpec());
         for (int op = 0; op < reporting.results.getResultsCount(); op++) {
             merged.addResults(worst(calls, op));
         }
@@ -233,7 +236,40 @@ public final class CommunicatorRunner {
             }
         }
         // an op completes on every rank or on none, so the rows of any member stand for all
-        return chosen.toBuilder().clearFailedRanks().addAllFailedRanks(failedRanks.stream().sorted().toList()).build();
+        CollectiveResult.Builder combined = chosen.toBuilder().clearFailedRanks()
+                .addAllFailedRanks(failedRanks.stream().sorted().toList());
+        mergeIterations(combined, calls, op);
+        return combined.build();
+    }
+
+    /**
+     * Each member timed only its own ranks' iterations: the combined rows carry every member's,
+     * with the node each rank ran on, in rank order.
+     */
+    private static void mergeIterations(CollectiveResult.Builder combined, List<MemberCall> calls, int op) {
+        for (int r = 0; r < combined.getRowsCount(); r++) {
+            SizeRow.Builder row = combined.getRowsBuilder(r);
+            List<RankIterations> outOfPlace = new ArrayList<>();
+            List<RankIterations> inPlace = new ArrayList<>();
+            for (MemberCall call : calls) {
+                if (call.results == null || call.results.getResultsCount() <= op
+                        || call.results.getResults(op).getRowsCount() <= r) {
+                    continue;
+                }
+                SizeRow theirs = call.results.getResults(op).getRows(r);
+                String node = call.member.node().name();
+                for (RankIterations it : theirs.getOutOfPlace().getRankIterationsList()) {
+                    outOfPlace.add(it.toBuilder().setNode(node).build());
+                }
+                for (RankIterations it : theirs.getInPlace().getRankIterationsList()) {
+                    inPlace.add(it.toBuilder().setNode(node).build());
+                }
+            }
+            outOfPlace.sort(Comparator.comparingInt(RankIterations::getRank));
+            inPlace.sort(Comparator.comparingInt(RankIterations::getRank));
+            row.getOutOfPlaceBuilder().clearRankIterations().addAllRankIterations(outOfPlace);
+            row.getInPlaceBuilder().clearRankIterations().addAllRankIterations(inPlace);
+        }
     }
 
     static int severity(CollectiveResult.Outcome outcome) {

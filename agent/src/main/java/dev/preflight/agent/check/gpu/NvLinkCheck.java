@@ -63,11 +63,21 @@ public final class NvLinkCheck extends GpuCheck {
         if (linked == 0) {
             return Finding.skip("no GPU here has NVLink (PCIe parts without a bridge)");
         }
+        if (inventory.getGpusCount() == 1 && activeLinks(inventory.getGpus(0)) == 0) {
+            // A lone SXM GPU (a 1-GPU VM or slice) has no peer and no NVSwitch to train its links
+            // against: nothing on this node travels over NVLink, so a down link is not a fault here.
+            return Finding.skip("1 GPU on this node and none of its NVLinks active: no peer GPU or NVSwitch to link to")
+                    .observed(String.join(", ", observed)).expected("every link active, the part's full count");
+        }
         Finding finding = failures.isEmpty()
                 ? Finding.pass("all NVLinks active on " + linked + " GPU(s)")
                 : Finding.fail(firstOf(failures))
                         .remediation("check 'nvidia-smi nvlink -s' and the kernel log (Xid 74); reset the GPUs, "
                                 + "and reseat or replace the baseboard if the link stays down");
         return finding.observed(String.join(", ", observed)).expected("every link active, the part's full count");
+    }
+
+    private static int activeLinks(Gpu gpu) {
+        return (int) gpu.getNvlinksList().stream().filter(NvLink::getActive).count();
     }
 }

@@ -60,6 +60,26 @@ class GpuChecksTest {
     }
 
     @Test
+    void aLoneH200WithNoActiveNvlinkIsNotAnNvlinkFault() throws Exception {
+        Map<String, CheckResult> results = runGpuChecks(new GpuTestNode(root).fs(),
+                GpuSettings.builder().nvmlLoader(FakeNvml.h200Alone().loader()).build());
+        CheckResult nvlink = results.get("gpu.nvlink");
+        assertStatus(Status.SKIP, nvlink);
+        assertEquals("1 GPU on this node and none of its NVLinks active: no peer GPU or NVSwitch to link to",
+                nvlink.getSummary());
+        assertEquals("gpu0 0/18", nvlink.getObserved());
+    }
+
+    @Test
+    void aLoneGpuWithSomeLinksUpAndOthersDownStillFails() throws Exception {
+        FakeNvml nvml = FakeNvml.h200Alone();
+        nvml.gpu(0).activeLink(0);
+        CheckResult nvlink = runGpuChecks(new GpuTestNode(root).fs(), GpuSettings.builder().nvmlLoader(nvml.loader()).build())
+                .get("gpu.nvlink");
+        assertStatus(Status.FAIL, nvlink);
+    }
+
+    @Test
     void aPendingRowRemapFailsAndEccCountsAreReported() throws Exception {
         HostFs fs = new GpuTestNode(root).fs();
         Map<String, CheckResult> results = runGpuChecks(fs,
