@@ -228,7 +228,7 @@ public final class Bisection {
     /**
      * A fault that did not show again leaves a group named; a node that fails only now and then is
      * in every group that failed, so where the bad groups' common nodes are fewer, they are named
-     * instead: one node, or two as their link.
+     * instead: one node, or two as their link. Where no group was ever bad, nothing is named.
      */
     private static List<Culprit> narrowIntermittent(List<Culprit> culprits, List<Round> rounds) {
         List<Culprit> narrowed = new ArrayList<>();
@@ -246,6 +246,10 @@ public final class Bisection {
                         }
                     }
                 }
+            }
+            if (culprit.kind() == Kind.GROUP && culprit.intermittent() && bad == 0) {
+                // no group ever measured bad: what started the isolation did not show in any probe
+                continue;
             }
             if (culprit.kind() != Kind.GROUP || !culprit.intermittent() || common == null || common.isEmpty()
                     || common.size() >= culprit.nodes().size() || common.size() > 2) {

@@ -136,8 +136,9 @@ public final class FaultIsolationPhase {
             }
         }
         List<IterationFinding> findings = new ArrayList<>();
+        // an iteration is a spike where it is as much slower as a slow group is: 1 / (1 - slow fraction), at least 1.5x
         IterationAnalysis.Settings iterations = new IterationAnalysis.Settings(slowFraction(settings),
-                IterationAnalysis.SPIKE_FACTOR);
+                Math.max(IterationAnalysis.SPIKE_FACTOR, 1 / (1 - slowFraction(settings))));
         for (CommOutcome outcome : measured) {
             if (outcome.ok()) {
                 findings.addAll(IterationAnalysis.of(outcome.comm().phase(), outcome.comm().label(),

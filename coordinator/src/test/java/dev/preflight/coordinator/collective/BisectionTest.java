@@ -96,6 +96,15 @@ class BisectionTest {
     }
 
     @Test
+    void aTriggerThatNoProbeReproducesNamesNobody() {
+        // healthy: both halves pass, the cross-boundary diagonals pass, nothing was ever bad
+        ClusterModel model = new ClusterModel(8, 10e9, 1);
+        Bisection.Outcome outcome = isolate(model);
+        assertTrue(outcome.culprits().isEmpty(), culprits(outcome));
+        assertEquals(3, outcome.rounds().size(), outcome.rounds().toString());
+    }
+
+    @Test
     void twoNodesWithNoHealthyNodeToCompareAreNamedTogether() {
         ClusterModel model = new ClusterModel(2, 10e9, 1).brokenNode("node-1");
         Bisection.Outcome outcome = isolate(model);
