@@ -36,8 +36,11 @@ import org.junit.jupiter.api.io.TempDir;
 class FaultIsolationTestbedIT {
     static final int NODES = 8;
     static final int ROUND_BOUND = 8;
-    /** Far below the healthy links, which vary by 2x or more on two shared cores. */
-    static final String SLOW = "20mbit";
+    /**
+     * Far below the healthy links, which on two shared cores under load vary 3x within a round and
+     * 15x between rounds (26-390 MB/s per node measured).
+     */
+    static final String SLOW = "5mbit";
 
     @TempDir
     static Path work;
@@ -68,14 +71,14 @@ class FaultIsolationTestbedIT {
 
     /** The rails and the isolation they may start, at small sizes; the report and the run's output. */
     private static PreflightReport run(String name, StringBuilder output) throws Exception {
-        // the test bed's healthy links vary by 2x or more: slow means below 30% of the median or best
+        // the test bed's healthy links vary 3x and more: slow means below 10% of the median or best
         Path policy = work.resolve("policy.yaml");
-        Files.writeString(policy, "outliers:\n  madZ: 1.0\n  relativeFloor: 70%\n");
+        Files.writeString(policy, "outliers:\n  madZ: 1.0\n  relativeFloor: 90%\n");
         Path out = work.resolve(name);
         // eight agents and their workers on two shared cores answer slowly: generous connect and check deadlines
         Testbed.Result result = bed.coordinator(420, "run", "--agents", bed.agents(), "--connect-timeout", "60s",
                 "--timeout", "300s", "--phases", "rails,fault_isolation",
-                "--max-bytes", "512K", "--iters", "5", "--checks", "host.shm", "--policy", policy.toString(),
+                "--max-bytes", "512K", "--iters", "3", "--checks", "host.shm", "--policy", policy.toString(),
                 "--out", out.toString());
         output.append(result.output());
         Path file = out.resolve(JsonReport.FILE_NAME);

@@ -1,5 +1,6 @@
 package dev.preflight.coordinator.collective;
 
+import dev.preflight.coordinator.outliers.Outliers;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -20,8 +21,8 @@ import java.util.Set;
  *
  * <p>A group is measured with every member exchanging with every other (all-to-all), so it shows a
  * bad link whenever it holds both of its ends, whatever ring or tree NCCL builds. A group is bad
- * when its collective fails, or when its rate is below {@code 1 - slowFraction} of the best rate
- * any group has measured in this isolation. This logic runs no collective itself: a {@link Probe}
+ * when its collective fails, or when its rate is below {@code 1 - slowFraction} of its round's
+ * reference ({@link #reference}). This logic runs no collective itself: a {@link Probe}
  * does (the bench phases' runner, or the scale model's modelled cluster).
  */
 public final class Bisection {
@@ -94,12 +95,13 @@ public final class Bisection {
     private final Set<String> good = new LinkedHashSet<>();
     private final double slowFraction;
     private final int maxRounds;
-    private double bestRate;
+    /** The rates of every group judged healthy so far, for rounds of one group. */
+    private final List<Double> healthyRates = new ArrayList<>();
 
     /**
      * @param suspects the nodes of the collective that failed or ran slow, in its rank order
      * @param knownGood nodes measured healthy elsewhere, to pair suspects with
-     * @param slowFraction how far below the best rate measured a group counts as slow (0.2: below 80%)
+     * @param slowFraction how far below its round's reference a group counts as slow (0.2: below 80%)
      * @param maxRounds the most rounds to run (the time budget's share)
      */
     public Bisection(List<String> suspects, List<String> knownGood, double slowFraction, int maxRounds) {
@@ -194,15 +196,16 @@ public final class Bisection {
             if (results.size() != groups.size()) {
                 throw new IllegalStateException(groups.size() + " groups measured, " + results.size() + " results");
             }
-            for (Result result : results) {
-                if (!result.failed()) {
-                    bestRate = Math.max(bestRate, result.rate());
-                }
-            }
+            double reference = reference(results);
             int number = rounds.size() + 1;
             List<Measured> measured = new ArrayList<>();
             for (int i = 0; i < groups.size(); i++) {
-                measured.add(new Measured(groups.get(i), results.get(i), bad(results.get(i))));
+                Result result = results.get(i);
+                boolean bad = result.failed() || result.rate() < (1 - slowFraction) * reference;
+                measured.add(new Measured(groups.get(i), result, bad));
+                if (!bad) {
+                    healthyRates.add(result.rate());
+                }
             }
             rounds.add(new Round(number, measured));
             List<Inquiry> next = new ArrayList<>();
@@ -263,8 +266,25 @@ public final class Bisection {
         return narrowed;
     }
 
-    private boolean bad(Result result) {
-        return result.failed() || result.rate() < (1 - slowFraction) * bestRate;
+    /**
+     * What a round's groups are judged against: with two or more groups measured, the best of them
+     * (they ran at the same time, under the same load on a shared fabric); a lone group, against
+     * the median of the groups judged healthy so far (the best of them all may come from a quiet
+     * moment).
+     */
+    private double reference(List<Result> results) {
+        double best = 0;
+        int measured = 0;
+        for (Result result : results) {
+            if (!result.failed()) {
+                best = Math.max(best, result.rate());
+                measured++;
+            }
+        }
+        if (measured >= 2 || healthyRates.isEmpty()) {
+            return best;
+        }
+        return Outliers.median(healthyRates.stream().mapToDouble(Double::doubleValue).toArray());
     }
 
     static String describe(Measured m) {

@@ -36,7 +36,7 @@ public final class FaultIsolationPhase {
     static final String ITERATIONS_ID = "nccl.iterations";
     /** One size, large enough to be bound by bandwidth, small enough that a round costs seconds. */
     static final BenchProfile.Shape PROBE = new BenchProfile.Shape(64 * ByteSizes.MIB, 64 * ByteSizes.MIB, 2, 10, 2);
-    /** How far below the best rate a group is slow when the policy turns outliers off. */
+    /** How far below its round's reference a group is slow when the policy turns outliers off. */
     static final double DEFAULT_SLOW_FRACTION = 0.2;
 
     /**
