@@ -22,6 +22,7 @@ PREFLIGHT_PIN(dlopen);
 PREFLIGHT_PIN(dlsym);
 PREFLIGHT_PIN(dlerror);
 PREFLIGHT_PIN(dlclose);
+PREFLIGHT_PIN(dladdr);
 PREFLIGHT_PIN(memcpy);
 PREFLIGHT_PIN(memset);
 PREFLIGHT_PIN(strlen);

@@ -11,6 +11,22 @@ static const char *const NCCL_DEFAULT = "libnccl.so.2";
 
 static void close_libraries(pf_lib *lib);
 
+/*
+ * The file the dynamic loader really mapped for a library opened as `requested`: a bare soname
+ * (libnccl.so.2) names no file, and the report must say which NCCL was benched. Falls back to the
+ * requested name when the loader cannot say.
+ */
+static void record_loaded_path(char *out, size_t out_len, const char *requested, void *handle, const char *symbol)
+{
+    Dl_info info;
+    void *address = dlsym(handle, symbol);
+    if (address != NULL && dladdr(address, &info) != 0 && info.dli_fname != NULL && info.dli_fname[0] == '/') {
+        snprintf(out, out_len, "%s", info.dli_fname);
+    } else {
+        snprintf(out, out_len, "%s", requested);
+    }
+}
+
 /* dlsym into a function pointer (POSIX: the object/function pointer conversion goes via memcpy). */
 static int bind(void *handle, const char *library, const char *name, void *slot, int required,
                 char *err, size_t err_len)
@@ -121,7 +137,7 @@ static int try_cudart(pf_lib *lib, const char *path, char *err, size_t err_len)
         lib->cudart_handle = NULL;
         return 1;
     }
-    snprintf(lib->cudart_path, sizeof(lib->cudart_path), "%s", path);
+    record_loaded_path(lib->cudart_path, sizeof(lib->cudart_path), path, lib->cudart_handle, "cudaGetDeviceCount");
     return 0;
 }
 
@@ -162,7 +178,7 @@ int pf_lib_open(pf_lib *lib, const char *cudart_path, const char *nccl_path, cha
         close_libraries(lib);
         return -1;
     }
-    snprintf(lib->nccl_path, sizeof(lib->nccl_path), "%s", nccl);
+    record_loaded_path(lib->nccl_path, sizeof(lib->nccl_path), nccl, lib->nccl_handle, "ncclGetVersion");
     ncclResult_t r = lib->ncclGetVersion(&lib->nccl_version);
     if (r != PF_ncclSuccess) {
         snprintf(err, err_len, "%s: ncclGetVersion failed: %s", nccl, lib->ncclGetErrorString(r));

@@ -14,12 +14,19 @@
  * Environment: NCCL_DEBUG, NCCL_DEBUG_FILE (%h, %p), NCCL_COMM_BLOCKING as NCCL reads them;
  * FAKE_NCCL_VERSION (default 22703), FAKE_NCCL_HOST (host identity, default the hostname),
  * FAKE_NCCL_TRANSPORT (ib | ib-nogdr | socket: the transport the INFO lines name between hosts),
- * FAKE_NCCL_DEBUG_REPLAY (a captured NCCL_DEBUG=INFO log written verbatim instead of generated
- * lines), NCCL_TOPO_DUMP_FILE with FAKE_NCCL_TOPO_REPLAY (a captured NCCL topology XML), and
- * faults naming a rank: FAKE_NCCL_FAULT_NEVER_JOIN=R, FAKE_NCCL_FAULT_HANG=R[:N],
+ * FAKE_NCCL_DEBUG_REPLAY (a captured NCCL_DEBUG=INFO log written verbatim, at the first operation
+ * as NCCL connects lazily; the captured log is then the whole log: the fake writes no INFO line of
+ * its own, only WARN lines), NCCL_TOPO_DUMP_FILE with FAKE_NCCL_TOPO_REPLAY (a captured NCCL
+ * topology XML), and faults naming a rank: FAKE_NCCL_FAULT_NEVER_JOIN=R, FAKE_NCCL_FAULT_HANG=R[:N],
  * FAKE_NCCL_FAULT_CRASH=R[:N] (N: the work item at which it happens, default 0),
  * FAKE_NCCL_FAULT_SLOW=R:FACTOR, FAKE_NCCL_FAULT_CORRUPT=R, FAKE_NCCL_FAULT_ABORT_HANG=R; with
- * FAKE_NCCL_FAULT_ONLY_IF=FILE the faults apply only while FILE exists (a test switches them off).
+ * FAKE_NCCL_FAULT_ONLY_IF=FILE the faults apply only while FILE exists (a test switches them off);
+ * with FAKE_NCCL_FAULT_ONCE=FILE they apply to the first attempt only: the first communicator whose
+ * faulting rank creates FILE (O_EXCL, across processes) gets them, every later one (a repeat of the
+ * failed measurement) runs clean.
+ *
+ * Version codes read as NCCL's: X*1000+Y*100+Z up to 2.8 (2507 is 2.5.7), X*10000+Y*100+Z from
+ * 2.9 (22703 is 2.27.3).
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -148,11 +155,18 @@ static void log_open(void)
     }
 }
 
+static int replaying(void)
+{
+    const char *path = getenv("FAKE_NCCL_DEBUG_REPLAY");
+    return path != NULL && path[0] != '\0';
+}
+
 static void log_line(const fake_comm *c, int level, const char *tag, const char *format, va_list args)
 {
     pthread_mutex_lock(&log_mu);
     log_open();
-    if (log_level >= level) {
+    /* a replayed log is the whole log: an INFO line of the fake's own would sit in a real capture */
+    if (log_level >= level && !(level == 3 && replaying())) {
         char host[64];
         gethostname(host, sizeof(host));
         host[sizeof(host) - 1] = '\0';
@@ -284,6 +298,16 @@ static int version_code(void)
     const char *value = getenv("FAKE_NCCL_VERSION");
     int v = value != NULL ? atoi(value) : 0;
     return v > 0 ? v : 22703;
+}
+
+/* NCCL_VERSION(X,Y,Z): X*1000+Y*100+Z while X <= 2 and Y <= 8, X*10000+Y*100+Z from 2.9 on. */
+static void version_text(int code, char *buf, size_t len)
+{
+    if (code >= 10000) {
+        snprintf(buf, len, "%d.%d.%d", code / 10000, code / 100 % 100, code % 100);
+    } else {
+        snprintf(buf, len, "%d.%d.%d", code / 1000, code / 100 % 10, code % 100);
+    }
 }
 
 EXPORT int ncclGetVersion(int *version)
@@ -700,6 +724,26 @@ static int read_faults(fake_comm *c, int *never_join)
     c->corrupt = fault_at("FAKE_NCCL_FAULT_CORRUPT", c->rank, NULL, NULL, &bad);
     c->abort_hangs = fault_at("FAKE_NCCL_FAULT_ABORT_HANG", c->rank, NULL, NULL, &bad);
     *never_join = fault_at("FAKE_NCCL_FAULT_NEVER_JOIN", c->rank, NULL, NULL, &bad);
+    int faulty = c->hang_at >= 0 || c->crash_at >= 0 || c->slow_factor != 1.0 || c->corrupt || c->abort_hangs
+                 || *never_join;
+    const char *once = getenv("FAKE_NCCL_FAULT_ONCE");
+    if (!bad && faulty && once != NULL && once[0] != '\0') {
+        int fd = open(once, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+        if (fd >= 0) {
+            close(fd);
+        } else if (errno == EEXIST) {
+            /* an earlier attempt had the faults: this one runs clean */
+            c->hang_at = -1;
+            c->crash_at = -1;
+            c->slow_factor = 1.0;
+            c->corrupt = 0;
+            c->abort_hangs = 0;
+            *never_join = 0;
+        } else {
+            fprintf(stderr, "fake nccl: FAKE_NCCL_FAULT_ONCE=%s: %s\n", once, strerror(errno));
+            bad = 1;
+        }
+    }
     return bad;
 }
 
@@ -842,8 +886,9 @@ static const char *net_name(void)
 
 static void log_init_complete(fake_comm *c, const id_layout *id)
 {
-    int v = version_code();
-    fake_info(c, "NCCL version %d.%d.%d+cuda12.4", v / 10000, v / 100 % 100, v % 100);
+    char version[32];
+    version_text(version_code(), version, sizeof(version));
+    fake_info(c, "NCCL version %s+cuda12.4", version);
     char ip_text[32];
     uint32_t me = bootstrap_ip();
     inet_ntop(AF_INET, &me, ip_text, sizeof(ip_text));
@@ -864,9 +909,8 @@ static void log_init_complete(fake_comm *c, const id_layout *id)
 /* NCCL connects lazily: the transport lines appear with the first operation. */
 static void log_connect(fake_comm *c)
 {
-    const char *replay_path = getenv("FAKE_NCCL_DEBUG_REPLAY");
-    if (replay_path != NULL && replay_path[0] != '\0') {
-        replay(replay_path);
+    if (replaying()) {
+        replay(getenv("FAKE_NCCL_DEBUG_REPLAY"));
         return;
     }
     if (c->nranks == 1) {

@@ -34,6 +34,7 @@ public final class AgentSettings {
     private final GpuSettings gpu;
     private final String cudartLibrary;
     private final String ncclLibrary;
+    private final String ncclLibraryOrigin;
     private final Path benchLockDir;
     private final Path benchWorkDir;
     private final List<String> workerCommand;
@@ -54,6 +55,7 @@ public final class AgentSettings {
         this.gpu = builder.gpu;
         this.cudartLibrary = builder.cudartLibrary;
         this.ncclLibrary = builder.ncclLibrary;
+        this.ncclLibraryOrigin = builder.ncclLibraryOrigin;
         this.benchLockDir = builder.benchLockDir;
         this.benchWorkDir = builder.benchWorkDir;
         this.workerCommand = builder.workerCommand != null ? builder.workerCommand : WorkerLauncher.defaultCommand();
@@ -83,6 +85,7 @@ public final class AgentSettings {
         builder.gpu = gpu;
         builder.cudartLibrary = cudartLibrary;
         builder.ncclLibrary = ncclLibrary;
+        builder.ncclLibraryOrigin = ncclLibraryOrigin;
         builder.benchLockDir = benchLockDir;
         builder.benchWorkDir = benchWorkDir;
         builder.workerCommand = workerCommand;
@@ -124,6 +127,11 @@ public final class AgentSettings {
     /** NCCL for the bench workers (a path or a soname); empty: libnccl.so.2. */
     public String ncclLibrary() {
         return ncclLibrary;
+    }
+
+    /** How the NCCL for the bench workers was chosen (see NcclLibraryLocator); empty when not said. */
+    public String ncclLibraryOrigin() {
+        return ncclLibraryOrigin;
     }
 
     /** Where the node-wide bench lock lives: every agent of a node must use the same directory. */
@@ -197,6 +205,7 @@ public final class AgentSettings {
         private GpuSettings gpu;
         private String cudartLibrary = "";
         private String ncclLibrary = "";
+        private String ncclLibraryOrigin = "";
         private Path benchLockDir = Paths.get(System.getProperty("java.io.tmpdir"), "preflight");
         private Path benchWorkDir = Paths.get(System.getProperty("java.io.tmpdir"), "preflight-bench");
         private List<String> workerCommand;
@@ -242,6 +251,11 @@ public final class AgentSettings {
 
         public Builder ncclLibrary(String value) {
             this.ncclLibrary = Objects.requireNonNull(value);
+            return this;
+        }
+
+        public Builder ncclLibraryOrigin(String value) {
+            this.ncclLibraryOrigin = Objects.requireNonNull(value);
             return this;
         }
 

@@ -5,6 +5,7 @@ import static org.bytedeco.cuda.global.nvml.NVML_SUCCESS;
 import static org.bytedeco.cuda.global.nvml.NVML_TEMPERATURE_GPU;
 
 import dev.preflight.nativelib.NvmlSymbols;
+import java.net.URL;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -25,10 +26,9 @@ import org.bytedeco.cuda.nvml.nvmlProcessInfo_v2_t;
 
 /**
  * The {@link Nvml} port over the real library, through org.bytedeco's generated binding: every
- * method is one NVML call and a conversion, nothing more. Loading the binding needs the driver's
- * libcuda.so.1 and libnvidia-ml.so.1 and the CUDA 12 runtime libcudart.so.12 (its NVML preset
- * inherits the cudart preset); where any is missing the load fails and {@link Loader#open} says
- * which, so the inventory falls through to nvidia-smi.
+ * method is one NVML call and a conversion, nothing more. Loading needs only the driver's
+ * libnvidia-ml.so.1 (see {@link Loader}); where it is missing the load fails and {@link Loader#open}
+ * says so, and the inventory falls through to nvidia-smi.
  */
 final class BytedecoNvml implements Nvml {
     /** JavaCPP's own property for where it extracts natives. */
@@ -42,14 +42,36 @@ final class BytedecoNvml implements Nvml {
     private BytedecoNvml() {}
 
     /**
-     * Why the binding could not be loaded, kept for the JVM's life: the binding's classes fail
-     * their static initialisation once, and every later use only says "Could not initialize class".
-     * A driver installed after the agent started needs an agent restart.
+     * Why the binding could not be loaded, kept for the JVM's life so every inventory answers the
+     * same without extracting and loading again: a driver installed after the agent started needs
+     * an agent restart.
      */
     private static volatile String loadFailure;
 
-    /** Loads the binding and initialises NVML, or says why not. */
+    /** Whether the binding's library is loaded and its classes initialised (guarded by Loader.class). */
+    private static boolean loaded;
+
+    /**
+     * Loads the binding and initialises NVML, or says why not.
+     *
+     * <p>The binding's own loading ({@code Loader.load(nvml.class)}) would not do: its preset
+     * inherits the cudart preset, so it first initialises the cudart binding, whose JNI library
+     * links libcudart.so.12 and libcuda.so.1, and fails on a node with only the driver or with only
+     * CUDA 13, although libjninvml.so itself needs nothing but libnvidia-ml.so.1. So the NVML JNI
+     * library is loaded here by itself, and the NVML classes are initialised while JavaCPP's
+     * automatic loading is off, which keeps their static initialisers from reaching for cudart.
+     */
     static final class Loader implements NvmlLoader {
+        /** JavaCPP's switch for its automatic loading, read at every {@code Loader.load}. */
+        private static final String LOAD_LIBRARIES_PROPERTY = "org.bytedeco.javacpp.loadLibraries";
+        /**
+         * Every binding class this adapter uses. Each one's static initialiser would load its
+         * preset's libraries, cudart's included; initialised here first, it never does.
+         */
+        private static final List<Class<?>> BINDING_CLASSES = List.of(nvml.class, nvmlDevice_st.class,
+                nvmlGpuFabricInfo_t.class, nvmlGpuFabricInfo_v2_t.class, nvmlMemory_t.class, nvmlPciInfo_t.class,
+                nvmlProcessInfo_v1_t.class, nvmlProcessInfo_v2_t.class);
+
         private final Path cacheDir;
 
         Loader(Path cacheDir) {
@@ -59,7 +81,8 @@ final class BytedecoNvml implements Nvml {
         @Override
         public Nvml open() throws GpuSourceException {
             String platform = org.bytedeco.javacpp.Loader.getPlatform();
-            if (nvml.class.getResource("/org/bytedeco/cuda/" + platform + "/libjninvml.so") == null) {
+            URL library = nvml.class.getResource("/org/bytedeco/cuda/" + platform + "/libjninvml.so");
+            if (library == null) {
                 throw GpuSourceException.unavailable("NVML unavailable: the NVML binding has no native library for "
                         + platform + " (org.bytedeco:cuda builds libjninvml.so for linux-x86_64 only among the "
                         + "platforms this tool ships)");
@@ -75,7 +98,7 @@ final class BytedecoNvml implements Nvml {
                 throw GpuSourceException.unavailable("NVML unavailable: " + loadFailure);
             }
             try {
-                org.bytedeco.javacpp.Loader.load(nvml.class);
+                load(library);
             } catch (LinkageError | RuntimeException e) {
                 loadFailure = loadFailure(e);
                 throw GpuSourceException.unavailable("NVML unavailable: " + loadFailure);
@@ -86,6 +109,43 @@ final class BytedecoNvml implements Nvml {
                         + " (NVML error " + code + ")");
             }
             return new BytedecoNvml();
+        }
+
+        private static synchronized void load(URL library) {
+            if (loaded) {
+                return;
+            }
+            ClassLoader classes = BytedecoNvml.class.getClassLoader();
+            // JavaCPP's own JNI library (Pointer's natives) loads as usual: it needs only libc.
+            initialise(org.bytedeco.javacpp.Pointer.class, classes);
+            String path = org.bytedeco.javacpp.Loader.loadLibrary(nvml.class, new URL[] {library}, "jninvml");
+            if (path == null) {
+                throw new UnsatisfiedLinkError("libjninvml.so could not be extracted from " + library);
+            }
+            String before = System.getProperty(LOAD_LIBRARIES_PROPERTY);
+            System.setProperty(LOAD_LIBRARIES_PROPERTY, "false");
+            try {
+                for (Class<?> binding : BINDING_CLASSES) {
+                    initialise(binding, classes);
+                }
+            } finally {
+                if (before == null) {
+                    System.clearProperty(LOAD_LIBRARIES_PROPERTY);
+                } else {
+                    System.setProperty(LOAD_LIBRARIES_PROPERTY, before);
+                }
+            }
+            loaded = true;
+        }
+
+        /** Runs a class's static initialiser (naming it as a literal loads it, nothing more). */
+        private static void initialise(Class<?> type, ClassLoader classes) {
+            try {
+                Class.forName(type.getName(), true, classes);
+            } catch (ClassNotFoundException e) {
+                // unreachable: the class object is in hand
+                throw new NoClassDefFoundError(e.getMessage());
+            }
         }
     }
 
@@ -100,8 +160,7 @@ final class BytedecoNvml implements Nvml {
             Matcher missing = MISSING_LIBRARY.matcher(message);
             if (missing.find()) {
                 return missing.group(1) + " cannot be loaded (cannot open shared object file); the NVML binding needs "
-                        + "the driver's libcuda.so.1 and libnvidia-ml.so.1 and the CUDA 12 runtime libcudart.so.12 "
-                        + "(in a container, NVIDIA_DRIVER_CAPABILITIES must include compute as well as utility)";
+                        + "the driver's libnvidia-ml.so.1 (in a container, NVIDIA_DRIVER_CAPABILITIES must include utility)";
             }
             innermost = message;
         }

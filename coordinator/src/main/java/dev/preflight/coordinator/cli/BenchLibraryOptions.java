@@ -1,6 +1,7 @@
 package dev.preflight.coordinator.cli;
 
 import dev.preflight.agent.AgentSettings;
+import dev.preflight.agent.bench.NcclLibraryLocator;
 import dev.preflight.agent.bench.WorkerLauncher;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -28,7 +29,9 @@ public final class BenchLibraryOptions {
     String cudartLib;
 
     @Option(names = "--nccl-lib", paramLabel = "PATH",
-            description = "NCCL for the bench workers (default: $" + NCCL_ENV + ", else libnccl.so.2).")
+            description = "NCCL for the bench workers (default: $" + NCCL_ENV + ", else the one the serving engine "
+                    + "would load: $NCCL_HOME/lib, $LD_LIBRARY_PATH, the nvidia/nccl/lib wheel in the site-packages of "
+                    + "the python3 on $PATH, else libnccl.so.2 by the loader's search).")
     String ncclLib;
 
     @Option(names = "--bench-lock-dir", paramLabel = "DIR",
@@ -46,8 +49,11 @@ public final class BenchLibraryOptions {
 
     /** Sets the bench settings, with the worker started as `preflight worker` from this jar. */
     AgentSettings.Builder apply(AgentSettings.Builder builder) {
-        builder.cudartLibrary(library("--cudart-lib", cudartLib, CUDART_ENV))
-                .ncclLibrary(library("--nccl-lib", ncclLib, NCCL_ENV))
+        NcclLibraryLocator.Located cudart = library("--cudart-lib", cudartLib, CUDART_ENV);
+        NcclLibraryLocator.Located nccl = nccl();
+        builder.cudartLibrary(cudart == null ? "" : cudart.library())
+                .ncclLibrary(nccl.library())
+                .ncclLibraryOrigin(nccl.origin())
                 .workerCommand(WorkerLauncher.command(WorkerLauncher.DEFAULT_JVM_OPTIONS, Main.class.getName(),
                         List.of("worker")));
         if (benchLockDir != null) {
@@ -59,11 +65,18 @@ public final class BenchLibraryOptions {
         return builder;
     }
 
+    /** The explicit NCCL (flag, else environment), else the one the serving engine would find on this node. */
+    private NcclLibraryLocator.Located nccl() {
+        NcclLibraryLocator.Located explicit = library("--nccl-lib", ncclLib, NCCL_ENV);
+        return explicit != null ? explicit : NcclLibraryLocator.locate(System.getenv());
+    }
+
     /**
-     * The flag's value, else the environment's; a value with a slash must be an existing file (a
-     * bare soname is left to the dynamic loader's search).
+     * The flag's value, else the environment's, with where it came from; null when neither is set.
+     * A value with a slash must be an existing file (a bare soname is left to the dynamic loader's
+     * search).
      */
-    private String library(String flag, String value, String env) {
+    private NcclLibraryLocator.Located library(String flag, String value, String env) {
         String source = flag;
         String chosen = value;
         if (chosen == null) {
@@ -71,11 +84,11 @@ public final class BenchLibraryOptions {
             source = "$" + env;
         }
         if (chosen == null || chosen.isEmpty()) {
-            return "";
+            return null;
         }
         if (chosen.contains("/") && !Files.isRegularFile(Paths.get(chosen))) {
             throw new ParameterException(spec.commandLine(), source + " " + chosen + ": no such file");
         }
-        return chosen;
+        return new NcclLibraryLocator.Located(chosen, source);
     }
 }

@@ -1,5 +1,6 @@
 package dev.preflight.coordinator.collective;
 
+import dev.preflight.agent.bench.BenchMemory;
 import dev.preflight.coordinator.fanout.AgentTarget;
 import dev.preflight.coordinator.fanout.Calls;
 import dev.preflight.coordinator.outliers.Outliers;
@@ -28,6 +29,7 @@ import java.util.Optional;
 import java.util.OptionalDouble;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -77,6 +79,9 @@ public final class BenchContext implements AutoCloseable {
     private final Function<Communicator, CommOutcome> runOne;
     private final BenchResults results = new BenchResults();
     private final List<CommOutcome> log = java.util.Collections.synchronizedList(new ArrayList<>());
+    /** Free memory of each node's smallest GPU, as its workers found it when the node first benched. */
+    private final Map<String, Long> freeBytes = new ConcurrentHashMap<>();
+    private final Set<String> memoryNotes = ConcurrentHashMap.newKeySet();
     private Instant deadline;
     private List<BenchNode> nodes;
     /** The slowest bus bandwidth measured so far between nodes and inside one: what deadlines are derived from. */
@@ -273,10 +278,12 @@ public final class BenchContext implements AutoCloseable {
             return null;
         }
         long memory = candidate.gpuMemoryBytes();
+        id.getFreeBytesList().stream().mapToLong(Long::longValue).min()
+                .ifPresent(free -> freeBytes.put(candidate.name(), free));
         BenchNode node = new BenchNode(index, candidate.name(), candidate.target(), id.getGpusList(), candidate.gpuModel(),
                 memory);
-        Communicator comm = new Communicator(phase, "intra-node " + candidate.name(), Sweep.Kind.INTRA_NODE, -1,
-                List.of(Member.whole(node)), specForRanks.apply(id.getLocalRanks()));
+        Communicator comm = withinMemory(new Communicator(phase, "intra-node " + candidate.name(), Sweep.Kind.INTRA_NODE,
+                -1, List.of(Member.whole(node)), specForRanks.apply(id.getLocalRanks())));
         CommOutcome outcome = runner.join(withTimeLeft(comm), id, begun);
         if (memory == 0 && outcome.results().getWorkersCount() > 0) {
             BenchWorker worker = outcome.results().getWorkers(0);
@@ -342,7 +349,7 @@ public final class BenchContext implements AutoCloseable {
     private List<CommOutcome> runAtOnce(List<Communicator> round) {
         List<CompletableFuture<CommOutcome>> futures = new ArrayList<>();
         for (Communicator comm : round) {
-            Communicator timed = withTimeLeft(comm);
+            Communicator timed = withTimeLeft(withinMemory(comm));
             futures.add(CompletableFuture.supplyAsync(() -> runOne.apply(timed), pool));
         }
         List<CommOutcome> outcomes = new ArrayList<>();
@@ -399,6 +406,42 @@ public final class BenchContext implements AutoCloseable {
     }
 
     /**
+     * The spec with its sizes cut to what the members' GPUs hold (the free memory their workers
+     * found, else the inventory's total), so no profile asks a GPU for more than it has and every
+     * communicator is refused; each cut is said once per phase, as a progress line and a PASS
+     * nccl.bench result in the report.
+     */
+    private Communicator withinMemory(Communicator comm) {
+        long free = Long.MAX_VALUE;
+        for (Member member : comm.members()) {
+            Long known = freeBytes.get(member.node().name());
+            long bytes = known != null ? known : member.node().gpuMemoryBytes();
+            if (bytes > 0) {
+                free = Math.min(free, bytes);
+            }
+        }
+        if (free == Long.MAX_VALUE) {
+            return comm;
+        }
+        Optional<BenchMemory.Clamped> clamped = BenchMemory.clamp(comm.spec(), comm.layout().nranks(), free);
+        if (clamped.isEmpty()) {
+            return comm;
+        }
+        String note = clamped.get().note();
+        if (memoryNotes.add(comm.phase() + " " + note)) {
+            lines.accept(comm.phase() + ": " + note);
+            results.addClusterCheck(CheckResult.newBuilder().setId(BENCH_ID).setScope(Scope.HOST)
+                    .setStatus(CheckResult.Status.PASS).setSubject(comm.phase())
+                    .setSummary("the " + comm.phase() + " benches ran with " + note)
+                    .setObserved(ByteSizes.format(free) + " free on the smallest GPU")
+                    .setExpected("the profile's sizes fit the GPUs' free memory")
+                    .build());
+        }
+        return new Communicator(comm.phase(), comm.label(), comm.kind(), comm.rail(), comm.members(),
+                clamped.get().spec(), comm.attempt());
+    }
+
+    /**
      * The spec's deadline derived again from the slowest link measured so far (a slow link is not a
      * hang; unless --collective-timeout fixed it), and cut to what is left of the budget, so no
      * collective outlives it.
@@ -432,12 +475,14 @@ public final class BenchContext implements AutoCloseable {
 
     /**
      * Repeats once every communicator that failed among live nodes (a hang, an error, wrong data)
-     * and keeps the repeat's outcome; one that passes on the repeat is a warning, not a failure.
+     * and keeps the repeat's outcome; one that passes on the repeat is a warning, not a failure. A
+     * deterministic refusal ({@link CommOutcome#deterministic}) is not repeated: it would be refused
+     * again.
      */
     public List<CommOutcome> repeatFailures(String phase, List<CommOutcome> outcomes) {
         List<Communicator> again = new ArrayList<>();
         for (CommOutcome outcome : outcomes) {
-            if (!outcome.ok() && outcome.comm().attempt() == 1
+            if (!outcome.ok() && outcome.comm().attempt() == 1 && !outcome.deterministic()
                     && outcome.comm().nodeNames().stream().noneMatch(results::isLost)) {
                 again.add(outcome.comm().repeat());
             }

@@ -304,7 +304,7 @@ public final class PreflightRun {
             String name = name(node);
             NodeReport.Builder builder = node.toBuilder().addAllChecks(nodeChecks.getOrDefault(name, List.of()));
             if (transports.containsKey(name)) {
-                builder.addChecks(TransportCheck.of(transports.get(name)));
+                builder.addChecks(TransportCheck.of(transports.get(name), TransportCheck.rails(node.getChecksList())));
             }
             if (lost.containsKey(name)) {
                 builder.setReachability(NodeReport.Reachability.LOST).setError(lost.get(name));
