@@ -1,8 +1,9 @@
 /*
  * A strict fake NCCL (the C ABI of libnccl.so.2) for tests without a GPU. Ranks are separate
- * processes: ncclGetUniqueId starts a bootstrap root on FAKE_NCCL_BOOTSTRAP_ADDR (default
- * 127.0.0.1) whose address travels in the id, as NCCL's does; ranks register with it, get each
- * other's addresses and connect in a full mesh of TCP connections that carry the data.
+ * processes: ncclGetUniqueId starts a bootstrap root on the address of the interface NCCL would
+ * pick (NCCL_SOCKET_IFNAME, else NCCL's default order), which travels in the id as NCCL's does;
+ * ranks listen on the same interface, register with the root, get each other's addresses and
+ * connect in a full mesh of TCP connections that carry the data.
  *
  * Strict where NCCL is: ncclConfig_t magic, size, version and blocking are checked; an id serves
  * one communicator; a communicator must finish initialising (and a non-blocking one must be polled
@@ -33,6 +34,8 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <fcntl.h>
+#include <ifaddrs.h>
+#include <net/if.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -318,14 +321,89 @@ EXPORT int ncclGetVersion(int *version)
 
 /* ---------------------------------------------------------------- sockets */
 
+/*
+ * Whether an interface name passes an NCCL_SOCKET_IFNAME-style list (matchIfList in NCCL's
+ * misc/utils.cc): a leading '^' excludes, a following '=' makes entries exact names instead of
+ * prefixes, entries are comma-separated and a ":port" suffix does not select.
+ */
+static int name_selected(const char *name, const char *list)
+{
+    int exclude = 0, exact = 0;
+    if (*list == '^') {
+        exclude = 1;
+        list++;
+    }
+    if (*list == '=') {
+        exact = 1;
+        list++;
+    }
+    int matched = 0;
+    while (*list != '\0' && !matched) {
+        const char *end = strchr(list, ',');
+        size_t len = end == NULL ? strlen(list) : (size_t)(end - list);
+        const char *colon = memchr(list, ':', len);
+        size_t name_len = colon == NULL ? len : (size_t)(colon - list);
+        if (name_len > 0 && strncmp(name, list, name_len) == 0 && (!exact || name[name_len] == '\0')) {
+            matched = 1;
+        }
+        list += end == NULL ? len : len + 1;
+    }
+    return matched != exclude;
+}
+
+/* The first running interface with an IPv4 address that the list selects; 0 when none. */
+static int first_selected(const struct ifaddrs *all, const char *list, uint32_t *ip)
+{
+    for (const struct ifaddrs *i = all; i != NULL; i = i->ifa_next) {
+        if (i->ifa_addr == NULL || i->ifa_addr->sa_family != AF_INET || !(i->ifa_flags & IFF_UP)
+            || !(i->ifa_flags & IFF_RUNNING) || !name_selected(i->ifa_name, list)) {
+            continue;
+        }
+        *ip = ((const struct sockaddr_in *)i->ifa_addr)->sin_addr.s_addr;
+        return 1;
+    }
+    return 0;
+}
+
+/*
+ * The address the bootstrap listens on and advertises, chosen as NCCL chooses its socket
+ * interface (ncclFindInterfaces): NCCL_SOCKET_IFNAME when it is longer than one character, else
+ * the first of "ib", "^docker,lo,virbr", "docker", "lo", "virbr" that selects an interface. So an
+ * agent in its own network namespace bootstraps on that namespace's address with no setting of
+ * the fake's own. IPv4 only: the id carries an IPv4 address. With no interface at all (or none
+ * that NCCL_SOCKET_IFNAME selects) it falls back to 127.0.0.1, where real NCCL would fail init;
+ * ranks on one host still meet there.
+ */
+static uint32_t chosen_ip;
+
+static void choose_ip(void)
+{
+    static const char *const order[] = {"ib", "^docker,lo,virbr", "docker", "lo", "virbr"};
+    struct in_addr loopback;
+    inet_pton(AF_INET, "127.0.0.1", &loopback);
+    chosen_ip = loopback.s_addr;
+    struct ifaddrs *all = NULL;
+    if (getifaddrs(&all) != 0) {
+        return;
+    }
+    const char *ifname = getenv("NCCL_SOCKET_IFNAME");
+    if (ifname != NULL && strlen(ifname) > 1) {
+        first_selected(all, ifname, &chosen_ip);
+    } else {
+        for (size_t k = 0; k < sizeof(order) / sizeof(order[0]); k++) {
+            if (first_selected(all, order[k], &chosen_ip)) {
+                break;
+            }
+        }
+    }
+    freeifaddrs(all);
+}
+
 static uint32_t bootstrap_ip(void)
 {
-    const char *addr = getenv("FAKE_NCCL_BOOTSTRAP_ADDR");
-    struct in_addr in;
-    if (addr == NULL || inet_pton(AF_INET, addr, &in) != 1) {
-        inet_pton(AF_INET, "127.0.0.1", &in);
-    }
-    return in.s_addr;
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    pthread_once(&once, choose_ip);
+    return chosen_ip;
 }
 
 static int listen_on(uint32_t ip, uint16_t *port)

@@ -124,15 +124,16 @@ public final class RunCommand implements Callable<Integer> {
     boolean quiet;
 
     @Option(names = "--phases", paramLabel = "PHASE[,PHASE...]",
-            description = "Phases to run, comma-separated: checks, consistency, intra_node, all_nodes, rails, pairwise, "
-                    + "inference, hostnet. The checks phase always runs. Default: the profile's phases; without "
+            description = "Phases to run, comma-separated: checks, consistency, intra_node, all_nodes, rails, "
+                    + "fault_isolation, pairwise, inference, hostnet. The checks phase always runs. Default: the profile's phases; without "
                     + "--profile, checks, consistency and hostnet, and the quick profile's NCCL phases when two or more "
                     + "reachable nodes have GPUs.")
     String phasesValue;
 
     @Option(names = "--profile", paramLabel = "PROFILE", converter = ProfileConverter.class,
             description = "checks (the node checks, consistency and hostnet: nothing is measured with NCCL, and the "
-                    + "verdict says so), quick (intra_node, all_nodes and rails at one large message; budget 10m) or full "
+                    + "verdict says so), quick (intra_node, all_nodes and rails at one large message, "
+                    + "fault_isolation when one fails or runs slow; budget 10m) or full "
                     + "(sweeps, the four collectives, pairwise, inference shapes, hostnet; budget 60m). Default: quick "
                     + "where two or more reachable nodes have GPUs, else checks. The bench takes every GPU of every node "
                     + "while it runs.")
@@ -522,7 +523,8 @@ public final class RunCommand implements Callable<Integer> {
             return EnumSet.of(Phase.CHECKS, Phase.CONSISTENCY, Phase.HOSTNET);
         }
         if (profile == BenchProfile.QUICK) {
-            return EnumSet.of(Phase.CHECKS, Phase.CONSISTENCY, Phase.INTRA_NODE, Phase.ALL_NODES, Phase.RAILS);
+            return EnumSet.of(Phase.CHECKS, Phase.CONSISTENCY, Phase.INTRA_NODE, Phase.ALL_NODES, Phase.RAILS,
+                    Phase.FAULT_ISOLATION);
         }
         return EnumSet.allOf(Phase.class);
     }

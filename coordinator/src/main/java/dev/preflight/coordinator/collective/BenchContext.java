@@ -80,6 +80,7 @@ public final class BenchContext implements AutoCloseable {
     private final BenchResults results = new BenchResults();
     /** By label: the attempt of a repeated communicator that the phase's list does not keep. */
     private final Map<String, CommOutcome> otherAttempts = new LinkedHashMap<>();
+    private final List<CommOutcome> log = java.util.Collections.synchronizedList(new ArrayList<>());
     /** Free memory of each node's smallest GPU, as its workers found it when the node first benched. */
     private final Map<String, Long> freeBytes = new ConcurrentHashMap<>();
     private final Set<String> memoryNotes = ConcurrentHashMap.newKeySet();
@@ -304,34 +305,77 @@ public final class BenchContext implements AutoCloseable {
         start();
         List<CommOutcome> outcomes = new ArrayList<>();
         for (int r = 0; r < rounds.size(); r++) {
-            List<Communicator> round = new ArrayList<>();
-            Set<String> lost = results.lost().keySet();
-            for (Communicator comm : rounds.get(r)) {
-                Optional<Communicator> remaining = comm.without(lost);
-                if (remaining.isPresent()) {
-                    round.add(remaining.get());
-                } else {
-                    lines.accept(phase + ": " + comm.label() + " left out: "
-                            + String.join(", ", comm.nodeNames().stream().filter(lost::contains).toList()) + " lost");
-                }
-            }
+            List<Communicator> round = withoutLost(phase, rounds.get(r));
             if (round.isEmpty()) {
                 continue;
             }
             requireBudget(phase, r, rounds.size());
             lines.accept(phase + ": round " + (r + 1) + "/" + rounds.size() + ": " + describe(round));
-            List<CompletableFuture<CommOutcome>> futures = new ArrayList<>();
-            for (Communicator comm : round) {
-                Communicator timed = withTimeLeft(withinMemory(comm));
-                futures.add(CompletableFuture.supplyAsync(() -> runOne.apply(timed), pool));
-            }
-            for (CompletableFuture<CommOutcome> future : futures) {
-                CommOutcome outcome = future.join();
-                record(outcome);
-                outcomes.add(outcome);
-            }
+            outcomes.addAll(runAtOnce(round));
         }
         return outcomes;
+    }
+
+    /**
+     * One round of communicators at once, announced with its own title (a phase whose rounds are
+     * decided one at a time, from the last one's results).
+     *
+     * @throws BudgetSpent when the budget ends before it
+     */
+    public List<CommOutcome> runRound(String phase, String title, List<Communicator> communicators) {
+        start();
+        List<Communicator> round = withoutLost(phase, communicators);
+        if (round.isEmpty()) {
+            return List.of();
+        }
+        requireBudget(phase, 0, 1);
+        lines.accept(phase + ": " + title);
+        return runAtOnce(round);
+    }
+
+    private List<Communicator> withoutLost(String phase, List<Communicator> communicators) {
+        List<Communicator> round = new ArrayList<>();
+        Set<String> lost = results.lost().keySet();
+        for (Communicator comm : communicators) {
+            Optional<Communicator> remaining = comm.without(lost);
+            if (remaining.isPresent()) {
+                round.add(remaining.get());
+            } else {
+                lines.accept(phase + ": " + comm.label() + " left out: "
+                        + String.join(", ", comm.nodeNames().stream().filter(lost::contains).toList()) + " lost");
+            }
+        }
+        return round;
+    }
+
+    private List<CommOutcome> runAtOnce(List<Communicator> round) {
+        List<CompletableFuture<CommOutcome>> futures = new ArrayList<>();
+        for (Communicator comm : round) {
+            Communicator timed = withTimeLeft(withinMemory(comm));
+            futures.add(CompletableFuture.supplyAsync(() -> runOne.apply(timed), pool));
+        }
+        List<CommOutcome> outcomes = new ArrayList<>();
+        for (CompletableFuture<CommOutcome> future : futures) {
+            CommOutcome outcome = future.join();
+            record(outcome);
+            outcomes.add(outcome);
+        }
+        return outcomes;
+    }
+
+    /** Every attempt of every communicator of a phase so far, repeats included, in the order they ended. */
+    public List<CommOutcome> outcomes(String phase) {
+        synchronized (log) {
+            return log.stream().filter(o -> o.comm().phase().equals(phase)).toList();
+        }
+    }
+
+    /**
+     * The slowest bus bandwidth measured so far between nodes, or inside one: what the remaining
+     * phases' prediction is revised with. The nominal rate until something was measured.
+     */
+    public synchronized double slowestRate(boolean acrossNodes) {
+        return acrossNodes ? slowestAcross : slowestInside;
     }
 
     private static String describe(List<Communicator> round) {
@@ -340,6 +384,7 @@ public final class BenchContext implements AutoCloseable {
 
     private void record(CommOutcome outcome) {
         results.addCollective(outcome);
+        log.add(outcome);
         OptionalDouble busbw = outcome.busbw();
         if (busbw.isPresent() && busbw.getAsDouble() > 0 && outcome.comm().spec().getMaxBytes() >= BANDWIDTH_BOUND_BYTES) {
             synchronized (this) {

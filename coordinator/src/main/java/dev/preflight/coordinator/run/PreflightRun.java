@@ -8,6 +8,7 @@ import dev.preflight.coordinator.collective.BenchPrediction;
 import dev.preflight.coordinator.collective.BenchResults;
 import dev.preflight.coordinator.collective.BenchSettings;
 import dev.preflight.coordinator.collective.Estimate;
+import dev.preflight.coordinator.collective.FaultIsolationPhase;
 import dev.preflight.coordinator.collective.InferencePhase;
 import dev.preflight.coordinator.collective.IntraNodePhase;
 import dev.preflight.coordinator.collective.PairwisePhase;
@@ -31,6 +32,7 @@ import dev.preflight.proto.v1.Interconnect.Tier;
 import dev.preflight.proto.v1.ModelPlan;
 import dev.preflight.proto.v1.Scope;
 import dev.preflight.proto.ToolVersion;
+import dev.preflight.proto.units.Bandwidths;
 import dev.preflight.proto.v1.CheckResult;
 import dev.preflight.proto.v1.Gpu;
 import dev.preflight.proto.v1.NodeReport;
@@ -320,13 +322,19 @@ public final class PreflightRun {
         sections.setProfile(settings.profile().flagName())
                 .setPredictedSeconds(predicted.toMillis() / 1000.0)
                 .setBudgetSeconds(settings.budget().toSeconds());
+        String isolation = names.contains(FaultIsolationPhase.NAME) ? ", fault isolation up to " + Estimate.format(
+                FaultIsolationPhase.prediction(bench.predictedNodes(), settings, Estimate.nominalRate(true)))
+                + " more if a collective fails or runs slow" : "";
         progress.line("bench phases (" + String.join(", ", names) + "), profile " + settings.profile().flagName() + ": "
-                + bench.candidateCount() + " node(s), predicted " + Estimate.format(predicted) + ", budget "
+                + bench.candidateCount() + " node(s), predicted " + Estimate.format(predicted) + isolation + ", budget "
                 + Estimate.format(settings.budget()));
         bench.start();
         List<Integer> assumed = gpuCounts(bench.predictedNodes());
         Set<String> railSuspects = new LinkedHashSet<>();
-        phase(Phase.INTRA_NODE, () -> benchSkip(bench, 1, null), sections, () -> IntraNodePhase.run(bench));
+        Map<String, Duration> first = BenchPrediction.perPhase(bench.predictedNodes(), settings, names,
+                Estimate.nominalRate(true), Estimate.nominalRate(false));
+        benchPhase(Phase.INTRA_NODE, first.get(IntraNodePhase.NAME), () -> benchSkip(bench, 1, null), sections,
+                () -> IntraNodePhase.run(bench));
         // every other bench phase needs the nodes' GPUs: the intra-node phase learnt them, else a probe does
         names.remove(IntraNodePhase.NAME);
         String probeFailure = null;
@@ -344,12 +352,95 @@ public final class PreflightRun {
             progress.line("GPUs per node " + gpuCounts(bench.nodes()) + ": the remaining bench phases predicted "
                     + Estimate.format(BenchPrediction.of(bench.nodes(), settings, names)));
         }
-        phase(Phase.ALL_NODES, () -> benchSkip(bench, 2, unknownGpus), sections, () -> AllNodesPhase.run(bench));
-        phase(Phase.RAILS, () -> benchSkip(bench, 2, unknownGpus), sections,
-                () -> railSuspects.addAll(RailsPhase.run(bench)));
-        phase(Phase.PAIRWISE, () -> benchSkip(bench, 2, unknownGpus), sections,
-                () -> PairwisePhase.run(bench, railSuspects));
-        phase(Phase.INFERENCE, () -> benchSkip(bench, 1, unknownGpus), sections, () -> InferencePhase.run(bench));
+        Set<String> cut = new LinkedHashSet<>();
+        benchPhase(Phase.ALL_NODES, revise(bench, names, cut, Phase.ALL_NODES),
+                () -> benchSkip(bench, 2, unknownGpus, cut, Phase.ALL_NODES), sections, () -> AllNodesPhase.run(bench));
+        names.remove(AllNodesPhase.NAME);
+        benchPhase(Phase.RAILS, revise(bench, names, cut, Phase.RAILS),
+                () -> benchSkip(bench, 2, unknownGpus, cut, Phase.RAILS), sections, () -> railSuspects.addAll(RailsPhase.run(bench)));
+        names.remove(RailsPhase.NAME);
+        Duration isolationAtMost = bench.benched() ? FaultIsolationPhase.prediction(bench.nodes(), settings,
+                bench.slowestRate(true)) : Duration.ZERO;
+        benchPhase(Phase.FAULT_ISOLATION, isolationAtMost, () -> benchSkip(bench, 2, unknownGpus), sections,
+                () -> FaultIsolationPhase.run(bench, railSuspects));
+        names.remove(FaultIsolationPhase.NAME);
+        benchPhase(Phase.PAIRWISE, revise(bench, names, cut, Phase.PAIRWISE),
+                () -> benchSkip(bench, 2, unknownGpus, cut, Phase.PAIRWISE), sections, () -> PairwisePhase.run(bench, railSuspects));
+        names.remove(PairwisePhase.NAME);
+        benchPhase(Phase.INFERENCE, revise(bench, names, cut, Phase.INFERENCE),
+                () -> benchSkip(bench, 1, unknownGpus, cut, Phase.INFERENCE), sections, () -> InferencePhase.run(bench));
+    }
+
+    /**
+     * The remaining phases predicted again at the slowest rates measured so far, printed; phases
+     * cut, in {@link BenchPrediction#CUT_ORDER}, while that exceeds the budget left. Returns the
+     * next phase's own prediction (nothing, and no line, when it is not to run).
+     */
+    private Duration revise(BenchContext bench, Set<String> remaining, Set<String> cut, Phase next) {
+        if (!bench.benched() || !remaining.contains(next.flagName())) {
+            return Duration.ZERO;
+        }
+        BenchSettings settings = options.bench();
+        double across = bench.slowestRate(true);
+        double inside = bench.slowestRate(false);
+        Set<String> kept = new LinkedHashSet<>(remaining);
+        kept.removeAll(cut);
+        Map<String, Duration> perPhase = BenchPrediction.perPhase(bench.nodes(), settings, kept, across, inside);
+        Duration total = sum(perPhase);
+        Duration left = bench.remaining();
+        progress.line("bench: revised at the slowest rates measured (between nodes " + Bandwidths.format(across)
+                + ", inside a node " + Bandwidths.format(inside) + "): " + String.join(", ", perPhase.keySet())
+                + " predicted " + Estimate.format(total) + ", budget left " + Estimate.format(left));
+        for (String phase : BenchPrediction.CUT_ORDER) {
+            if (total.compareTo(left) <= 0) {
+                break;
+            }
+            if (perPhase.remove(phase) != null) {
+                cut.add(phase);
+                total = sum(perPhase);
+                progress.line("bench: cutting " + phase + " (cut order " + String.join(", ", BenchPrediction.CUT_ORDER)
+                        + "): the rest now predicted " + Estimate.format(total));
+            }
+        }
+        return perPhase.getOrDefault(next.flagName(), Duration.ZERO);
+    }
+
+    private static Duration sum(Map<String, Duration> durations) {
+        Duration total = Duration.ZERO;
+        for (Duration d : durations.values()) {
+            total = total.plus(d);
+        }
+        return total;
+    }
+
+    /** As {@link #benchSkip(BenchContext, int, String)}, and skipped when the budget cut it. */
+    private String benchSkip(BenchContext bench, int nodesNeeded, String unknownGpus, Set<String> cut, Phase phase) {
+        if (cut.contains(phase.flagName())) {
+            return "cut to keep to the time budget: the remaining phases' revised prediction exceeded the "
+                    + Estimate.format(bench.remaining()) + " left (cut order: "
+                    + String.join(", ", BenchPrediction.CUT_ORDER) + ")";
+        }
+        return benchSkip(bench, nodesNeeded, unknownGpus);
+    }
+
+    /** A bench phase, its prediction and its wall time recorded with it. */
+    private void benchPhase(Phase phase, Duration predicted, Supplier<String> skip, PreflightReport.Builder sections,
+            Runnable body) {
+        int before = sections.getPhasesCount();
+        long started = System.nanoTime();
+        phase(phase, skip, sections, body);
+        if (sections.getPhasesCount() == before) {
+            return;
+        }
+        RunPhase.Builder record = sections.getPhasesBuilder(before);
+        Duration actual = Duration.ofNanos(System.nanoTime() - started);
+        record.setPredictedSeconds((predicted == null ? Duration.ZERO : predicted).toMillis() / 1000.0);
+        if (record.getOutcome() != RunPhase.Outcome.SKIPPED) {
+            record.setActualSeconds(actual.toMillis() / 1000.0);
+            progress.line("phase " + phase.flagName() + " took " + Estimate.format(actual) + ", predicted "
+                    + Estimate.format(predicted == null ? Duration.ZERO : predicted)
+                    + (phase == Phase.FAULT_ISOLATION ? " at most" : ""));
+        }
     }
 
     private static List<Integer> gpuCounts(List<BenchNode> nodes) {

@@ -133,7 +133,8 @@ class RunCommandTest {
     @Test
     void withoutAProfileNothingBenchesAndEachProfileHasItsPhases() {
         assertEquals(EnumSet.of(Phase.CHECKS, Phase.CONSISTENCY, Phase.HOSTNET), RunCommand.defaultPhases(null));
-        assertEquals(EnumSet.of(Phase.CHECKS, Phase.CONSISTENCY, Phase.INTRA_NODE, Phase.ALL_NODES, Phase.RAILS),
+        assertEquals(EnumSet.of(Phase.CHECKS, Phase.CONSISTENCY, Phase.INTRA_NODE, Phase.ALL_NODES, Phase.RAILS,
+                Phase.FAULT_ISOLATION),
                 RunCommand.defaultPhases(BenchProfile.QUICK));
         assertEquals(EnumSet.allOf(Phase.class), RunCommand.defaultPhases(BenchProfile.FULL));
     }
