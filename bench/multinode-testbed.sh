@@ -33,7 +33,7 @@ for ((node = 1; node <= nodes; node++)); do
     cp -r "$fixture" "$tree"
     echo "node-$node" >"$tree/proc/sys/kernel/hostname"
     cat /proc/sys/kernel/random/uuid >"$tree/proc/sys/kernel/random/boot_id"
-    FAKE_CUDA_DEVICE_COUNT=$gpus FAKE_NCCL_HOST="node-$node" FAKE_NCCL_BOOTSTRAP_ADDR="198.18.0.$node" \
+    FAKE_CUDA_DEVICE_COUNT=$gpus FAKE_NCCL_HOST="node-$node" \
         "$bed" exec "$id" "$node" java -Xmx192m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -jar "$jar" agent \
         --listen "198.18.0.$node:7744" --node-name "node-$node" --insecure \
         --procfs "$tree/proc" --sysfs "$tree/sys" --devfs "$tree/dev" --rootfs "$tree" \

@@ -1,8 +1,9 @@
 /*
  * A strict fake NCCL (the C ABI of libnccl.so.2) for tests without a GPU. Ranks are separate
- * processes: ncclGetUniqueId starts a bootstrap root on FAKE_NCCL_BOOTSTRAP_ADDR (default
- * 127.0.0.1) whose address travels in the id, as NCCL's does; ranks register with it, get each
- * other's addresses and connect in a full mesh of TCP connections that carry the data.
+ * processes: ncclGetUniqueId starts a bootstrap root on the address of the interface NCCL would
+ * pick (NCCL_SOCKET_IFNAME, else NCCL's default order), which travels in the id as NCCL's does;
+ * ranks listen on the same interface, register with the root, get each other's addresses and
+ * connect in a full mesh of TCP connections that carry the data.
  *
  * Strict where NCCL is: ncclConfig_t magic, size, version and blocking are checked; an id serves
  * one communicator; a communicator must finish initialising (and a non-blocking one must be polled
@@ -13,12 +14,19 @@
  * Environment: NCCL_DEBUG, NCCL_DEBUG_FILE (%h, %p), NCCL_COMM_BLOCKING as NCCL reads them;
  * FAKE_NCCL_VERSION (default 22703), FAKE_NCCL_HOST (host identity, default the hostname),
  * FAKE_NCCL_TRANSPORT (ib | ib-nogdr | socket: the transport the INFO lines name between hosts),
- * FAKE_NCCL_DEBUG_REPLAY (a captured NCCL_DEBUG=INFO log written verbatim instead of generated
- * lines), NCCL_TOPO_DUMP_FILE with FAKE_NCCL_TOPO_REPLAY (a captured NCCL topology XML), and
- * faults naming a rank: FAKE_NCCL_FAULT_NEVER_JOIN=R, FAKE_NCCL_FAULT_HANG=R[:N],
+ * FAKE_NCCL_DEBUG_REPLAY (a captured NCCL_DEBUG=INFO log written verbatim, at the first operation
+ * as NCCL connects lazily; the captured log is then the whole log: the fake writes no INFO line of
+ * its own, only WARN lines), NCCL_TOPO_DUMP_FILE with FAKE_NCCL_TOPO_REPLAY (a captured NCCL
+ * topology XML), and faults naming a rank: FAKE_NCCL_FAULT_NEVER_JOIN=R, FAKE_NCCL_FAULT_HANG=R[:N],
  * FAKE_NCCL_FAULT_CRASH=R[:N] (N: the work item at which it happens, default 0),
  * FAKE_NCCL_FAULT_SLOW=R:FACTOR, FAKE_NCCL_FAULT_CORRUPT=R, FAKE_NCCL_FAULT_ABORT_HANG=R; with
- * FAKE_NCCL_FAULT_ONLY_IF=FILE the faults apply only while FILE exists (a test switches them off).
+ * FAKE_NCCL_FAULT_ONLY_IF=FILE the faults apply only while FILE exists (a test switches them off);
+ * with FAKE_NCCL_FAULT_ONCE=FILE they apply to the first attempt only: the first communicator whose
+ * faulting rank creates FILE (O_EXCL, across processes) gets them, every later one (a repeat of the
+ * failed measurement) runs clean.
+ *
+ * Version codes read as NCCL's: X*1000+Y*100+Z up to 2.8 (2507 is 2.5.7), X*10000+Y*100+Z from
+ * 2.9 (22703 is 2.27.3).
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -26,6 +34,8 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <fcntl.h>
+#include <ifaddrs.h>
+#include <net/if.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -145,11 +155,18 @@ static void log_open(void)
     }
 }
 
+static int replaying(void)
+{
+    const char *path = getenv("FAKE_NCCL_DEBUG_REPLAY");
+    return path != NULL && path[0] != '\0';
+}
+
 static void log_line(const fake_comm *c, int level, const char *tag, const char *format, va_list args)
 {
     pthread_mutex_lock(&log_mu);
     log_open();
-    if (log_level >= level) {
+    /* a replayed log is the whole log: an INFO line of the fake's own would sit in a real capture */
+    if (log_level >= level && !(level == 3 && replaying())) {
         char host[64];
         gethostname(host, sizeof(host));
         host[sizeof(host) - 1] = '\0';
@@ -283,6 +300,16 @@ static int version_code(void)
     return v > 0 ? v : 22703;
 }
 
+/* NCCL_VERSION(X,Y,Z): X*1000+Y*100+Z while X <= 2 and Y <= 8, X*10000+Y*100+Z from 2.9 on. */
+static void version_text(int code, char *buf, size_t len)
+{
+    if (code >= 10000) {
+        snprintf(buf, len, "%d.%d.%d", code / 10000, code / 100 % 100, code % 100);
+    } else {
+        snprintf(buf, len, "%d.%d.%d", code / 1000, code / 100 % 10, code % 100);
+    }
+}
+
 EXPORT int ncclGetVersion(int *version)
 {
     if (version == NULL) {
@@ -294,14 +321,89 @@ EXPORT int ncclGetVersion(int *version)
 
 /* ---------------------------------------------------------------- sockets */
 
+/*
+ * Whether an interface name passes an NCCL_SOCKET_IFNAME-style list (matchIfList in NCCL's
+ * misc/utils.cc): a leading '^' excludes, a following '=' makes entries exact names instead of
+ * prefixes, entries are comma-separated and a ":port" suffix does not select.
+ */
+static int name_selected(const char *name, const char *list)
+{
+    int exclude = 0, exact = 0;
+    if (*list == '^') {
+        exclude = 1;
+        list++;
+    }
+    if (*list == '=') {
+        exact = 1;
+        list++;
+    }
+    int matched = 0;
+    while (*list != '\0' && !matched) {
+        const char *end = strchr(list, ',');
+        size_t len = end == NULL ? strlen(list) : (size_t)(end - list);
+        const char *colon = memchr(list, ':', len);
+        size_t name_len = colon == NULL ? len : (size_t)(colon - list);
+        if (name_len > 0 && strncmp(name, list, name_len) == 0 && (!exact || name[name_len] == '\0')) {
+            matched = 1;
+        }
+        list += end == NULL ? len : len + 1;
+    }
+    return matched != exclude;
+}
+
+/* The first running interface with an IPv4 address that the list selects; 0 when none. */
+static int first_selected(const struct ifaddrs *all, const char *list, uint32_t *ip)
+{
+    for (const struct ifaddrs *i = all; i != NULL; i = i->ifa_next) {
+        if (i->ifa_addr == NULL || i->ifa_addr->sa_family != AF_INET || !(i->ifa_flags & IFF_UP)
+            || !(i->ifa_flags & IFF_RUNNING) || !name_selected(i->ifa_name, list)) {
+            continue;
+        }
+        *ip = ((const struct sockaddr_in *)i->ifa_addr)->sin_addr.s_addr;
+        return 1;
+    }
+    return 0;
+}
+
+/*
+ * The address the bootstrap listens on and advertises, chosen as NCCL chooses its socket
+ * interface (ncclFindInterfaces): NCCL_SOCKET_IFNAME when it is longer than one character, else
+ * the first of "ib", "^docker,lo,virbr", "docker", "lo", "virbr" that selects an interface. So an
+ * agent in its own network namespace bootstraps on that namespace's address with no setting of
+ * the fake's own. IPv4 only: the id carries an IPv4 address. With no interface at all (or none
+ * that NCCL_SOCKET_IFNAME selects) it falls back to 127.0.0.1, where real NCCL would fail init;
+ * ranks on one host still meet there.
+ */
+static uint32_t chosen_ip;
+
+static void choose_ip(void)
+{
+    static const char *const order[] = {"ib", "^docker,lo,virbr", "docker", "lo", "virbr"};
+    struct in_addr loopback;
+    inet_pton(AF_INET, "127.0.0.1", &loopback);
+    chosen_ip = loopback.s_addr;
+    struct ifaddrs *all = NULL;
+    if (getifaddrs(&all) != 0) {
+        return;
+    }
+    const char *ifname = getenv("NCCL_SOCKET_IFNAME");
+    if (ifname != NULL && strlen(ifname) > 1) {
+        first_selected(all, ifname, &chosen_ip);
+    } else {
+        for (size_t k = 0; k < sizeof(order) / sizeof(order[0]); k++) {
+            if (first_selected(all, order[k], &chosen_ip)) {
+                break;
+            }
+        }
+    }
+    freeifaddrs(all);
+}
+
 static uint32_t bootstrap_ip(void)
 {
-    const char *addr = getenv("FAKE_NCCL_BOOTSTRAP_ADDR");
-    struct in_addr in;
-    if (addr == NULL || inet_pton(AF_INET, addr, &in) != 1) {
-        inet_pton(AF_INET, "127.0.0.1", &in);
-    }
-    return in.s_addr;
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    pthread_once(&once, choose_ip);
+    return chosen_ip;
 }
 
 static int listen_on(uint32_t ip, uint16_t *port)
@@ -622,6 +724,26 @@ static int read_faults(fake_comm *c, int *never_join)
     c->corrupt = fault_at("FAKE_NCCL_FAULT_CORRUPT", c->rank, NULL, NULL, &bad);
     c->abort_hangs = fault_at("FAKE_NCCL_FAULT_ABORT_HANG", c->rank, NULL, NULL, &bad);
     *never_join = fault_at("FAKE_NCCL_FAULT_NEVER_JOIN", c->rank, NULL, NULL, &bad);
+    int faulty = c->hang_at >= 0 || c->crash_at >= 0 || c->slow_factor != 1.0 || c->corrupt || c->abort_hangs
+                 || *never_join;
+    const char *once = getenv("FAKE_NCCL_FAULT_ONCE");
+    if (!bad && faulty && once != NULL && once[0] != '\0') {
+        int fd = open(once, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+        if (fd >= 0) {
+            close(fd);
+        } else if (errno == EEXIST) {
+            /* an earlier attempt had the faults: this one runs clean */
+            c->hang_at = -1;
+            c->crash_at = -1;
+            c->slow_factor = 1.0;
+            c->corrupt = 0;
+            c->abort_hangs = 0;
+            *never_join = 0;
+        } else {
+            fprintf(stderr, "fake nccl: FAKE_NCCL_FAULT_ONCE=%s: %s\n", once, strerror(errno));
+            bad = 1;
+        }
+    }
     return bad;
 }
 
@@ -764,8 +886,9 @@ static const char *net_name(void)
 
 static void log_init_complete(fake_comm *c, const id_layout *id)
 {
-    int v = version_code();
-    fake_info(c, "NCCL version %d.%d.%d+cuda12.4", v / 10000, v / 100 % 100, v % 100);
+    char version[32];
+    version_text(version_code(), version, sizeof(version));
+    fake_info(c, "NCCL version %s+cuda12.4", version);
     char ip_text[32];
     uint32_t me = bootstrap_ip();
     inet_ntop(AF_INET, &me, ip_text, sizeof(ip_text));
@@ -786,9 +909,8 @@ static void log_init_complete(fake_comm *c, const id_layout *id)
 /* NCCL connects lazily: the transport lines appear with the first operation. */
 static void log_connect(fake_comm *c)
 {
-    const char *replay_path = getenv("FAKE_NCCL_DEBUG_REPLAY");
-    if (replay_path != NULL && replay_path[0] != '\0') {
-        replay(replay_path);
+    if (replaying()) {
+        replay(getenv("FAKE_NCCL_DEBUG_REPLAY"));
         return;
     }
     if (c->nranks == 1) {

@@ -4,7 +4,11 @@
  * "FAIL NAME: ..." per check; the exit status is the number of failures.
  */
 #define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <ifaddrs.h>
 #include <limits.h>
+#include <net/if.h>
+#include <netinet/in.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -89,6 +93,66 @@ static void *init_blocking(void *arg)
     return NULL;
 }
 
+/*
+ * The IPv4 address in a unique id made by a fresh process (the fake picks its interface once per
+ * process) with NCCL_SOCKET_IFNAME set to ifname, or unset when NULL.
+ */
+static uint32_t id_address(const char *ifname)
+{
+    int fds[2];
+    if (pipe(fds) != 0) {
+        return 0;
+    }
+    pid_t child = fork();
+    if (child == 0) {
+        if (ifname != NULL) {
+            setenv("NCCL_SOCKET_IFNAME", ifname, 1);
+        } else {
+            unsetenv("NCCL_SOCKET_IFNAME");
+        }
+        ncclUniqueId id;
+        uint32_t ip = 0;
+        if (ncclGetUniqueId(&id) == 0) {
+            memcpy(&ip, id.internal + 24, sizeof(ip)); /* after the 8-byte magic and 16-byte nonce */
+        }
+        if (write(fds[1], &ip, sizeof(ip)) != sizeof(ip)) {
+            _exit(1);
+        }
+        _exit(0);
+    }
+    close(fds[1]);
+    uint32_t ip = 0;
+    if (read(fds[0], &ip, sizeof(ip)) != sizeof(ip)) {
+        ip = 0;
+    }
+    close(fds[0]);
+    waitpid(child, NULL, 0);
+    return ip;
+}
+
+/* Whether some running interface other than loopback and docker bridges carries this IPv4 address. */
+static int non_loopback_address(uint32_t ip, int *any)
+{
+    struct ifaddrs *all = NULL;
+    int found = 0;
+    *any = 0;
+    if (getifaddrs(&all) != 0) {
+        return 0;
+    }
+    for (struct ifaddrs *i = all; i != NULL; i = i->ifa_next) {
+        if (i->ifa_addr == NULL || i->ifa_addr->sa_family != AF_INET || !(i->ifa_flags & IFF_UP)
+            || !(i->ifa_flags & IFF_RUNNING) || (i->ifa_flags & IFF_LOOPBACK) || strncmp(i->ifa_name, "docker", 6) == 0) {
+            continue;
+        }
+        *any = 1;
+        if (((struct sockaddr_in *)i->ifa_addr)->sin_addr.s_addr == ip) {
+            found = 1;
+        }
+    }
+    freeifaddrs(all);
+    return found;
+}
+
 int main(void)
 {
     /* leaked communicators and allocations are reported at exit (first, before this process allocates) */
@@ -115,6 +179,17 @@ int main(void)
     unlink(report);
     expect("leaked_communicator_reported", strstr(text, "fake nccl: LEAK: communicator rank 0 of 1") != NULL, 1);
     expect("leaked_allocation_reported", strstr(text, "fake cudart: LEAK: 1 device allocation(s)") != NULL, 1);
+
+    /* the bootstrap address: NCCL_SOCKET_IFNAME's rules, else the first non-loopback interface */
+    uint32_t loopback = htonl(INADDR_LOOPBACK);
+    expect("ifname_exact_lo", id_address("=lo") == loopback, 1);
+    expect("ifname_prefix_lo", id_address("lo") == loopback, 1);
+    int others = 0;
+    uint32_t chosen = id_address(NULL);
+    expect("default_skips_loopback", non_loopback_address(chosen, &others) || (!others && chosen == loopback), 1);
+    if (others) {
+        expect("ifname_exclude_all_but_lo", id_address("^lo") != loopback, 1);
+    }
 
     cudaSetDevice(0);
     void *stream = NULL;

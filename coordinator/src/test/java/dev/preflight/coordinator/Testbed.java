@@ -52,7 +52,10 @@ public final class Testbed implements AutoCloseable {
         return Paths.get(System.getProperty("preflight.root", ".."), "testbed", "netns.sh").toAbsolutePath().normalize();
     }
 
-    /** Creates the namespaces; shapes like "3=100mbit" limit a node's link both ways. */
+    /**
+     * Creates the namespaces; shapes like "3=100mbit" limit a node's link both ways, "4~5=20mbit"
+     * only the traffic between two nodes.
+     */
     public static Testbed up(String id, int nodes, Path work, String... shapes) throws IOException, InterruptedException {
         List<String> command = new ArrayList<>(List.of(script().toString(), "up", id, Integer.toString(nodes)));
         command.addAll(List.of(shapes));
@@ -64,6 +67,11 @@ public final class Testbed implements AutoCloseable {
             throw e;
         }
         return bed;
+    }
+
+    /** (Re)shapes a node's link both ways, e.g. "5mbit", while the bed runs. */
+    public void shape(int node, String rate) throws IOException, InterruptedException {
+        exec(List.of(script().toString(), "shape", id, Integer.toString(node), rate), 60);
     }
 
     public static String address(int node) {
@@ -109,6 +117,13 @@ public final class Testbed implements AutoCloseable {
         }
         throw new IllegalStateException("agent on node " + node + " did not start: "
                 + (Files.exists(log) ? Files.readString(log) : "(no output)"));
+    }
+
+    /** Runs one of the script's shaping commands on this bed: {@code shaping("link", "4", "5", "20mbit")}, {@code shaping("clear", "4")}. */
+    public void shaping(String command, String... args) throws IOException, InterruptedException {
+        List<String> line = new ArrayList<>(List.of(script().toString(), command, id));
+        line.addAll(List.of(args));
+        exec(line, 60);
     }
 
     /** Runs the coordinator in the coord namespace; returns its exit code and output. */

@@ -2,12 +2,15 @@ package dev.preflight.reports;
 
 import dev.preflight.proto.units.Bandwidths;
 import dev.preflight.proto.units.ByteSizes;
+import dev.preflight.proto.units.Micros;
 import dev.preflight.proto.v1.CheckResult;
 import dev.preflight.proto.v1.Interconnect;
 import dev.preflight.proto.v1.Measurements.LatencyResult;
 import dev.preflight.proto.v1.Measurements.StorageRead;
 import dev.preflight.proto.v1.Measurements.Sweep;
+import dev.preflight.proto.v1.LayoutOption;
 import dev.preflight.proto.v1.ModelPlan;
+import dev.preflight.proto.v1.PlanEvidence;
 import dev.preflight.proto.v1.NodeReport;
 import dev.preflight.proto.v1.PreflightReport;
 import dev.preflight.proto.v1.ReportArtifact;
@@ -97,6 +100,7 @@ public final class MarkdownReport {
         appendLatency(out, report);
         appendStorage(out, report);
         appendPlan(out, report.hasPlan() ? report.getPlan() : null);
+        appendPlanEvidence(out, report.hasPlanEvidence() ? report.getPlanEvidence() : null);
         if (!report.getArtifactsList().isEmpty()) {
             out.append("\n### Artifacts\n\n");
             for (ReportArtifact artifact : report.getArtifactsList()) {
@@ -208,13 +212,58 @@ public final class MarkdownReport {
         out.append("| ").append(ByteSizes.formatDecimal(plan.getWeightBytes())).append(" | ")
                 .append(plan.getFitsSingleNode() ? "yes" : "no").append(" | ").append(plan.getNodesNeeded())
                 .append(" | TP=").append(plan.getTensorParallel()).append(" × PP=").append(plan.getPipelineParallel())
-                .append(" | ").append(ByteSizes.formatDecimal(plan.getWeightBytesPerGpu())).append(" weights |\n");
+                .append(" | ").append(ByteSizes.formatDecimal(plan.getWeightBytesPerGpu())).append(" weights")
+                .append(plan.getTotalBytesPerGpu() > 0 ? ", " + ByteSizes.formatDecimal(plan.getKvBytesPerGpu()) + " KV cache, "
+                        + ByteSizes.formatDecimal(plan.getTotalBytesPerGpu()) + " in all of " + ByteSizes.formatDecimal(plan.getUsableBytesPerGpu())
+                        + " usable" : "").append(" |\n");
+        if (plan.getLayoutsCount() > 0) {
+            out.append("\n| layout | nodes | fits | per GPU | inter-node per step | needs |\n|---|---|---|---|---|---|\n");
+            for (LayoutOption layout : plan.getLayoutsList()) {
+                out.append("| ").append(cell(layout.getName())).append(layout.getChosen() ? " (chosen)" : "").append(" | ")
+                        .append(layout.getNodes()).append(" | ").append(layout.getFits() ? "yes" : "no").append(" | ")
+                        .append(ByteSizes.formatDecimal(layout.getTotalBytesPerGpu())).append(" | ")
+                        .append(ByteSizes.formatDecimal(layout.getInterNodeBytesPerStep())).append(" | ")
+                        .append(tier(layout.getRequiredTier())).append(" |\n");
+            }
+        }
+        for (String line : plan.getAssumptionsList()) {
+            out.append("\n- assumed: ").append(inline(line));
+        }
         for (String note : plan.getNotesList()) {
             out.append("\n- ").append(inline(note));
         }
-        if (plan.getNotesCount() > 0) {
+        if (plan.getNotesCount() + plan.getAssumptionsCount() > 0) {
             out.append('\n');
         }
+    }
+
+    /** The plan's communication per decode step, collective by collective, each with the measurement it came from. */
+    private static void appendPlanEvidence(StringBuilder out, PlanEvidence evidence) {
+        if (evidence == null) {
+            return;
+        }
+        out.append("\n### Plan on this cluster\n\n").append(inline(evidence.getSummary())).append("\n");
+        if (!evidence.getSuggestion().isEmpty()) {
+            out.append("\n").append(inline(evidence.getSuggestion())).append("\n");
+        }
+        appendCosts(out, evidence.getLayout(), evidence.getCostsList(), evidence.getStepUs());
+        appendCosts(out, evidence.getAlternativeLayout(), evidence.getAlternativeCostsList(), evidence.getAlternativeStepUs());
+    }
+
+    private static void appendCosts(StringBuilder out, String layout, List<PlanEvidence.CollectiveCost> costs, double stepUs) {
+        if (costs.isEmpty()) {
+            return;
+        }
+        out.append("\n| ").append(cell(layout)).append(": collective | nodes | bytes | op | per step | per step total | measured by |\n")
+                .append("|---|---|---|---|---|---|---|\n");
+        for (PlanEvidence.CollectiveCost cost : costs) {
+            out.append("| ").append(cost.getCollective()).append(" | ").append(cell(String.join(", ", cost.getNodesList())))
+                    .append(" | ").append(ByteSizes.format(cost.getBytes())).append(" | ").append(micros(cost.getOpUs()))
+                    .append(" (").append(cost.getStatistic()).append(", p99 ").append(micros(cost.getP99Us())).append(") | ")
+                    .append(cost.getPerStep()).append(" | ").append(micros(cost.getStepUs())).append(" | ")
+                    .append(cell(cost.getMeasurement())).append(" |\n");
+        }
+        out.append("| **step** | | | | | **").append(micros(stepUs)).append("** | |\n");
     }
 
     private static void more(StringBuilder out, int rows) {
@@ -258,7 +307,7 @@ public final class MarkdownReport {
     }
 
     private static String micros(double us) {
-        return us >= 1000 ? String.format(Locale.ROOT, "%.2f ms", us / 1000) : String.format(Locale.ROOT, "%.1f µs", us);
+        return Micros.format(us);
     }
 
     /** Text inside a table cell: no line breaks, pipes escaped, HTML-looking text neutralised. */

@@ -37,7 +37,8 @@ public final class MetricKeys {
                 where = series.getKind().name().toLowerCase(java.util.Locale.ROOT) + " " + nodes;
                 break;
         }
-        return "busbw " + series.getOp() + " " + where + (series.getDtype().isEmpty() ? "" : " " + series.getDtype());
+        return "busbw " + series.getOp() + " " + where + (series.getDtype().isEmpty() ? "" : " " + series.getDtype())
+                + (series.getAttempt() > 1 ? " attempt " + series.getAttempt() : "");
     }
 
     /** Node lists name every node up to eight; longer ones by count, ends and a digest of the whole list. */

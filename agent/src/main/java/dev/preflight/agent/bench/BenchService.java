@@ -38,9 +38,6 @@ import java.util.function.Consumer;
  * FAILED_PRECONDITION); what happened while benching is data in the results.
  */
 public final class BenchService implements AutoCloseable {
-    /** Allowance for NCCL's own buffers beyond the op's send and receive buffers, per GPU. */
-    static final long NCCL_MARGIN_BYTES = ByteSizes.GIB;
-
     private final AgentSettings settings;
     private final RdmaPorts rdmaPorts;
     private final GpuBusyProbe busyProbe;
@@ -96,6 +93,7 @@ public final class BenchService implements AutoCloseable {
                 .addAllGpus(session.gpus())
                 .setNcclVersion(session.opened().get(0).getNcclVersion())
                 .setNcclLibrary(session.opened().get(0).getNcclLibrary())
+                .addAllFreeBytes(session.opened().stream().map(WorkerOpened::getFreeBytes).toList())
                 .build();
     }
 
@@ -222,25 +220,15 @@ public final class BenchService implements AutoCloseable {
         }
     }
 
-    /**
-     * A worker keeps each of its send and receive buffers at the largest size any op of the spec
-     * needs (ops run one after another on the same communicator), plus NCCL's share: it must fit
-     * every GPU.
-     */
+    /** The spec must fit every GPU (see {@link BenchMemory}): a caller that asks too much is told by how much. */
     private static void checkMemory(BenchSession session, BenchSpec spec, int nranks) throws StatusException {
-        long send = 0;
-        long recv = 0;
-        for (CollectiveSweep.Plan plan : CollectiveSweep.plan(spec, nranks)) {
-            send = Math.max(send, plan.sendCapacity());
-            recv = Math.max(recv, plan.recvCapacity());
-        }
-        long need = send + recv;
+        long need = BenchMemory.buffers(spec, nranks);
         List<WorkerOpened> opened = session.opened();
         for (int i = 0; i < opened.size(); i++) {
             WorkerOpened gpu = opened.get(i);
-            if (need + NCCL_MARGIN_BYTES > gpu.getFreeBytes()) {
+            if (!BenchMemory.fits(spec, nranks, gpu.getFreeBytes())) {
                 throw Status.INVALID_ARGUMENT.withDescription("spec.max_bytes: " + spec.getMaxBytes() + " bytes needs "
-                        + ByteSizes.format(need) + " of send and receive buffers plus " + ByteSizes.format(NCCL_MARGIN_BYTES)
+                        + ByteSizes.format(need) + " of send and receive buffers plus " + ByteSizes.format(BenchMemory.NCCL_MARGIN_BYTES)
                         + " for NCCL on GPU " + session.gpus().get(i) + ", which has " + ByteSizes.format(gpu.getFreeBytes())
                         + " free").asException();
             }

@@ -2,10 +2,9 @@ package dev.preflight.agent.check;
 
 import dev.preflight.agent.AgentSettings;
 import dev.preflight.agent.hostfs.HostFs;
+import dev.preflight.agent.hostfs.IoErrors;
 import dev.preflight.proto.v1.Evidence;
 import java.io.IOException;
-import java.nio.file.AccessDeniedException;
-import java.nio.file.FileSystemException;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -44,7 +43,7 @@ public final class CheckContext {
             evidence(path.toString(), content);
             return content;
         } catch (IOException e) {
-            evidence(path.toString(), "(unreadable: " + reason(e) + ")");
+            evidence(path.toString(), "(unreadable: " + IoErrors.reason(e) + ")");
             throw e;
         }
     }
@@ -72,28 +71,5 @@ public final class CheckContext {
         synchronized (evidence) {
             return List.copyOf(evidence);
         }
-    }
-
-    /** An I/O error as a human reads it, naming the file: "/proc/self/limits: no such file". */
-    public static String describe(IOException e) {
-        if (e instanceof FileSystemException && ((FileSystemException) e).getFile() != null) {
-            return ((FileSystemException) e).getFile() + ": " + reason(e);
-        }
-        return reason(e);
-    }
-
-    /** Why an I/O operation failed, without the path. */
-    public static String reason(IOException e) {
-        if (e instanceof NoSuchFileException) {
-            return "no such file";
-        }
-        if (e instanceof AccessDeniedException) {
-            return "permission denied";
-        }
-        if (e instanceof FileSystemException && ((FileSystemException) e).getReason() != null) {
-            return ((FileSystemException) e).getReason();
-        }
-        String message = e.getMessage();
-        return message == null ? e.getClass().getSimpleName() : message;
     }
 }

@@ -1,7 +1,9 @@
 package dev.preflight.agent.check;
 
+import dev.preflight.agent.hostfs.IoErrors;
 import dev.preflight.agent.AgentSettings;
 import dev.preflight.agent.hostfs.HostFs;
+import dev.preflight.agent.hostfs.MalformedInputException;
 import dev.preflight.proto.v1.CheckResult;
 import java.io.IOException;
 import java.time.Duration;
@@ -116,7 +118,7 @@ public final class CheckRunner {
             return cause.getMessage();
         }
         if (cause instanceof IOException) {
-            return "cannot read " + CheckContext.describe((IOException) cause);
+            return "cannot read " + IoErrors.describe((IOException) cause);
         }
         return "internal error: " + cause;
     }

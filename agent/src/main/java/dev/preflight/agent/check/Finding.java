@@ -3,6 +3,8 @@ package dev.preflight.agent.check;
 import dev.preflight.proto.v1.CheckResult;
 import dev.preflight.proto.v1.Fact;
 import dev.preflight.proto.v1.Measurement;
+import dev.preflight.proto.v1.PortFact;
+import dev.preflight.proto.v1.RailFact;
 import dev.preflight.proto.v1.RecommendedNcclSetting;
 import java.util.ArrayList;
 import java.util.List;
@@ -18,6 +20,8 @@ public final class Finding {
     private final List<Measurement> measurements = new ArrayList<>();
     private final List<RecommendedNcclSetting> ncclSettings = new ArrayList<>();
     private final List<Fact> facts = new ArrayList<>();
+    private final List<PortFact> ports = new ArrayList<>();
+    private final List<RailFact> rails = new ArrayList<>();
 
     private Finding(CheckResult.Status status, String summary) {
         this.status = Objects.requireNonNull(status);
@@ -85,6 +89,18 @@ public final class Finding {
         return this;
     }
 
+    /** An RDMA port, typed for the coordinator's scoring. */
+    public Finding port(PortFact port) {
+        ports.add(port);
+        return this;
+    }
+
+    /** A GPU's rail, typed for the coordinator's scoring. */
+    public Finding rail(RailFact rail) {
+        rails.add(rail);
+        return this;
+    }
+
     public CheckResult.Status status() {
         return status;
     }
@@ -102,6 +118,8 @@ public final class Finding {
                 .setRemediation(remediation)
                 .addAllMeasurements(measurements)
                 .addAllNcclSettings(ncclSettings)
-                .addAllFacts(facts);
+                .addAllFacts(facts)
+                .addAllPorts(ports)
+                .addAllRails(rails);
     }
 }

@@ -17,6 +17,7 @@ public final class Outcome {
     private final List<String> failures = new ArrayList<>();
     private final List<String> warnings = new ArrayList<>();
     private final List<String> notes = new ArrayList<>();
+    private final List<String> unknowns = new ArrayList<>();
     private final Set<String> remediations = new LinkedHashSet<>();
 
     public Outcome fail(String problem, String remediation) {
@@ -28,6 +29,15 @@ public final class Outcome {
     public Outcome warn(String problem, String remediation) {
         warnings.add(problem);
         remediations.add(remediation);
+        return this;
+    }
+
+    /**
+     * What could not be established (an unreadable or malformed file): only that subject is left
+     * unjudged, the others keep their findings. Worse than a warning, milder than a failure.
+     */
+    public Outcome unknown(String problem) {
+        unknowns.add(problem);
         return this;
     }
 
@@ -49,11 +59,14 @@ public final class Outcome {
         return notes;
     }
 
-    /** The finding: FAIL, WARN, or PASS with {@code passSummary} (notes appended). */
+    /** The finding: FAIL, ERROR (something could not be read), WARN, or PASS with {@code passSummary} (notes appended). */
     public Finding finding(String passSummary) {
         Finding finding;
         if (!failures.isEmpty()) {
-            finding = Finding.fail(join(failures) + moreWarnings());
+            finding = Finding.fail(join(failures) + moreWarnings() + unjudged());
+        } else if (!unknowns.isEmpty()) {
+            finding = Finding.error("cannot judge " + join(unknowns) + "; the rest: "
+                    + (warnings.isEmpty() ? passSummary : join(warnings)));
         } else if (!warnings.isEmpty()) {
             finding = Finding.warn(join(warnings));
         } else {
@@ -63,6 +76,10 @@ public final class Outcome {
             finding.remediation(String.join("; ", remediations));
         }
         return finding;
+    }
+
+    private String unjudged() {
+        return unknowns.isEmpty() ? "" : " (and " + unknowns.size() + " not judged: " + join(unknowns) + ")";
     }
 
     private String moreWarnings() {

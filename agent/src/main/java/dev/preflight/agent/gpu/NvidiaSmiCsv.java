@@ -1,6 +1,6 @@
 package dev.preflight.agent.gpu;
 
-import dev.preflight.agent.check.MalformedInputException;
+import dev.preflight.agent.hostfs.MalformedInputException;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;

@@ -1,6 +1,6 @@
 package dev.preflight.agent.gpu;
 
-import dev.preflight.agent.check.MalformedInputException;
+import dev.preflight.agent.hostfs.MalformedInputException;
 import dev.preflight.proto.v1.Gpu;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;

@@ -1,6 +1,6 @@
 package dev.preflight.agent.gpu;
 
-import dev.preflight.agent.check.MalformedInputException;
+import dev.preflight.agent.hostfs.MalformedInputException;
 import dev.preflight.proto.v1.Gpu;
 import dev.preflight.proto.v1.GpuEcc;
 import dev.preflight.proto.v1.GpuFabric;

@@ -1,6 +1,5 @@
 package dev.preflight.agent.hostfs;
 
-import dev.preflight.agent.check.MalformedInputException;
 
 /** A capability set from the CapEff line of /proc/&lt;pid&gt;/status (hexadecimal bit mask). */
 public final class Capabilities {

@@ -1,9 +1,7 @@
 package dev.preflight.agent.hostfs;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.Objects;
@@ -14,9 +12,6 @@ import java.util.Objects;
  * host's views under /host) points the agent at another tree.
  */
 public final class HostFs {
-    /** Files in /proc and /sys are small; a bound keeps a runaway file from exhausting the heap. */
-    public static final int MAX_READ_BYTES = 4 * 1024 * 1024;
-
     private final Path procfs;
     private final Path sysfs;
     private final Path devfs;
@@ -73,17 +68,12 @@ public final class HostFs {
     }
 
     /**
-     * Reads a whole text file, at most {@link #MAX_READ_BYTES}. Files in /proc report size 0, so
-     * the read goes by stream, not by size.
+     * Reads a whole text file through {@link BoundedFile} with the limits for host files. Kernel
+     * values are ASCII; a stray non-UTF-8 byte (a process name, a vendor string) becomes U+FFFD
+     * rather than costing the check the whole value.
      */
     public static String readText(Path path) throws IOException {
-        try (InputStream in = Files.newInputStream(path)) {
-            byte[] bytes = in.readNBytes(MAX_READ_BYTES + 1);
-            if (bytes.length > MAX_READ_BYTES) {
-                throw new IOException(path + " is larger than " + MAX_READ_BYTES + " bytes");
-            }
-            return new String(bytes, StandardCharsets.UTF_8);
-        }
+        return new String(BoundedFile.readBytes(path, BoundedFile.HOST), StandardCharsets.UTF_8);
     }
 
     @Override

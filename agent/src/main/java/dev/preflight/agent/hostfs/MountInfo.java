@@ -1,6 +1,5 @@
 package dev.preflight.agent.hostfs;
 
-import dev.preflight.agent.check.MalformedInputException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;

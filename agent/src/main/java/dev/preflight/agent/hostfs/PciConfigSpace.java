@@ -1,9 +1,6 @@
 package dev.preflight.agent.hostfs;
 
-import dev.preflight.agent.check.MalformedInputException;
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -56,9 +53,7 @@ public final class PciConfigSpace {
 
     /** Reads at most the 4 KiB of extended configuration space. */
     public static byte[] read(Path config) throws IOException {
-        try (InputStream in = Files.newInputStream(config)) {
-            return in.readNBytes(EXTENDED_BYTES);
-        }
+        return BoundedFile.readBytes(config, new BoundedFile.Limits(EXTENDED_BYTES, BoundedFile.HOST.maxTime()));
     }
 
     /** The IDs of the extended capabilities in chain order; empty when the read did not reach 0x100. */

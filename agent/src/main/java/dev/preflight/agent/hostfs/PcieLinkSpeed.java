@@ -1,6 +1,5 @@
 package dev.preflight.agent.hostfs;
 
-import dev.preflight.agent.check.MalformedInputException;
 import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;

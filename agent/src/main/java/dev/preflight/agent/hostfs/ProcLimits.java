@@ -1,6 +1,5 @@
 package dev.preflight.agent.hostfs;
 
-import dev.preflight.agent.check.MalformedInputException;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;

@@ -1,6 +1,6 @@
 package dev.preflight.agent.hostfs;
 
-import dev.preflight.agent.check.MalformedInputException;
+import dev.preflight.proto.units.Numbers;
 
 /**
  * The shapes single-value sysfs attributes come in: one line, a decimal or 0x-prefixed hexadecimal
@@ -23,11 +23,15 @@ public final class SysfsValues {
     }
 
     public static long decimal(String source, String content) throws MalformedInputException {
-        String value = value(content);
+        return decimal(source, content, Long.MIN_VALUE, Long.MAX_VALUE);
+    }
+
+    /** A decimal integer in [min, max]: the kernel ABI's range for the attribute, so nothing wraps when narrowed. */
+    public static long decimal(String source, String content, long min, long max) throws MalformedInputException {
         try {
-            return Long.parseLong(value);
-        } catch (NumberFormatException e) {
-            throw new MalformedInputException(source, content, "a decimal integer");
+            return Numbers.count(value(content), "value", min, max);
+        } catch (Numbers.NumberException e) {
+            throw new MalformedInputException(source, content, "a decimal integer from " + min + " to " + max);
         }
     }
 

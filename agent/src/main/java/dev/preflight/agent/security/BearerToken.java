@@ -1,13 +1,12 @@
 package dev.preflight.agent.security;
 
+import dev.preflight.agent.hostfs.BoundedFile;
 import io.grpc.CallCredentials;
 import io.grpc.Metadata;
 import io.grpc.SecurityLevel;
 import io.grpc.Status;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -41,13 +40,8 @@ public final class BearerToken {
      * @throws IllegalArgumentException naming the file and what is wrong with its content
      */
     public static BearerToken readFile(Path file) throws IOException {
-        byte[] bytes;
-        try (InputStream in = Files.newInputStream(file)) {
-            bytes = in.readNBytes(MAX_LENGTH + 2);
-        }
-        if (bytes.length > MAX_LENGTH + 1) {
-            throw new IllegalArgumentException(file + ": more than " + MAX_LENGTH + " bytes; a token is one line");
-        }
+        // the token and the newline an editor leaves
+        byte[] bytes = BoundedFile.readBytes(file, new BoundedFile.Limits(MAX_LENGTH + 1, BoundedFile.USER.maxTime()));
         return of(new String(bytes, StandardCharsets.US_ASCII).strip(), file.toString());
     }
 

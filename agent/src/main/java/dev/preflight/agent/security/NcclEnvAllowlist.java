@@ -1,9 +1,8 @@
 package dev.preflight.agent.security;
 
+import dev.preflight.agent.hostfs.BoundedFile;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -125,14 +124,7 @@ public final class NcclEnvAllowlist {
      * @throws IllegalArgumentException naming the file, the line and what was expected
      */
     public static Map<String, String> parseEnvFile(Path file) throws IOException {
-        byte[] bytes;
-        try (InputStream in = Files.newInputStream(file)) {
-            bytes = in.readNBytes(MAX_FILE_BYTES + 1);
-        }
-        if (bytes.length > MAX_FILE_BYTES) {
-            throw new IllegalArgumentException(file + ": larger than " + MAX_FILE_BYTES + " bytes; an env file of NCCL_*"
-                    + " settings is expected");
-        }
+        byte[] bytes = BoundedFile.readBytes(file, new BoundedFile.Limits(MAX_FILE_BYTES, BoundedFile.USER.maxTime()));
         Map<String, String> env = new LinkedHashMap<>();
         String[] lines = new String(bytes, StandardCharsets.UTF_8).split("\r?\n", -1);
         for (int i = 0; i < lines.length; i++) {

@@ -1,10 +1,9 @@
 package dev.preflight.agent.security;
 
+import dev.preflight.agent.hostfs.BoundedFile;
 import io.grpc.util.AdvancedTlsX509KeyManager;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.KeyStore;
@@ -143,12 +142,6 @@ public final class PemFiles {
     }
 
     private static byte[] read(Path file) throws IOException {
-        try (InputStream in = Files.newInputStream(file)) {
-            byte[] bytes = in.readNBytes(MAX_PEM_BYTES + 1);
-            if (bytes.length > MAX_PEM_BYTES) {
-                throw new IllegalArgumentException(file + ": larger than " + MAX_PEM_BYTES + " bytes; not a PEM file");
-            }
-            return bytes;
-        }
+        return BoundedFile.readBytes(file, new BoundedFile.Limits(MAX_PEM_BYTES, BoundedFile.USER.maxTime()));
     }
 }

@@ -1,8 +1,8 @@
 package dev.preflight.agent.server;
 
+import dev.preflight.agent.hostfs.IoErrors;
 import dev.preflight.agent.bench.BenchService;
 import dev.preflight.agent.check.Check;
-import dev.preflight.agent.check.CheckContext;
 import dev.preflight.agent.check.CheckRunner;
 import dev.preflight.agent.check.Checks;
 import dev.preflight.agent.node.FingerprintCollector;
@@ -160,7 +160,7 @@ public final class AgentService extends AgentGrpc.AgentImplBase {
             counters = PortCounterSnapshot.take(fs, clock.instant());
         } catch (IOException e) {
             responseObserver.onError(Status.INTERNAL
-                    .withDescription("cannot read the port counters: " + CheckContext.describe(e))
+                    .withDescription("cannot read the port counters: " + IoErrors.describe(e))
                     .asRuntimeException());
             return;
         }

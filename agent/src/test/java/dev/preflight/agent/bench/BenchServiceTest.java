@@ -9,6 +9,7 @@ import com.google.protobuf.ByteString;
 import dev.preflight.proto.v1.BenchSpec;
 import dev.preflight.proto.v1.BenchWorker;
 import dev.preflight.proto.v1.CollectiveResult;
+import dev.preflight.proto.v1.CollectiveResults;
 import dev.preflight.proto.v1.CreateCommIdResponse;
 import dev.preflight.proto.v1.NcclSetting;
 import dev.preflight.proto.v1.Placement;
@@ -146,6 +147,53 @@ class BenchServiceTest {
             assertEquals(CollectiveResult.Outcome.WRONG_RESULTS, result.getOutcome());
             assertTrue(result.getWrongTotal() > 0);
             assertTrue(result.getRows(0).getOutOfPlace().getWrong() > 0);
+        }
+    }
+
+    @Test
+    void aCorruptionOnceSpoilsTheFirstAttemptOnly() throws Exception {
+        Path once = dir.resolve("corrupt-once");
+        try (BenchAgent agent = agent("docker-default",
+                Map.of("FAKE_NCCL_FAULT_CORRUPT", "1", "FAKE_NCCL_FAULT_ONCE", once.toString()))) {
+            CollectiveResult first = agent.bench(TWO, allReduce(60)).results().getResults(0);
+            assertEquals(CollectiveResult.Outcome.WRONG_RESULTS, first.getOutcome(), first.getError());
+            assertTrue(Files.exists(once));
+            CollectiveResult repeat = agent.bench(TWO, allReduce(60)).results().getResults(0);
+            assertEquals(CollectiveResult.Outcome.OK, repeat.getOutcome(), repeat.getError());
+        }
+    }
+
+    @Test
+    void aHangOnceStopsTheFirstAttemptOnly() throws Exception {
+        Path once = dir.resolve("hang-once");
+        try (BenchAgent agent = agent("docker-default",
+                Map.of("FAKE_NCCL_FAULT_HANG", "1:0", "FAKE_NCCL_FAULT_ONCE", once.toString()))) {
+            CollectiveResult first = agent.bench(TWO, allReduce(3)).results().getResults(0);
+            assertEquals(CollectiveResult.Outcome.TIMEOUT, first.getOutcome(), first.getError());
+            CollectiveResult repeat = agent.bench(TWO, allReduce(60)).results().getResults(0);
+            assertEquals(CollectiveResult.Outcome.OK, repeat.getOutcome(), repeat.getError());
+        }
+    }
+
+    @Test
+    void aReplayedLogIsTheWorkersWholeLog() throws Exception {
+        Path captured = NcclLogs.path("pxn-gdrdma-roce-plugin-h20-nccl-tests-issue-321.log");
+        try (BenchAgent agent = agent("bench-ib-h100-cx7-ndr-bf3-bond",
+                Map.of("FAKE_NCCL_DEBUG_REPLAY", captured.toString()))) {
+            CollectiveResults results = agent.bench(List.of(0), allReduce(60)).results();
+            assertEquals(Files.readString(captured), results.getWorkers(0).getNcclLog());
+            assertEquals("2.26.5", results.getTransport().getNcclVersion());
+        }
+    }
+
+    @Test
+    void legacyVersionCodesReadAsNcclWritesThem() throws Exception {
+        try (BenchAgent agent = agent("docker-default", Map.of("FAKE_NCCL_VERSION", "2507"))) {
+            CollectiveResults results = agent.bench(TWO, allReduce(60)).results();
+            assertEquals("2.5.7", results.getWorkers(0).getNcclVersion());
+            assertTrue(results.getWorkers(0).getNcclLog().contains("NCCL INFO NCCL version 2.5.7+cuda"),
+                    results.getWorkers(0).getNcclLog());
+            assertEquals("2.5.7", results.getTransport().getNcclVersion());
         }
     }
 

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 
@@ -35,7 +36,9 @@ class NcclDebugLogTest {
         assertEquals("NCCL RDMA Plugin v8", log.netPlugin());
         assertEquals(List.of("ibp0:1/IB/SHARP", "ibp1:1/IB/SHARP", "ibp2:1/IB/SHARP", "ibp3:1/IB/SHARP",
                 "ibp4:1/IB/SHARP", "ibp5:1/IB/SHARP", "ibp6:1/IB/SHARP", "ibp7:1/IB/SHARP"), List.copyOf(log.nics()));
-        assertTrue(log.nvls());
+        // "NVLS multicast support is available" says the GPU could, not that NCCL did
+        assertTrue(log.nvlsAvailable());
+        assertFalse(log.nvls());
         assertFalse(log.usesSockets());
     }
 
@@ -88,6 +91,47 @@ class NcclDebugLogTest {
         assertTrue(log.ibNoDevice());
         assertEquals(Set.of("ens3"), log.socketInterfaces());
         assertTrue(log.usesSockets());
+    }
+
+    @Test
+    void pxnChannelsKeepTheirGdrdmaTagNicIndexAndProxy() {
+        NcclDebugLog log = NcclLogs.parsed("pxn-gdrdma-roce-plugin-h20-nccl-tests-issue-321.log");
+        assertEquals("2.26.5", log.ncclVersion());
+        assertEquals("NCCL RDMA Plugin v6", log.network());
+        assertEquals(Set.of("NET/NCCL RDMA Plugin v6/GDRDMA/Shared", "P2P/CUMEM"), log.transports());
+        assertEquals(Map.of(0, "mlx5_bond_6:1/RoCE", 1, "mlx5_bond_7:1/RoCE"), log.ibNics());
+        assertTrue(log.gdrdma());
+        assertFalse(log.nvls());
+        assertEquals(32, log.netChannels().size());
+        // "vm-host38:33958:34017 [1] ... 3[0] -> 0[1] [send] via NET/NCCL RDMA Plugin v6/0(2)/GDRDMA/Shared"
+        NcclDebugLog.NetChannel pxn = log.netChannels().get(1);
+        assertEquals(new NcclDebugLog.NetChannel("vm-host38", 3, true, "NCCL RDMA Plugin v6", 0, 2, true), pxn);
+        assertEquals("mlx5_bond_6:1/RoCE", log.nicName(pxn));
+        assertTrue(log.netChannels().stream().allMatch(NcclDebugLog.NetChannel::gdrdma));
+        assertEquals(8, log.netChannels().stream().filter(c -> c.proxyRank() >= 0).count());
+        assertEquals(Map.of(0, "1", 1, "0", 2, "1", 3, "0"), log.rankDevices());
+    }
+
+    @Test
+    void nvlsChannelsAreUse() {
+        NcclDebugLog log = NcclLogs.parsed("nvls-used-p5-single-node-aws-do-eks.log");
+        assertTrue(log.nvls());
+        assertFalse(log.nvlsAvailable());
+    }
+
+    @Test
+    void zeroNvlsChannelsAreNoUse() {
+        assertFalse(NcclLogs.parsed("pxn-gdrdma-roce-plugin-h20-nccl-tests-issue-321.log").nvls());
+    }
+
+    @Test
+    void aChannelWithoutTheGdrdmaTagIsNoGpuDirect() {
+        NcclDebugLog log = NcclLogs.parsed("ib-no-gdr-p2p-nccl-issue-1412.log");
+        assertEquals(4, log.netChannels().size());
+        assertTrue(log.netChannels().stream().noneMatch(NcclDebugLog.NetChannel::gdrdma));
+        assertEquals(3, log.netChannels().get(0).nicIndex());
+        // the excerpt has no "NET/IB : Using" list, so the index names no NIC
+        assertEquals("", log.nicName(log.netChannels().get(0)));
     }
 
     @Test

@@ -3,6 +3,7 @@ package dev.preflight.agent.gpu;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.preflight.agent.hostfs.HostFs;
+import dev.preflight.agent.hostfs.MalformedInputException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -78,7 +79,7 @@ class GpuInventoryBenchmark {
         measure("nvidia-smi -q -x parse only (22 KB, 1 GPU)", 2000, () -> {
             try {
                 NvidiaSmiXml.parse("bench", xml);
-            } catch (dev.preflight.agent.check.MalformedInputException expected) {
+            } catch (MalformedInputException expected) {
                 // attached_gpus=4 with one <gpu>: parsed in full before the count is compared
             }
         });

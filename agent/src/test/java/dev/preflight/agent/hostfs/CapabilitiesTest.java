@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.preflight.agent.Fixtures;
-import dev.preflight.agent.check.MalformedInputException;
 import java.nio.file.Files;
 import org.junit.jupiter.api.Test;
 

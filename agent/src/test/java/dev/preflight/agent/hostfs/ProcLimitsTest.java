@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.preflight.agent.Fixtures;
-import dev.preflight.agent.check.MalformedInputException;
 import dev.preflight.agent.hostfs.ProcLimits.Limit;
 import java.nio.file.Files;
 import org.junit.jupiter.api.Test;

@@ -144,7 +144,8 @@ public final class AgentCommand implements Callable<Integer> {
             closing.add(periodic);
             periodic.start(daemon.interval);
         }
-        Thread shutdown = new Thread(() -> {
+        // the handler shuts down; the main thread then sees the server terminate and returns 0, as the help says
+        Termination.onSignal(signal -> {
             server.close();
             for (AutoCloseable resource : closing) {
                 try {
@@ -154,8 +155,7 @@ public final class AgentCommand implements Callable<Integer> {
                 }
             }
             background.shutdownNow();
-        }, "preflight-agent-shutdown");
-        Runtime.getRuntime().addShutdownHook(shutdown);
+        });
         HostPort bound = new HostPort(listen.host(), server.port());
         err.println("preflight agent " + ToolVersion.get() + " serving on " + bound
                 + (secured.tls().isPresent() ? " (TLS)" : "")

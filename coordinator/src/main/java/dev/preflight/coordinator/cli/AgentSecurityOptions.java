@@ -1,7 +1,7 @@
 package dev.preflight.coordinator.cli;
 
+import dev.preflight.agent.hostfs.IoErrors;
 import dev.preflight.agent.net.HostPort;
-import dev.preflight.agent.check.CheckContext;
 import dev.preflight.agent.security.AuthInterceptor;
 import dev.preflight.agent.security.BearerToken;
 import dev.preflight.agent.security.Loopback;
@@ -62,7 +62,7 @@ public final class AgentSecurityOptions {
         } catch (IllegalArgumentException e) {
             throw usage(e.getMessage());
         } catch (IOException e) {
-            throw usage("cannot read " + CheckContext.describe(e));
+            throw usage("cannot read " + IoErrors.describe(e));
         }
         boolean loopback = Loopback.isLoopbackHost(listen.host());
         boolean authenticated = clientCa != null || token.isPresent();

@@ -1,19 +1,26 @@
 package dev.preflight.coordinator.cli;
 
 import dev.preflight.agent.AgentSettings;
+import dev.preflight.agent.bench.BenchMemory;
+import dev.preflight.coordinator.collective.BenchContext;
+import dev.preflight.coordinator.collective.IntraNodePhase;
 import dev.preflight.coordinator.collective.NcclLibraryCheck;
+import dev.preflight.coordinator.collective.Sweeps;
 import dev.preflight.coordinator.fanout.EmbeddedAgent;
 import dev.preflight.coordinator.run.PreflightRun;
 import dev.preflight.coordinator.score.Scorer;
 import dev.preflight.proto.v1.AgentGrpc;
 import dev.preflight.proto.v1.BenchSpec;
-import dev.preflight.proto.v1.BenchWorker;
 import dev.preflight.proto.v1.CheckResult;
 import dev.preflight.proto.v1.CollectiveResult;
 import dev.preflight.proto.v1.CollectiveResults;
 import dev.preflight.proto.v1.CreateCommIdRequest;
 import dev.preflight.proto.v1.CreateCommIdResponse;
 import dev.preflight.proto.v1.GetNodeInfoRequest;
+import dev.preflight.proto.v1.Gpu;
+import dev.preflight.proto.v1.Measurements;
+import dev.preflight.proto.v1.Measurements.NodeGpus;
+import dev.preflight.proto.v1.Measurements.Sweep;
 import dev.preflight.proto.v1.NcclSetting;
 import dev.preflight.proto.v1.NodeInfo;
 import dev.preflight.proto.v1.NodeReport;
@@ -23,9 +30,12 @@ import dev.preflight.proto.v1.RunCollectiveEvent;
 import dev.preflight.proto.v1.RunCollectiveRequest;
 import dev.preflight.proto.v1.Scope;
 import dev.preflight.proto.v1.SizeProgress;
+import dev.preflight.proto.units.ByteSizes;
 import dev.preflight.reports.AtomicFiles;
-import dev.preflight.reports.JsonReport;
+import dev.preflight.reports.Names;
 import dev.preflight.reports.NcclTestsJson;
+import dev.preflight.reports.ReportFormat;
+import dev.preflight.reports.ReportWriter;
 import dev.preflight.reports.TerminalSummary;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -40,6 +50,7 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
@@ -51,15 +62,17 @@ import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.TypeConversionException;
 
-@Command(name = "bench",
+@Command(name = "bench", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = {"Benchmark NCCL collectives among this node's GPUs, nccl-tests' way: one worker process per "
                 + "GPU, warm-up, a barrier, timed iterations averaged over the ranks, every result validated.",
-                "Prints nccl-tests' table and writes the JSON report with every row, the workers' NCCL logs and "
-                        + "the transport NCCL really used."},
+                "Prints nccl-tests' table and writes the report preflight run writes: every row in its "
+                        + "collectives, the sweeps in its measurements (charted by the HTML report), the all-reduce "
+                        + "judged against the GPU part's intra-node band, the workers' NCCL logs and the transport "
+                        + "NCCL really used. Sizes too large for the GPUs' free memory are capped, and the run says so."},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {
             "0:every collective completed with correct data on a proven transport",
-            "1:wrong data, a hang, or NCCL fell back to sockets where InfiniBand/RoCE is up",
+            "1:wrong data, a hang, an all-reduce below its band, or NCCL fell back to sockets where InfiniBand/RoCE is up",
             "2:usage error: bad flags",
             "3:warnings only, and --fail-on-warn was given",
             "4:incomplete: the bench could not run or a call failed"})
@@ -81,8 +94,9 @@ public final class BenchCommand implements Callable<Integer> {
                     + "default: ${DEFAULT-VALUE}).")
     long minBytes;
 
-    @Option(names = "--max-bytes", paramLabel = "SIZE", defaultValue = "128M", converter = NcclSizeConverter.class,
-            description = "Largest size (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--max-bytes", paramLabel = "SIZE", defaultValue = "1G", converter = NcclSizeConverter.class,
+            description = "Largest size; capped to what the GPUs' free memory holds (default: ${DEFAULT-VALUE}, "
+                    + "above the 256M from which the policy reads bus bandwidth).")
     long maxBytes;
 
     @Option(names = "--step-factor", paramLabel = "N", defaultValue = "2",
@@ -142,6 +156,10 @@ public final class BenchCommand implements Callable<Integer> {
             description = "Directory for the report and the artifacts/ folder (default: ${DEFAULT-VALUE}).")
     Path outDir;
 
+    @Option(names = "--format", paramLabel = "LIST", defaultValue = "json", converter = FormatsConverter.class,
+            description = "Report formats, comma-separated: json, junit, md, html (default: ${DEFAULT-VALUE}).")
+    Set<ReportFormat> formats;
+
     @Option(names = "--nccl-tests-json", paramLabel = "FILE",
             description = "Also write the results as nccl-tests 2.19 writes them with -J (its tools/analyze_perf_json.py "
                     + "reads them; with --per-iteration, every rank's time of every iteration).")
@@ -180,15 +198,19 @@ public final class BenchCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         NodeReport.Builder node = NodeReport.newBuilder().setAddress(EmbeddedAgent.ADDRESS);
+        PreflightReport.Builder sections = PreflightReport.newBuilder();
         try (EmbeddedAgent agent = EmbeddedAgent.start(hostFs.toHostFs(), agentSettings)) {
             AgentGrpc.AgentBlockingStub stub = AgentGrpc.newBlockingStub(agent.target().channel());
             NodeInfo info = stub.withDeadlineAfter(30, TimeUnit.SECONDS).getNodeInfo(GetNodeInfoRequest.getDefaultInstance());
             node.setInfo(info).setNodeName(info.getNodeName()).setHostname(info.getHostname())
                     .setReachability(NodeReport.Reachability.REACHABLE);
+            // the name the scorer files the node's results under
+            String name = Names.node(node.build());
             try {
-                CollectiveResults results = run(stub, benchSpec, settings, out, err);
-                node.setBench(results).addAllChecks(BenchChecks.of(results))
+                CollectiveResults results = run(stub, benchSpec, settings, out, err, node);
+                node.addAllChecks(BenchChecks.of(results))
                         .addChecks(NcclLibraryCheck.of(results.getWorkersList(), expectNccl));
+                sections(sections, name, info, results);
                 if (!quiet) {
                     err.println("preflight: transport: " + results.getTransport().getVerdict() + ": "
                             + results.getTransport().getSummary());
@@ -200,7 +222,7 @@ public final class BenchCommand implements Callable<Integer> {
                     throw new ParameterException(spec.commandLine(), status.getDescription());
                 }
                 node.addChecks(CheckResult.newBuilder()
-                        .setId("nccl.bench")
+                        .setId(BenchContext.BENCH_ID)
                         .setStatus(CheckResult.Status.ERROR)
                         .setScope(Scope.HOST)
                         .setSummary("the bench could not run: " + status.getDescription())
@@ -209,23 +231,23 @@ public final class BenchCommand implements Callable<Integer> {
         }
         PreflightReport report = PreflightRun.report(new Scorer(policy.load()),
                 "preflight " + String.join(" ", spec.commandLine().getParseResult().originalArgs()),
-                started, clock.instant(), List.of(node.build()), List.of(), PreflightReport.getDefaultInstance());
+                started, clock.instant(), List.of(node.build()), List.of(), sections.build());
         boolean color = System.console() != null && System.getenv("NO_COLOR") == null;
         out.print(new TerminalSummary(color).render(report));
         out.flush();
         try {
-            Path written = JsonReport.write(report, outDir);
-            writeArtifacts(node.getBench());
-            err.println("preflight: report written to " + written);
+            for (Path written : ReportWriter.write(report, outDir, formats)) {
+                err.println("preflight: report written to " + written);
+            }
             err.flush();
         } catch (IOException e) {
             err.println("preflight: cannot write the report to " + outDir + ": " + e.getMessage());
             err.flush();
             return ExitCodes.INCOMPLETE;
         }
-        if (ncclTestsJson != null && node.hasBench()) {
+        if (ncclTestsJson != null && report.getCollectivesCount() > 0) {
             try {
-                AtomicFiles.write(ncclTestsJson, NcclTestsJson.render(report, node.getBench(), node.getHostname()));
+                AtomicFiles.write(ncclTestsJson, NcclTestsJson.render(report, report.getCollectives(0), ""));
                 err.println("preflight: nccl-tests JSON written to " + ncclTestsJson);
                 err.flush();
             } catch (IOException e) {
@@ -237,8 +259,40 @@ public final class BenchCommand implements Callable<Integer> {
         return RunCommand.exitCode(report.getVerdict(), failOnWarn);
     }
 
-    private CollectiveResults run(AgentGrpc.AgentBlockingStub stub, BenchSpec benchSpec, List<NcclSetting> settings,
-            PrintWriter out, PrintWriter err) {
+    /**
+     * The bench as preflight run reports its intra-node phase: the results among the report's
+     * collectives, each completed result as an intra-node sweep the scorer judges against the GPU
+     * part's band and the HTML report charts, and the node's GPUs for the planner.
+     */
+    private static void sections(PreflightReport.Builder sections, String name, NodeInfo info,
+            CollectiveResults results) {
+        CollectiveResults.Builder collective = results.toBuilder()
+                .setPhase(IntraNodePhase.NAME)
+                .setCommunicator("intra-node " + name)
+                .clearNodes().addNodes(name)
+                .setAttempt(1);
+        for (int i = 0; i < collective.getWorkersCount(); i++) {
+            collective.setWorkers(i, collective.getWorkers(i).toBuilder().setNode(name));
+        }
+        sections.addCollectives(collective);
+        List<Gpu> gpus = info.getGpuInventory().getGpusList();
+        String model = gpus.isEmpty() ? "" : gpus.get(0).getName();
+        Measurements.Builder measurements = sections.getMeasurementsBuilder();
+        String transport = Sweeps.transport(results.getTransport(), false);
+        for (CollectiveResult result : results.getResultsList()) {
+            if (result.getRowsCount() > 0) {
+                measurements.addSeries(Sweeps.of(result, Sweep.Kind.INTRA_NODE, List.of(name), -1, model, transport,
+                        result.getNcclTestsCommand()));
+            }
+        }
+        if (results.getWorkersCount() > 0) {
+            measurements.addGpus(NodeGpus.newBuilder().setNode(name).setCount(results.getWorkersCount()).setModel(model)
+                    .setMemoryBytes(results.getWorkers(0).getTotalBytes()));
+        }
+    }
+
+    private CollectiveResults run(AgentGrpc.AgentBlockingStub stub, BenchSpec requested, List<NcclSetting> settings,
+            PrintWriter out, PrintWriter err, NodeReport.Builder node) {
         long deadline = timeout.toMillis() + Duration.ofMinutes(2).toMillis();
         CreateCommIdResponse id = stub.withDeadlineAfter(deadline, TimeUnit.MILLISECONDS)
                 .createCommId(CreateCommIdRequest.newBuilder()
@@ -251,6 +305,19 @@ public final class BenchCommand implements Callable<Integer> {
                     + id.getGpusList().toString().replaceAll("[\\[\\] ]", "") + ", NCCL " + id.getNcclVersion()
                     + " from " + id.getNcclLibrary());
             err.flush();
+        }
+        BenchSpec benchSpec = requested;
+        long free = id.getFreeBytesList().stream().mapToLong(Long::longValue).min().orElse(Long.MAX_VALUE);
+        var clamped = BenchMemory.clamp(requested, id.getLocalRanks(), free);
+        if (clamped.isPresent()) {
+            benchSpec = clamped.get().spec();
+            err.println("preflight: " + clamped.get().note());
+            err.flush();
+            node.addChecks(CheckResult.newBuilder().setId(BenchContext.BENCH_ID).setStatus(CheckResult.Status.PASS)
+                    .setScope(Scope.HOST)
+                    .setSummary("the bench ran with " + clamped.get().note())
+                    .setObserved(ByteSizes.format(free) + " free on the smallest GPU")
+                    .setExpected("the requested sizes fit the GPUs' free memory"));
         }
         Iterator<RunCollectiveEvent> events = stub.withDeadlineAfter(deadline, TimeUnit.MILLISECONDS)
                 .runCollective(RunCollectiveRequest.newBuilder()
@@ -286,25 +353,6 @@ public final class BenchCommand implements Callable<Integer> {
         }
         out.flush();
         return results;
-    }
-
-    /** The workers' NCCL logs, the topology NCCL dumped, and the equivalent nccl-tests commands, beside the report. */
-    private void writeArtifacts(CollectiveResults results) throws IOException {
-        Path dir = outDir.resolve("artifacts").resolve("nccl");
-        for (BenchWorker worker : results.getWorkersList()) {
-            AtomicFiles.write(dir.resolve("nccl-rank" + worker.getRank() + "-gpu" + worker.getGpu() + ".log"),
-                    worker.getNcclLog());
-            if (!worker.getNcclTopology().isEmpty()) {
-                AtomicFiles.write(dir.resolve("nccl-topo-rank" + worker.getRank() + ".xml"), worker.getNcclTopology());
-            }
-        }
-        StringBuilder commands = new StringBuilder();
-        for (CollectiveResult result : results.getResultsList()) {
-            commands.append(result.getNcclTestsCommand()).append('\n');
-        }
-        if (commands.length() > 0) {
-            AtomicFiles.write(dir.resolve("nccl-tests-commands.txt"), commands.toString());
-        }
     }
 
     private BenchSpec benchSpec() {

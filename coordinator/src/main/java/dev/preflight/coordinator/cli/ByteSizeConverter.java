@@ -1,6 +1,6 @@
 package dev.preflight.coordinator.cli;
 
-import dev.preflight.proto.units.ByteSizes;
+import dev.preflight.proto.units.Numbers;
 import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.TypeConversionException;
 
@@ -23,10 +23,13 @@ public final class ByteSizeConverter implements ITypeConverter<Long> {
         }
     }
 
+    /** An exbibyte: beyond any memory, disk or transfer this tool sizes; a larger value is a unit mistake. */
+    static final long MAX_BYTES = 1L << 60;
+
     private static long parse(String value) {
         try {
-            return ByteSizes.parse(value);
-        } catch (IllegalArgumentException e) {
+            return Numbers.size(value, "size", 0, MAX_BYTES);
+        } catch (Numbers.NumberException e) {
             throw new TypeConversionException(e.getMessage());
         }
     }

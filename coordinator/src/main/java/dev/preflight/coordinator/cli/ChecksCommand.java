@@ -11,7 +11,8 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
-@Command(name = "checks", description = "Describe the node checks.",
+@Command(name = "checks", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
+        description = "Describe the node checks.",
         subcommands = {ChecksCommand.ListCommand.class, ChecksCommand.ThresholdsCommand.class})
 public final class ChecksCommand implements Callable<Integer> {
     @Spec
@@ -22,7 +23,8 @@ public final class ChecksCommand implements Callable<Integer> {
         throw new ParameterException(spec.commandLine(), "a subcommand is required (list, thresholds)");
     }
 
-    @Command(name = "list", description = "Print every check id, its scope and one line of what it verifies.")
+    @Command(name = "list", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
+            description = "Print every check id, its scope and one line of what it verifies.")
     static final class ListCommand implements Callable<Integer> {
         @Spec
         CommandSpec spec;
@@ -42,7 +44,8 @@ public final class ChecksCommand implements Callable<Integer> {
         }
     }
 
-    @Command(name = "thresholds", description = "Print every named threshold, its default and what it decides (override with --threshold NAME=VALUE).")
+    @Command(name = "thresholds", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
+            description = "Print every named threshold, its default and what it decides (override with --threshold NAME=VALUE).")
     static final class ThresholdsCommand implements Callable<Integer> {
         @Spec
         CommandSpec spec;

@@ -1,6 +1,6 @@
 package dev.preflight.coordinator.cli;
 
-import dev.preflight.agent.check.CheckContext;
+import dev.preflight.agent.hostfs.IoErrors;
 import dev.preflight.agent.security.BearerToken;
 import dev.preflight.agent.security.ClientTls;
 import io.grpc.ChannelCredentials;
@@ -52,7 +52,7 @@ public final class ClientSecurityOptions {
         } catch (IllegalArgumentException e) {
             throw usage(e.getMessage());
         } catch (IOException e) {
-            throw usage("cannot read " + CheckContext.describe(e));
+            throw usage("cannot read " + IoErrors.describe(e));
         }
     }
 

@@ -10,6 +10,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
@@ -42,6 +43,11 @@ public final class DiffCommand implements Callable<Integer> {
         PreflightReport old = scorer.score(ReportInput.read(spec.commandLine(), "--baseline", baseline));
         PreflightReport now = scorer.score(ReportInput.read(spec.commandLine(), "NEW.json", current));
         BaselineDiff.Result result = BaselineDiff.compare(old, now, policy.regressionPercent());
+        if (result.compared() == 0) {
+            // "ok (0 numbers compared)" would pass a gate on two reports that measure different things
+            throw new ParameterException(spec.commandLine(), "no number appears in both " + baseline + " and " + current
+                    + ": nothing to compare (a run report against a bench report, or reports of different phases?)");
+        }
         spec.commandLine().getOut().print(BaselineDiff.render(result));
         spec.commandLine().getOut().flush();
         return result.failing() ? ExitCodes.NOT_VIABLE : ExitCodes.VIABLE;

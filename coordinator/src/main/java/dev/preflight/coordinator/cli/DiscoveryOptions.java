@@ -4,6 +4,7 @@ import dev.preflight.coordinator.discovery.BenchPods;
 import dev.preflight.coordinator.discovery.Discovery;
 import dev.preflight.coordinator.discovery.KubernetesApi;
 import dev.preflight.coordinator.discovery.KubernetesNodes;
+import io.fabric8.kubernetes.client.KubernetesClient;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -88,10 +89,13 @@ public final class DiscoveryOptions {
         }
     }
 
-    /** The in-cluster Kubernetes API, with the service account of {@value #SERVICE_ACCOUNT_ENV} where it is set. */
-    static KubernetesApi kubernetes(String flag) throws IOException {
+    /**
+     * The Kubernetes API: in a pod with the service account of {@value #SERVICE_ACCOUNT_ENV} where it
+     * is set, else the standard mount; outside a pod with the kubeconfig.
+     */
+    static KubernetesClient kubernetes(String flag) throws IOException {
         String dir = System.getenv(SERVICE_ACCOUNT_ENV);
-        return KubernetesApi.inCluster(System.getenv(), dir == null || dir.isBlank() ? KubernetesApi.SERVICE_ACCOUNT
+        return KubernetesApi.connect(System.getenv(), dir == null || dir.isBlank() ? KubernetesApi.SERVICE_ACCOUNT
                 : Path.of(dir), flag);
     }
 
@@ -102,7 +106,11 @@ public final class DiscoveryOptions {
         try {
             return Discovery.plan(new Discovery.Sources(agents, hostfile, slurmNodelist, slurm, k8sNodes, expectNodes,
                     agentPort), System.getenv(),
-                    () -> new KubernetesNodes(kubernetes("--k8s-nodes"))::list);
+                    () -> selector -> {
+                        try (KubernetesClient client = kubernetes("--k8s-nodes")) {
+                            return new KubernetesNodes(client).list(selector);
+                        }
+                    });
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage());
         }

@@ -1,14 +1,18 @@
 package dev.preflight.coordinator.cli;
 
 import dev.preflight.proto.ToolVersion;
+import dev.preflight.proto.text.TerminalText;
 import java.io.PrintWriter;
 import java.util.concurrent.Callable;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.IVersionProvider;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.ParseResult;
 import picocli.CommandLine.ScopeType;
 import picocli.CommandLine.Spec;
 
@@ -54,10 +58,14 @@ public final class Main implements Callable<Integer> {
         commandLine.setOut(out);
         commandLine.setErr(err);
         commandLine.setParameterExceptionHandler(Main::usageError);
+        commandLine.setExecutionStrategy(parseResult -> {
+            quietLibraryLogging(verbose(parseResult));
+            return new CommandLine.RunLast().execute(parseResult);
+        });
         commandLine.setExecutionExceptionHandler((exception, failed, parseResult) -> {
             PrintWriter stderr = failed.getErr();
-            boolean verbose = parseResult.hasMatchedOption("--verbose");
-            stderr.println("preflight: unexpected error: " + describe(exception)
+            boolean verbose = verbose(parseResult);
+            stderr.println("preflight: unexpected error: " + TerminalText.escape(describe(exception))
                     + (verbose ? "" : " (--verbose prints the stack trace)"));
             if (verbose) {
                 exception.printStackTrace(stderr);
@@ -71,11 +79,33 @@ public final class Main implements Callable<Integer> {
     private static int usageError(ParameterException exception, String[] args) {
         CommandLine failed = exception.getCommandLine();
         PrintWriter err = failed.getErr();
-        err.println("preflight: " + exception.getMessage());
+        err.println("preflight: " + TerminalText.escape(exception.getMessage()));
         err.println("Try '" + failed.getCommandSpec().qualifiedName() + " --help' for more information.");
         err.flush();
         return ExitCodes.USAGE;
     }
+
+    /** -v counts wherever it was given: before the subcommand or after it. */
+    static boolean verbose(ParseResult parseResult) {
+        for (ParseResult level = parseResult; level != null; level = level.subcommand()) {
+            if (level.hasMatchedOption("--verbose")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * gRPC and its shaded Netty log through java.util.logging, stack traces included (an
+     * unresolvable agent name, an oversized message): without -v they stay quiet, and what went
+     * wrong reaches the user as the command's own one-line error.
+     */
+    private static void quietLibraryLogging(boolean verbose) {
+        GRPC_LOGGER.setLevel(verbose ? null : Level.OFF);
+    }
+
+    /** Held here: java.util.logging keeps loggers weakly, and a collected one forgets its level. */
+    private static final Logger GRPC_LOGGER = Logger.getLogger("io.grpc");
 
     private static String describe(Throwable exception) {
         String message = exception.getMessage();

@@ -8,6 +8,7 @@ import dev.preflight.coordinator.plan.Planner;
 import dev.preflight.coordinator.plan.Precision;
 import dev.preflight.coordinator.score.Policy;
 import dev.preflight.proto.units.ByteSizes;
+import dev.preflight.proto.units.Numbers;
 import dev.preflight.proto.v1.Interconnect.Tier;
 import dev.preflight.proto.v1.Measurements.EnvSetting;
 import dev.preflight.proto.v1.Measurements.NodeGpus;
@@ -30,13 +31,20 @@ import picocli.CommandLine.Spec;
 import picocli.CommandLine.TypeConversionException;
 
 @Command(name = "plan", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
-        description = {"Size a model onto the cluster: weight bytes, whether one node holds it, nodes needed, "
-                + "the TP x PP plan, memory per GPU, the inter-node tier it needs and the launch settings.",
+        description = {"Size a model onto the cluster: weights, KV cache, activations and CUDA graphs per GPU, the "
+                + "smallest TP the engines accept that fits, PP across nodes when none does (and for MoE models "
+                + "the cross-node TP + EP layout), the inter-node tier each needs and the launch settings.",
                 "Sizes take a unit: GB = 10^9 bytes, GiB = 2^30 bytes (an \"80 GB\" H100 is --gpu-memory 80GB)."},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:planned (and it fits the cluster when --nodes or --from gives its size)",
                 "1:the model needs more nodes than the cluster has", "2:usage error: bad flags or input files"})
 public final class PlanCommand implements Callable<Integer> {
+    /** GPUs in one node: 8 today, 72 in an NVL72 domain; 1024 is beyond any. */
+    static final int MAX_GPUS_PER_NODE = 1024;
+    static final int MAX_NODES = 1_000_000;
+    /** 16 TB per GPU: ten times the largest GPU memory sold; a larger value is a unit mistake. */
+    static final long MAX_GPU_MEMORY = 16_000_000_000_000L;
+
     @Spec
     CommandSpec spec;
 
@@ -50,6 +58,23 @@ public final class PlanCommand implements Callable<Integer> {
     @Option(names = "--precision", paramLabel = "P", converter = PrecisionConverter.class,
             description = "Weight precision: fp16, bf16 (2 bytes per parameter), fp8 (1), int4 (0.5).")
     Precision precision;
+
+    @Option(names = "--context", paramLabel = "TOKENS",
+            description = "Tokens of context per sequence the KV cache holds (default: 8192).")
+    Integer context;
+
+    @Option(names = "--concurrency", paramLabel = "N",
+            description = "Sequences decoded at once (default: 32).")
+    Integer concurrency;
+
+    @Option(names = "--kv-precision", paramLabel = "P", converter = PrecisionConverter.class,
+            description = "KV-cache precision: bf16 (default), fp16 or fp8.")
+    Precision kvPrecision;
+
+    @Option(names = "--tp", paramLabel = "N",
+            description = "Use this tensor-parallel size instead of the smallest that fits; refused when the model's "
+                    + "attention or KV heads do not divide by it, as the engines refuse it.")
+    Integer tensorParallel;
 
     @Option(names = "--nodes", paramLabel = "N", description = "Nodes in the cluster (default: from --from, else not judged).")
     Integer nodes;
@@ -92,18 +117,31 @@ public final class PlanCommand implements Callable<Integer> {
         Model model = modelName != null ? ModelCatalog.find(modelName).orElseThrow(() -> new ParameterException(
                 spec.commandLine(), "--model '" + modelName + "' is not in the catalog; known: " + ModelCatalog.names()))
                 : Model.ofParameters(parameters);
+        Planner.Load load = load();
         Policy policy = policyOption.load();
         PreflightReport report = from == null ? null : ReportInput.read(spec.commandLine(), "--from", from);
 
-        int gpus = gpusPerNode != null ? positive("--gpus-per-node", gpusPerNode) : reportGpus(report);
+        int gpus = gpusPerNode != null ? within("--gpus-per-node", gpusPerNode, MAX_GPUS_PER_NODE) : reportGpus(report);
         long memory = gpuMemory != null ? gpuMemory : reportMemory(report);
-        int nodesAvailable = nodes != null ? positive("--nodes", nodes) : report == null ? 0 : reachable(report);
+        if (memory > MAX_GPU_MEMORY) {
+            throw new ParameterException(spec.commandLine(), "--gpu-memory " + ByteSizes.formatDecimal(memory)
+                    + " is out of range (expected at most " + ByteSizes.formatDecimal(MAX_GPU_MEMORY) + " per GPU)");
+        }
+        int nodesAvailable = nodes != null ? within("--nodes", nodes, MAX_NODES) : report == null ? 0 : reachable(report);
         Tier measured = report == null ? Tier.TIER_UNSPECIFIED : report.getScoring().getClusterTier();
         double storage = report == null ? 0 : slowestRead(report.getMeasurements().getStorageList());
         List<EnvSetting> env = report == null ? List.of() : report.getMeasurements().getRecommendedEnvList();
 
-        ModelPlan plan = Planner.plan(model, precision, new Planner.Cluster(gpus, memory, nodesAvailable, measured, storage, env),
-                policy.headroomFraction(), policy.interconnect().passFrom());
+        ModelPlan plan;
+        try {
+            plan = Planner.plan(model, precision, new Planner.Cluster(gpus, memory, nodesAvailable, measured, storage, env),
+                    load, policy);
+        } catch (ArithmeticException e) {
+            throw new ParameterException(spec.commandLine(), "the plan's byte counts do not fit 64 bits for these inputs ("
+                    + e.getMessage() + ")");
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), e.getMessage());
+        }
         if (output.equals("json")) {
             try {
                 out.println(JsonFormat.printer().alwaysPrintFieldsWithNoPresence().print(plan));
@@ -115,6 +153,29 @@ public final class PlanCommand implements Callable<Integer> {
         }
         out.flush();
         return nodesAvailable > 0 && !plan.getFitsCluster() ? ExitCodes.NOT_VIABLE : ExitCodes.VIABLE;
+    }
+
+    private Planner.Load load() {
+        return load(spec, context, concurrency, kvPrecision, tensorParallel);
+    }
+
+    /** The serving load from flags, each checked; null flags take the defaults. */
+    static Planner.Load load(CommandSpec spec, Integer context, Integer concurrency, Precision kvPrecision, Integer tp) {
+        Planner.Load d = Planner.Load.DEFAULT;
+        if (context != null && (context < 1 || context > 10_485_760)) {
+            throw new ParameterException(spec.commandLine(), "--context " + context + ": expected 1-10485760 tokens");
+        }
+        if (concurrency != null && (concurrency < 1 || concurrency > 65_536)) {
+            throw new ParameterException(spec.commandLine(), "--concurrency " + concurrency + ": expected 1-65536 sequences");
+        }
+        if (kvPrecision == Precision.INT4) {
+            throw new ParameterException(spec.commandLine(), "--kv-precision int4: expected bf16, fp16 or fp8");
+        }
+        if (tp != null && (tp < 1 || tp > 65_536)) {
+            throw new ParameterException(spec.commandLine(), "--tp " + tp + ": expected 1-65536");
+        }
+        return new Planner.Load(context == null ? d.contextTokens() : context, concurrency == null ? d.concurrency() : concurrency,
+                kvPrecision == null ? d.kvPrecision() : kvPrecision, tp == null ? 0 : tp);
     }
 
     private int reportGpus(PreflightReport report) {
@@ -147,11 +208,12 @@ public final class PlanCommand implements Callable<Integer> {
                 .mapToDouble(StorageRead::getReadBytesPerSecond).filter(r -> r > 0).min().orElse(0);
     }
 
-    private int positive(String flag, int value) {
-        if (value < 1) {
-            throw new ParameterException(spec.commandLine(), flag + " " + value + ": must be at least 1");
+    private int within(String flag, int value, int max) {
+        try {
+            return (int) Numbers.within(value, flag, 1, max);
+        } catch (Numbers.NumberException e) {
+            throw new ParameterException(spec.commandLine(), e.getMessage());
         }
-        return value;
     }
 
     static String catalog() {
@@ -189,8 +251,13 @@ public final class PlanCommand implements Callable<Integer> {
         }
     }
 
-    /** 671e9, 671000000000, 405B, 46.7B, 1.2T: B is a billion parameters here, not bytes. */
+    /**
+     * 671e9, 671000000000, 405B, 46.7B, 1.2T: B is a billion parameters here, not bytes. At most a
+     * quadrillion: the largest models are a few trillion, and the planner's byte counts stay exact.
+     */
     static final class ParameterCountConverter implements ITypeConverter<Double> {
+        static final double MAX_PARAMETERS = 1e15;
+
         @Override
         public Double convert(String value) {
             String text = value.strip();
@@ -200,16 +267,12 @@ public final class PlanCommand implements Callable<Integer> {
                 multiplier = last == 'B' ? 1e9 : last == 'M' ? 1e6 : 1e12;
                 text = text.substring(0, text.length() - 1);
             }
-            double count;
             try {
-                count = Double.parseDouble(text) * multiplier;
-            } catch (NumberFormatException e) {
-                throw new TypeConversionException("'" + value + "' is not a parameter count (e.g. 671e9 or 671B)");
+                double count = Numbers.decimal(text, "parameter count", 1, MAX_PARAMETERS / multiplier) * multiplier;
+                return Numbers.finite(count, "parameter count", 1, MAX_PARAMETERS);
+            } catch (Numbers.NumberException e) {
+                throw new TypeConversionException("'" + value + "': " + e.getMessage() + " (e.g. 671e9 or 671B)");
             }
-            if (!(count >= 1) || !Double.isFinite(count)) {
-                throw new TypeConversionException("'" + value + "' is not a positive parameter count");
-            }
-            return count;
         }
     }
 }

@@ -1,28 +1,30 @@
 package dev.preflight.coordinator.cli;
 
+import dev.preflight.agent.hostfs.BoundedFile;
+import dev.preflight.agent.hostfs.IoErrors;
 import dev.preflight.proto.v1.PreflightReport;
 import dev.preflight.reports.JsonReport;
 import dev.preflight.reports.ReportFormatException;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import picocli.CommandLine;
 import picocli.CommandLine.ParameterException;
 
-/** Reads a JSON report named on the command line; a missing or malformed one is a usage error. */
+/** Reads a JSON report named on the command line; a missing, unreadable or malformed one is a usage error. */
 final class ReportInput {
     private ReportInput() {}
 
     static PreflightReport read(CommandLine commandLine, String flag, Path file) {
-        if (!Files.isRegularFile(file)) {
-            throw new ParameterException(commandLine, flag + " " + file + ": no such file");
+        String json;
+        try {
+            json = BoundedFile.readText(file, BoundedFile.REPORT);
+        } catch (IOException e) {
+            throw new ParameterException(commandLine, flag + " " + IoErrors.describe(e));
         }
         try {
-            return JsonReport.read(file);
+            return JsonReport.parse(file.toString(), json);
         } catch (ReportFormatException e) {
             throw new ParameterException(commandLine, flag + " " + e.getMessage().replaceAll("\\s*\\R\\s*", " "));
-        } catch (IOException e) {
-            throw new ParameterException(commandLine, flag + " " + file + ": cannot read: " + e.getMessage());
         }
     }
 }

@@ -1,8 +1,8 @@
 package dev.preflight.coordinator.cli;
 
 import dev.preflight.agent.AgentSettings;
-import dev.preflight.agent.check.CheckContext;
 import dev.preflight.agent.check.Checks;
+import dev.preflight.agent.hostfs.IoErrors;
 import dev.preflight.agent.security.NcclEnvAllowlist;
 import dev.preflight.coordinator.discovery.BenchPods;
 import dev.preflight.coordinator.discovery.DiscoveredAgent;
@@ -16,11 +16,15 @@ import dev.preflight.coordinator.collective.BenchProfile;
 import dev.preflight.coordinator.collective.BenchSettings;
 import dev.preflight.coordinator.collective.AgentPortCounters;
 import dev.preflight.coordinator.outliers.Outliers;
+import dev.preflight.coordinator.plan.Model;
+import dev.preflight.coordinator.plan.ModelCatalog;
+import dev.preflight.coordinator.plan.Precision;
 import dev.preflight.coordinator.run.Phase;
 import dev.preflight.coordinator.run.PreflightRun;
 import dev.preflight.coordinator.run.Progress;
 import dev.preflight.coordinator.score.Policy;
 import dev.preflight.coordinator.score.Scorer;
+import dev.preflight.proto.text.TerminalText;
 import dev.preflight.proto.v1.CheckProgress;
 import dev.preflight.proto.v1.CheckResult;
 import dev.preflight.proto.v1.NcclSetting;
@@ -33,14 +37,17 @@ import dev.preflight.reports.JsonReport;
 import dev.preflight.reports.ReportFormat;
 import dev.preflight.reports.ReportWriter;
 import dev.preflight.reports.TerminalSummary;
+import io.fabric8.kubernetes.client.KubernetesClient;
 import io.grpc.ChannelCredentials;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Locale;
@@ -50,6 +57,7 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.Mixin;
@@ -68,7 +76,9 @@ import picocli.CommandLine.TypeConversionException;
             "1:not viable: at least one FAIL (even when nodes were unreachable)",
             "2:usage error: bad flags or input files",
             "3:warnings only, and --fail-on-warn was given",
-            "4:incomplete with no FAIL: unreachable agents, an errored phase, an unexpected error"})
+            "4:incomplete with no FAIL: unreachable agents, an errored phase, an unexpected error, or stopped by "
+                    + "SIGTERM/SIGINT (the partial report is written: what was measured so far, the rest marked not run; "
+                    + "1 if a FAIL was already found)"})
 public final class RunCommand implements Callable<Integer> {
     /**
      * The largest answer taken from an agent: a bench's results with per-iteration times (at most
@@ -114,16 +124,20 @@ public final class RunCommand implements Callable<Integer> {
     boolean quiet;
 
     @Option(names = "--phases", paramLabel = "PHASE[,PHASE...]",
-            description = "Phases to run, comma-separated: checks, consistency, intra_node, all_nodes, rails, pairwise, "
-                    + "inference, hostnet. The checks phase always runs. Default: the profile's phases; without "
-                    + "--profile, checks, consistency and hostnet (no NCCL bench).")
+            description = "Phases to run, comma-separated: checks, consistency, intra_node, all_nodes, rails, "
+                    + "fault_isolation, pairwise, inference, hostnet. The checks phase always runs. Default: the profile's phases; without "
+                    + "--profile, checks, consistency and hostnet, and the quick profile's NCCL phases when two or more "
+                    + "reachable nodes have GPUs.")
     String phasesValue;
 
     @Option(names = "--profile", paramLabel = "PROFILE", converter = ProfileConverter.class,
-            description = "NCCL bench phases on every node's GPUs: quick (intra_node, all_nodes and rails at one large "
-                    + "message; budget 10m) or full (sweeps, the four collectives, pairwise, inference shapes, hostnet; "
-                    + "budget 60m). The bench takes every GPU of every node while it runs.")
-    BenchProfile profile;
+            description = "checks (the node checks, consistency and hostnet: nothing is measured with NCCL, and the "
+                    + "verdict says so), quick (intra_node, all_nodes and rails at one large message, "
+                    + "fault_isolation when one fails or runs slow; budget 10m) or full "
+                    + "(sweeps, the four collectives, pairwise, inference shapes, hostnet; budget 60m). Default: quick "
+                    + "where two or more reachable nodes have GPUs, else checks. The bench takes every GPU of every node "
+                    + "while it runs.")
+    RunProfile profile;
 
     @Option(names = "--budget", paramLabel = "DURATION", converter = DurationConverter.class,
             description = "Wall time for the bench phases together (default: the profile's); a phase that would start "
@@ -150,6 +164,30 @@ public final class RunCommand implements Callable<Integer> {
     @Option(names = "--pp", paramLabel = "N",
             description = "Pipeline-parallel size of the inference phase (default: one stage per node).")
     Integer pp;
+
+    @Option(names = "--model", paramLabel = "NAME",
+            description = "Measure what serving this catalog model costs here (with --precision): plans it onto the "
+                    + "nodes' GPUs, benches that plan's TP all-reduce, PP hops and (MoE) all-to-all at its decode sizes in "
+                    + "the inference phase, and judges its communication per token against the policy's tokenBudget.")
+    String modelName;
+
+    @Option(names = "--precision", paramLabel = "P", converter = PlanCommand.PrecisionConverter.class,
+            description = "Weight precision of --model: fp16, bf16, fp8, int4.")
+    Precision precision;
+
+    @Option(names = "--plan", paramLabel = "FILE",
+            description = "Measure this plan (the output of preflight plan -o json) instead of planning --model here.")
+    Path planFile;
+
+    @Option(names = "--context", paramLabel = "TOKENS", description = "Context per sequence --model is planned for (default: 8192).")
+    Integer context;
+
+    @Option(names = "--concurrency", paramLabel = "N", description = "Sequences --model decodes at once (default: 32).")
+    Integer concurrency;
+
+    @Option(names = "--kv-precision", paramLabel = "P", converter = PlanCommand.PrecisionConverter.class,
+            description = "KV-cache precision --model is planned for: bf16 (default), fp16, fp8.")
+    Precision kvPrecision;
 
     @Option(names = "--master-port", paramLabel = "PORT", defaultValue = "29500",
             description = "Rendezvous port every node must reach on the first node (default: ${DEFAULT-VALUE}; 0 skips).")
@@ -186,6 +224,9 @@ public final class RunCommand implements Callable<Integer> {
     @Mixin
     ClientSecurityOptions clientSecurity;
 
+    @Mixin
+    ClusterWriteOptions clusterWrites;
+
     @Override
     public Integer call() throws Exception {
         Map<String, String> workloadEnv = workloadEnv();
@@ -214,14 +255,26 @@ public final class RunCommand implements Callable<Integer> {
             throw new ParameterException(spec.commandLine(), "--checks: " + e.getMessage());
         }
         Policy loadedPolicy = policy.load();
+        try (ClusterWriteOptions.Writer writer = clusterWrites.open()) {
+            return run(workloadEnv, benchPods, plan, embeddedAgent, loadedPolicy, writer);
+        }
+    }
+
+    private int run(Map<String, String> workloadEnv, Optional<BenchPods.Template> benchPods, Discovery.Plan plan,
+            boolean embeddedAgent, Policy loadedPolicy, ClusterWriteOptions.Writer writer) throws Exception {
         Scorer scorer = new Scorer(loadedPolicy);
+        requireWritable(outDir);
         PrintWriter err = spec.commandLine().getErr();
-        FanoutListener listener = quiet ? FanoutListener.NONE : new FanoutListener() {
+        // the nodes whose checks are in, for a partial report if the run is stopped during the checks
+        List<NodeReport> answered = Collections.synchronizedList(new ArrayList<>());
+        FanoutListener listener = new FanoutListener() {
             @Override
             public void progress(String address, CheckProgress progress) {
-                if (progress.getPhase() == CheckProgress.Phase.FINISHED) {
+                if (!quiet && progress.getPhase() == CheckProgress.Phase.FINISHED) {
                     synchronized (err) {
-                        err.println("preflight: " + address + ": " + progress.getCheckId() + " done ("
+                        // an agent's answer is outside input: its check ids and errors are escaped like any other
+                        err.println("preflight: " + TerminalText.escape(address) + ": "
+                                + TerminalText.escape(progress.getCheckId()) + " done ("
                                 + progress.getDone() + "/" + progress.getTotal() + ")");
                         err.flush();
                     }
@@ -230,9 +283,14 @@ public final class RunCommand implements Callable<Integer> {
 
             @Override
             public void nodeDone(NodeReport node) {
+                answered.add(node);
+                if (quiet) {
+                    return;
+                }
                 synchronized (err) {
-                    err.println("preflight: " + node.getAddress() + ": " + node.getReachability().name().toLowerCase(Locale.ROOT)
-                            + (node.getError().isEmpty() ? "" : " (" + node.getError() + ")"));
+                    err.println("preflight: " + TerminalText.escape(node.getAddress()) + ": "
+                            + node.getReachability().name().toLowerCase(Locale.ROOT)
+                            + (node.getError().isEmpty() ? "" : " (" + TerminalText.escape(node.getError()) + ")"));
                     err.flush();
                 }
             }
@@ -249,10 +307,28 @@ public final class RunCommand implements Callable<Integer> {
                     + " ms: expected 100ms-30s");
         }
         HostNetPhase.Settings hostNet = new HostNetPhase.Settings(hostNetStreams, hostNetDuration,
-                HostNetPhase.Settings.DEFAULT.pings(), masterPort, HostNetPhase.Settings.DEFAULT.outliers());
-        PreflightRun run = new PreflightRun(fanout, new PreflightRun.Options(phases(), request, hostNet, scorer,
-                benchSettings(workloadEnv, loadedPolicy), new AgentPortCounters(connectTimeout)), progress, Clock.systemUTC());
+                HostNetPhase.Settings.DEFAULT.pings(), masterPort, loadedPolicy.outliers().rule());
+        PreflightRun.PlanRequest planRequest = planRequest(loadedPolicy);
+        // the default run measures a cluster it finds: the quick profile, once two reachable nodes have GPUs
+        boolean measureWhenGpus = profile == null && phasesValue == null;
+        PreflightRun run = new PreflightRun(fanout, new PreflightRun.Options(phases(planRequest != null), request, hostNet, scorer,
+                benchSettings(workloadEnv, loadedPolicy), new AgentPortCounters(connectTimeout), planRequest, measureWhenGpus), progress,
+                Clock.systemUTC());
         String commandLine = "preflight " + String.join(" ", spec.commandLine().getParseResult().originalArgs());
+        List<String> addresses = Collections.synchronizedList(new ArrayList<>());
+        Termination.onSignal(signal -> {
+            String why = "preflight was stopped by " + signal;
+            PreflightReport partial;
+            synchronized (addresses) {
+                partial = run.stoppedReport(commandLine, why, List.copyOf(answered), List.copyOf(addresses));
+            }
+            if (finishing.compareAndSet(false, true)) {
+                err.println("preflight: " + why + ": writing the partial report");
+                err.flush();
+                // exit(), not halt(): the shutdown hooks still delete bench pods and stop workers
+                Runtime.getRuntime().exit(finish(partial.toBuilder().putAllWorkloadEnv(workloadEnv).build(), err, writer));
+            }
+        });
 
         PreflightReport report;
         if (embeddedAgent) {
@@ -265,17 +341,20 @@ public final class RunCommand implements Callable<Integer> {
                     .gpu(gpu.toSettings())))
                     .build();
             try (EmbeddedAgent embedded = EmbeddedAgent.start(hostFs.toHostFs(), settings)) {
+                addresses.add(embedded.target().address());
                 report = run.run(List.of(embedded.target()), commandLine, nodes -> List.of());
             }
         } else {
             ChannelCredentials credentials = clientSecurity.credentials();
             BenchPods pods = null;
+            KubernetesClient kubernetes = null;
             Thread deletePods = null;
             List<AgentTarget> targets = new ArrayList<>();
             try {
                 if (benchPods.isPresent()) {
                     // a failure to create or list the pods ends the run below: one line, exit 4
-                    pods = BenchPods.create(DiscoveryOptions.kubernetes("--bench-pods"), benchPods.get(),
+                    kubernetes = DiscoveryOptions.kubernetes("--bench-pods");
+                    pods = BenchPods.create(kubernetes, benchPods.get(),
                             UUID.randomUUID().toString(), line -> {
                                 synchronized (err) {
                                     err.println("preflight: " + line);
@@ -294,6 +373,7 @@ public final class RunCommand implements Callable<Integer> {
                             .maxInboundMessageSize(MAX_AGENT_RESULTS_BYTES);
                     clientSecurity.serverName().ifPresent(channel::overrideAuthority);
                     targets.add(new AgentTarget(agent.address().toString(), channel.build()));
+                    addresses.add(agent.address().toString());
                 }
                 report = run.run(targets, commandLine,
                         nodes -> found.expected().isEmpty() ? List.of() : List.of(found.expected().judge(nodes)));
@@ -316,11 +396,24 @@ public final class RunCommand implements Callable<Integer> {
                         // the JVM is already shutting down: the hook runs, and close() is idempotent
                     }
                 }
+                if (kubernetes != null) {
+                    kubernetes.close();
+                }
             }
         }
-        report = report.toBuilder().putAllWorkloadEnv(workloadEnv).build();
-        Verdict verdict = report.getVerdict();
+        if (!finishing.compareAndSet(false, true)) {
+            // a signal is writing the partial report and will end the process
+            Thread.currentThread().join();
+        }
+        return finish(report.toBuilder().putAllWorkloadEnv(workloadEnv).build(), err, writer);
+    }
 
+    /** Set by whichever comes first, the run's end or a signal: one of them prints and writes the report. */
+    private final AtomicBoolean finishing = new AtomicBoolean();
+
+    /** Prints the summary, writes the report files and the cluster writes asked for, and says the exit code. */
+    private int finish(PreflightReport report, PrintWriter err, ClusterWriteOptions.Writer writer) {
+        Verdict verdict = report.getVerdict();
         boolean color = System.console() != null && System.getenv("NO_COLOR") == null;
         PrintWriter out = spec.commandLine().getOut();
         out.print(new TerminalSummary(color).render(report));
@@ -331,41 +424,114 @@ public final class RunCommand implements Callable<Integer> {
             }
             err.flush();
         } catch (IOException e) {
-            err.println("preflight: cannot write the report to " + outDir + ": " + e.getMessage());
+            err.println("preflight: cannot write the report to " + outDir + ": " + IoErrors.describe(e));
             err.flush();
             return verdict == Verdict.NOT_VIABLE ? ExitCodes.NOT_VIABLE : ExitCodes.INCOMPLETE;
         }
-        return exitCode(verdict, failOnWarn);
+        int exit = exitCode(verdict, failOnWarn);
+        // a write asked for and not made leaves the cluster not knowing: the run is not complete
+        boolean written;
+        try {
+            written = writer.write(report, err);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            err.println("preflight: interrupted before the cluster writes were made");
+            written = false;
+        }
+        if (!written && exit != ExitCodes.NOT_VIABLE) {
+            return ExitCodes.INCOMPLETE;
+        }
+        return exit;
     }
 
-    private Set<Phase> phases() {
+    /**
+     * Refuses an --out the reports cannot be written to before the run starts, not after it has
+     * measured for an hour: the directory is created if missing and a file is created in it.
+     */
+    private void requireWritable(Path directory) {
+        try {
+            Files.createDirectories(directory);
+            Files.delete(Files.createTempFile(directory, ".preflight-write-test", ".tmp"));
+        } catch (IOException e) {
+            throw new ParameterException(spec.commandLine(), "--out " + directory + ": cannot write reports there ("
+                    + IoErrors.describe(e) + ")");
+        }
+    }
+
+    /** @param plan whether a plan is measured: its inference phase then runs by default */
+    private Set<Phase> phases(boolean plan) {
         if (masterPort < 0 || masterPort > 65535) {
             throw new ParameterException(spec.commandLine(), "--master-port " + masterPort + ": expected 0-65535");
         }
         if (phasesValue == null) {
-            return defaultPhases(profile);
+            Set<Phase> phases = EnumSet.copyOf(defaultPhases(profile == null ? null : profile.bench()));
+            if (profile == null) {
+                phases.addAll(defaultPhases(BenchProfile.QUICK));
+            }
+            if (plan) {
+                phases.add(Phase.INFERENCE);
+            }
+            return phases;
         }
+        Set<Phase> phases;
         try {
-            return Phase.parse(phasesValue);
+            phases = Phase.parse(phasesValue);
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), "--phases: " + e.getMessage());
         }
+        if (plan && !phases.contains(Phase.INFERENCE)) {
+            throw new ParameterException(spec.commandLine(), "--phases " + phasesValue
+                    + ": --model/--plan are measured by the inference phase; add inference");
+        }
+        return phases;
     }
 
-    /** A profile's phases; without one, the phases that bench nothing. */
+    /** The plan to measure from --model/--precision or --plan, every flag checked; null when neither is given. */
+    private PreflightRun.PlanRequest planRequest(Policy loadedPolicy) {
+        boolean loadGiven = context != null || concurrency != null || kvPrecision != null;
+        if (modelName == null && planFile == null) {
+            if (precision != null || loadGiven) {
+                throw new ParameterException(spec.commandLine(), "--precision/--context/--concurrency/--kv-precision need --model");
+            }
+            return null;
+        }
+        if (modelName != null && planFile != null) {
+            throw new ParameterException(spec.commandLine(), "give one of --model or --plan, not both");
+        }
+        if (tp != null || pp != null) {
+            throw new ParameterException(spec.commandLine(), "--tp/--pp come from the plan when --model or --plan is given");
+        }
+        if (planFile != null) {
+            if (precision != null || loadGiven) {
+                throw new ParameterException(spec.commandLine(),
+                        "--precision/--context/--concurrency/--kv-precision are fixed by --plan " + planFile);
+            }
+            return new PreflightRun.PlanRequest(PlanInput.read(spec.commandLine(), planFile), null, null, null, loadedPolicy);
+        }
+        Model model = ModelCatalog.find(modelName).orElseThrow(() -> new ParameterException(spec.commandLine(),
+                "--model '" + modelName + "' is not in the catalog; known: " + ModelCatalog.names()));
+        if (precision == null) {
+            throw new ParameterException(spec.commandLine(), "--model needs --precision (fp16, bf16, fp8, int4)");
+        }
+        return new PreflightRun.PlanRequest(null, model, precision,
+                PlanCommand.load(spec, context, concurrency, kvPrecision, null), loadedPolicy);
+    }
+
+    /** A profile's phases; without one (--profile checks), the phases that bench nothing. */
     static Set<Phase> defaultPhases(BenchProfile profile) {
         if (profile == null) {
             return EnumSet.of(Phase.CHECKS, Phase.CONSISTENCY, Phase.HOSTNET);
         }
         if (profile == BenchProfile.QUICK) {
-            return EnumSet.of(Phase.CHECKS, Phase.CONSISTENCY, Phase.INTRA_NODE, Phase.ALL_NODES, Phase.RAILS);
+            return EnumSet.of(Phase.CHECKS, Phase.CONSISTENCY, Phase.INTRA_NODE, Phase.ALL_NODES, Phase.RAILS,
+                    Phase.FAULT_ISOLATION);
         }
         return EnumSet.allOf(Phase.class);
     }
 
     /** The bench phases' settings: the profile (quick when only --phases names bench phases) and its overrides. */
     private BenchSettings benchSettings(Map<String, String> workloadEnv, Policy loadedPolicy) {
-        BenchProfile chosen = profile == null ? BenchProfile.QUICK : profile;
+        BenchProfile chosen = profile == null || profile.bench() == null ? BenchProfile.QUICK : profile.bench();
         if (budget != null && budget.toSeconds() < 10) {
             throw new ParameterException(spec.commandLine(), "--budget " + budget + ": must be at least 10s");
         }
@@ -397,14 +563,20 @@ public final class RunCommand implements Callable<Integer> {
                 tp == null ? 0 : tp, pp == null ? 0 : pp, nccl, outliers, connectTimeout);
     }
 
-    /** quick or full. */
-    static final class ProfileConverter implements ITypeConverter<BenchProfile> {
+    /** --profile: checks (bench is null: nothing measured with NCCL), quick or full. */
+    record RunProfile(BenchProfile bench) {}
+
+    /** checks, quick or full. */
+    static final class ProfileConverter implements ITypeConverter<RunProfile> {
         @Override
-        public BenchProfile convert(String value) {
+        public RunProfile convert(String value) {
+            if (value.strip().equalsIgnoreCase("checks")) {
+                return new RunProfile(null);
+            }
             try {
-                return BenchProfile.parse(value);
+                return new RunProfile(BenchProfile.parse(value));
             } catch (IllegalArgumentException e) {
-                throw new TypeConversionException(e.getMessage());
+                throw new TypeConversionException("'" + value + "' is not a profile: checks, quick, full");
             }
         }
     }
@@ -418,7 +590,7 @@ public final class RunCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), "--workload-env " + e.getMessage());
         } catch (IOException e) {
-            throw new ParameterException(spec.commandLine(), "--workload-env: cannot read " + CheckContext.describe(e));
+            throw new ParameterException(spec.commandLine(), "--workload-env: cannot read " + IoErrors.describe(e));
         }
     }
 

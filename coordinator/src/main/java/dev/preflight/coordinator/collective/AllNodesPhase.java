@@ -38,8 +38,9 @@ public final class AllNodesPhase {
                 ? List.of(BenchSpec.Op.ALL_REDUCE, BenchSpec.Op.ALL_GATHER, BenchSpec.Op.REDUCE_SCATTER,
                         BenchSpec.Op.ALLTOALL)
                 : List.of(BenchSpec.Op.ALL_REDUCE);
+        // every rank's every iteration, for the stragglers and spikes fault isolation looks for
         BenchSpec spec = settings.spec(settings.profile().allNodes(), ops, BenchSpec.DataType.BFLOAT16, ranks, true,
-                BenchSpec.newBuilder());
+                BenchSpec.newBuilder().setPerIteration(true));
         return List.of(List.of(new Communicator(NAME, "all " + nodes.size() + " nodes (" + ranks + " ranks)",
                 Sweep.Kind.ALL_NODES, -1, members, spec)));
     }

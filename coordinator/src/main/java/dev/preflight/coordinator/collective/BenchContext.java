@@ -1,5 +1,6 @@
 package dev.preflight.coordinator.collective;
 
+import dev.preflight.agent.bench.BenchMemory;
 import dev.preflight.coordinator.fanout.AgentTarget;
 import dev.preflight.coordinator.fanout.Calls;
 import dev.preflight.coordinator.outliers.Outliers;
@@ -28,6 +29,7 @@ import java.util.Optional;
 import java.util.OptionalDouble;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -76,6 +78,12 @@ public final class BenchContext implements AutoCloseable {
     private final CommunicatorRunner runner;
     private final Function<Communicator, CommOutcome> runOne;
     private final BenchResults results = new BenchResults();
+    /** By label: the attempt of a repeated communicator that the phase's list does not keep. */
+    private final Map<String, CommOutcome> otherAttempts = new LinkedHashMap<>();
+    private final List<CommOutcome> log = java.util.Collections.synchronizedList(new ArrayList<>());
+    /** Free memory of each node's smallest GPU, as its workers found it when the node first benched. */
+    private final Map<String, Long> freeBytes = new ConcurrentHashMap<>();
+    private final Set<String> memoryNotes = ConcurrentHashMap.newKeySet();
     private Instant deadline;
     private List<BenchNode> nodes;
     /** The slowest bus bandwidth measured so far between nodes and inside one: what deadlines are derived from. */
@@ -272,10 +280,12 @@ public final class BenchContext implements AutoCloseable {
             return null;
         }
         long memory = candidate.gpuMemoryBytes();
+        id.getFreeBytesList().stream().mapToLong(Long::longValue).min()
+                .ifPresent(free -> freeBytes.put(candidate.name(), free));
         BenchNode node = new BenchNode(index, candidate.name(), candidate.target(), id.getGpusList(), candidate.gpuModel(),
                 memory);
-        Communicator comm = new Communicator(phase, "intra-node " + candidate.name(), Sweep.Kind.INTRA_NODE, -1,
-                List.of(Member.whole(node)), specForRanks.apply(id.getLocalRanks()));
+        Communicator comm = withinMemory(new Communicator(phase, "intra-node " + candidate.name(), Sweep.Kind.INTRA_NODE,
+                -1, List.of(Member.whole(node)), specForRanks.apply(id.getLocalRanks())));
         CommOutcome outcome = runner.join(withTimeLeft(comm), id, begun);
         if (memory == 0 && outcome.results().getWorkersCount() > 0) {
             BenchWorker worker = outcome.results().getWorkers(0);
@@ -295,34 +305,77 @@ public final class BenchContext implements AutoCloseable {
         start();
         List<CommOutcome> outcomes = new ArrayList<>();
         for (int r = 0; r < rounds.size(); r++) {
-            List<Communicator> round = new ArrayList<>();
-            Set<String> lost = results.lost().keySet();
-            for (Communicator comm : rounds.get(r)) {
-                Optional<Communicator> remaining = comm.without(lost);
-                if (remaining.isPresent()) {
-                    round.add(remaining.get());
-                } else {
-                    lines.accept(phase + ": " + comm.label() + " left out: "
-                            + String.join(", ", comm.nodeNames().stream().filter(lost::contains).toList()) + " lost");
-                }
-            }
+            List<Communicator> round = withoutLost(phase, rounds.get(r));
             if (round.isEmpty()) {
                 continue;
             }
             requireBudget(phase, r, rounds.size());
             lines.accept(phase + ": round " + (r + 1) + "/" + rounds.size() + ": " + describe(round));
-            List<CompletableFuture<CommOutcome>> futures = new ArrayList<>();
-            for (Communicator comm : round) {
-                Communicator timed = withTimeLeft(comm);
-                futures.add(CompletableFuture.supplyAsync(() -> runOne.apply(timed), pool));
-            }
-            for (CompletableFuture<CommOutcome> future : futures) {
-                CommOutcome outcome = future.join();
-                record(outcome);
-                outcomes.add(outcome);
-            }
+            outcomes.addAll(runAtOnce(round));
         }
         return outcomes;
+    }
+
+    /**
+     * One round of communicators at once, announced with its own title (a phase whose rounds are
+     * decided one at a time, from the last one's results).
+     *
+     * @throws BudgetSpent when the budget ends before it
+     */
+    public List<CommOutcome> runRound(String phase, String title, List<Communicator> communicators) {
+        start();
+        List<Communicator> round = withoutLost(phase, communicators);
+        if (round.isEmpty()) {
+            return List.of();
+        }
+        requireBudget(phase, 0, 1);
+        lines.accept(phase + ": " + title);
+        return runAtOnce(round);
+    }
+
+    private List<Communicator> withoutLost(String phase, List<Communicator> communicators) {
+        List<Communicator> round = new ArrayList<>();
+        Set<String> lost = results.lost().keySet();
+        for (Communicator comm : communicators) {
+            Optional<Communicator> remaining = comm.without(lost);
+            if (remaining.isPresent()) {
+                round.add(remaining.get());
+            } else {
+                lines.accept(phase + ": " + comm.label() + " left out: "
+                        + String.join(", ", comm.nodeNames().stream().filter(lost::contains).toList()) + " lost");
+            }
+        }
+        return round;
+    }
+
+    private List<CommOutcome> runAtOnce(List<Communicator> round) {
+        List<CompletableFuture<CommOutcome>> futures = new ArrayList<>();
+        for (Communicator comm : round) {
+            Communicator timed = withTimeLeft(withinMemory(comm));
+            futures.add(CompletableFuture.supplyAsync(() -> runOne.apply(timed), pool));
+        }
+        List<CommOutcome> outcomes = new ArrayList<>();
+        for (CompletableFuture<CommOutcome> future : futures) {
+            CommOutcome outcome = future.join();
+            record(outcome);
+            outcomes.add(outcome);
+        }
+        return outcomes;
+    }
+
+    /** Every attempt of every communicator of a phase so far, repeats included, in the order they ended. */
+    public List<CommOutcome> outcomes(String phase) {
+        synchronized (log) {
+            return log.stream().filter(o -> o.comm().phase().equals(phase)).toList();
+        }
+    }
+
+    /**
+     * The slowest bus bandwidth measured so far between nodes, or inside one: what the remaining
+     * phases' prediction is revised with. The nominal rate until something was measured.
+     */
+    public synchronized double slowestRate(boolean acrossNodes) {
+        return acrossNodes ? slowestAcross : slowestInside;
     }
 
     private static String describe(List<Communicator> round) {
@@ -331,6 +384,7 @@ public final class BenchContext implements AutoCloseable {
 
     private void record(CommOutcome outcome) {
         results.addCollective(outcome);
+        log.add(outcome);
         OptionalDouble busbw = outcome.busbw();
         if (busbw.isPresent() && busbw.getAsDouble() > 0 && outcome.comm().spec().getMaxBytes() >= BANDWIDTH_BOUND_BYTES) {
             synchronized (this) {
@@ -351,6 +405,42 @@ public final class BenchContext implements AutoCloseable {
             lines.accept(outcome.comm().phase() + ": " + outcome.comm().label() + (outcome.comm().attempt() > 1
                     ? " (repeat)" : "") + ": " + outcome.problem());
         }
+    }
+
+    /**
+     * The spec with its sizes cut to what the members' GPUs hold (the free memory their workers
+     * found, else the inventory's total), so no profile asks a GPU for more than it has and every
+     * communicator is refused; each cut is said once per phase, as a progress line and a PASS
+     * nccl.bench result in the report.
+     */
+    private Communicator withinMemory(Communicator comm) {
+        long free = Long.MAX_VALUE;
+        for (Member member : comm.members()) {
+            Long known = freeBytes.get(member.node().name());
+            long bytes = known != null ? known : member.node().gpuMemoryBytes();
+            if (bytes > 0) {
+                free = Math.min(free, bytes);
+            }
+        }
+        if (free == Long.MAX_VALUE) {
+            return comm;
+        }
+        Optional<BenchMemory.Clamped> clamped = BenchMemory.clamp(comm.spec(), comm.layout().nranks(), free);
+        if (clamped.isEmpty()) {
+            return comm;
+        }
+        String note = clamped.get().note();
+        if (memoryNotes.add(comm.phase() + " " + note)) {
+            lines.accept(comm.phase() + ": " + note);
+            results.addClusterCheck(CheckResult.newBuilder().setId(BENCH_ID).setScope(Scope.HOST)
+                    .setStatus(CheckResult.Status.PASS).setSubject(comm.phase())
+                    .setSummary("the " + comm.phase() + " benches ran with " + note)
+                    .setObserved(ByteSizes.format(free) + " free on the smallest GPU")
+                    .setExpected("the profile's sizes fit the GPUs' free memory")
+                    .build());
+        }
+        return new Communicator(comm.phase(), comm.label(), comm.kind(), comm.rail(), comm.members(),
+                clamped.get().spec(), comm.attempt());
     }
 
     /**
@@ -386,13 +476,17 @@ public final class BenchContext implements AutoCloseable {
     }
 
     /**
-     * Repeats once every communicator that failed among live nodes (a hang, an error, wrong data)
-     * and keeps the repeat's outcome; one that passes on the repeat is a warning, not a failure.
+     * Repeats once every communicator that failed among live nodes (a hang, an error, wrong data).
+     * Nothing hides behind the repeat: wrong data on the first attempt is a FAIL whatever the
+     * repeat shows; a hang or error that passes when repeated is a WARN that says "flaky" and quotes
+     * both outcomes. The report keeps both attempts (their results, and their series where the
+     * phase records series). A deterministic refusal ({@link CommOutcome#deterministic}) is not
+     * repeated: it would be refused again.
      */
     public List<CommOutcome> repeatFailures(String phase, List<CommOutcome> outcomes) {
         List<Communicator> again = new ArrayList<>();
         for (CommOutcome outcome : outcomes) {
-            if (!outcome.ok() && outcome.comm().attempt() == 1
+            if (!outcome.ok() && outcome.comm().attempt() == 1 && !outcome.deterministic()
                     && outcome.comm().nodeNames().stream().noneMatch(results::isLost)) {
                 again.add(outcome.comm().repeat());
             }
@@ -409,25 +503,44 @@ public final class BenchContext implements AutoCloseable {
                 kept.add(outcome);
                 continue;
             }
-            if (repeat.ok()) {
+            earlier(outcome);
+            CollectiveResult first = outcome.firstFailure();
+            boolean corrupted = first != null && first.getOutcome() == CollectiveResult.Outcome.WRONG_RESULTS;
+            if (corrupted) {
+                addCheck(repeat.comm(), CheckResult.newBuilder().setId(COLLECTIVE_ID).setScope(Scope.HOST)
+                        .setStatus(CheckResult.Status.FAIL)
+                        .setSubject(repeat.comm().phase() + " " + repeat.comm().label())
+                        .setSummary(repeat.comm().label() + " returned wrong data on its first attempt (" + outcome.problem()
+                                + "); its repeat " + (repeat.ok() ? "passed" : "also failed (" + repeat.problem() + ")")
+                                + ": data corrupted once is corrupted")
+                        .setObserved("attempt 1: " + first.getOutcome().name().toLowerCase(Locale.ROOT) + "; attempt 2: "
+                                + (repeat.ok() ? "ok" : repeat.firstFailure().getOutcome().name().toLowerCase(Locale.ROOT)))
+                        .setExpected("0 wrong elements on every attempt")
+                        .setRemediation("run GPU memory and NVLink diagnostics (dcgmi diag -r 3) on these nodes and check "
+                                + "their NICs' error counters; corrupt collectives must not serve a model")
+                        .build());
+            } else if (repeat.ok()) {
                 addCheck(repeat.comm(), CheckResult.newBuilder().setId(COLLECTIVE_ID).setScope(Scope.HOST)
                         .setStatus(CheckResult.Status.WARN)
                         .setSubject(repeat.comm().phase() + " " + repeat.comm().label())
-                        .setSummary(repeat.comm().label() + " failed once (" + outcome.problem()
+                        .setSummary("flaky: " + repeat.comm().label() + " failed on its first attempt (" + outcome.problem()
                                 + ") and passed when repeated")
+                        .setObserved("attempt 1: " + (first == null ? "failed" : first.getOutcome().name().toLowerCase(Locale.ROOT))
+                                + "; attempt 2: ok")
                         .setExpected("every collective completes the first time")
                         .setRemediation("an intermittent failure: rerun the phase and watch the nodes' NCCL logs and "
                                 + "port counters")
                         .build());
             }
+            // a corrupted first attempt is judged above; reportFailures judges a repeat that failed again
             kept.add(repeat);
         }
         return kept;
     }
 
     /**
-     * Repeats the low measurements once and keeps, for each, the better of the two: a node is
-     * called slow only when it is slow twice.
+     * Repeats the low measurements once. Both attempts stay in the report and the worse of the two
+     * is judged: a link that is slow once is slow under load too.
      */
     public List<CommOutcome> repeatLow(String phase, List<CommOutcome> outcomes, List<CommOutcome> low) {
         if (low.isEmpty()) {
@@ -442,11 +555,23 @@ public final class BenchContext implements AutoCloseable {
         List<CommOutcome> kept = new ArrayList<>();
         for (CommOutcome outcome : outcomes) {
             CommOutcome repeat = repeated.get(outcome.comm().label());
+            if (repeat == null) {
+                kept.add(outcome);
+                continue;
+            }
             OptionalDouble before = outcome.busbw();
-            OptionalDouble after = repeat == null ? OptionalDouble.empty() : repeat.busbw();
-            kept.add(after.isPresent() && (before.isEmpty() || after.getAsDouble() > before.getAsDouble()) ? repeat : outcome);
+            OptionalDouble after = repeat.busbw();
+            boolean repeatWorse = after.isEmpty() || (before.isPresent() && after.getAsDouble() < before.getAsDouble());
+            CommOutcome worse = repeatWorse ? repeat : outcome;
+            earlier(worse == repeat ? outcome : repeat);
+            kept.add(worse);
         }
         return kept;
+    }
+
+    /** The other attempt of a repeated communicator, whose series {@link #addSeries} records beside the kept one. */
+    private synchronized void earlier(CommOutcome outcome) {
+        otherAttempts.put(outcome.comm().label(), outcome);
     }
 
     private static Map<String, CommOutcome> byLabel(List<CommOutcome> outcomes) {
@@ -506,9 +631,20 @@ public final class BenchContext implements AutoCloseable {
         }
     }
 
-    /** The series of every completed result of these outcomes. */
+    /** The series of every completed result of these outcomes, and of the other attempt of those repeated. */
     void addSeries(List<CommOutcome> outcomes) {
+        List<CommOutcome> all = new ArrayList<>();
         for (CommOutcome outcome : outcomes) {
+            CommOutcome other;
+            synchronized (this) {
+                other = otherAttempts.get(outcome.comm().label());
+            }
+            if (other != null) {
+                all.add(other);
+            }
+            all.add(outcome);
+        }
+        for (CommOutcome outcome : all) {
             Communicator comm = outcome.comm();
             boolean acrossNodes = comm.members().size() > 1;
             String transport = outcome.transports().isEmpty() ? ""
@@ -516,7 +652,10 @@ public final class BenchContext implements AutoCloseable {
             for (CollectiveResult result : outcome.results().getResultsList()) {
                 if (result.getRowsCount() > 0) {
                     results.addSeries(Sweeps.of(result, comm.kind(), comm.nodeNames(), comm.rail(), gpuModel(comm),
-                            transport, result.getNcclTestsCommand()));
+                            transport, result.getNcclTestsCommand()).toBuilder()
+                            .setNcclAlgo(CommunicatorRunner.algorithm(comm, settings.ncclSettings()))
+                            .setAttempt(comm.attempt())
+                            .build());
                 }
             }
         }
@@ -541,18 +680,13 @@ public final class BenchContext implements AutoCloseable {
                     .setSubject(subject)
                     .setSummary(node + ": " + what + " measured " + Bandwidths.format(suspects.values().get(node))
                             + ", an outlier against the median " + Bandwidths.format(suspects.median()) + " of "
-                            + suspects.values().size() + " nodes (measured twice)")
+                            + suspects.values().size() + " nodes (the worse of two measurements)")
                     .setObserved(Bandwidths.format(suspects.values().get(node)))
                     .setExpected("at least " + Bandwidths.format(suspects.threshold()))
-                    .setThreshold(settings.outliers().map(BenchContext::rule).orElse(""))
+                    .setThreshold(settings.outliers().map(Outliers.Settings::describe).orElse(""))
                     .setRemediation(remediation)
                     .build());
         }
-    }
-
-    static String rule(Outliers.Settings o) {
-        return "below the median by more than " + Names.number(o.sigmas()) + " x 1.4826 MAD and by more than "
-                + Names.number(o.relativeFloor() * 100) + "%, with at least " + o.minFleet() + " nodes to compare";
     }
 
     /** Port counters around a phase: read before its traffic; their rise judged after. */

@@ -4,6 +4,8 @@ import dev.preflight.proto.v1.BenchWorker;
 import dev.preflight.proto.v1.CheckResult;
 import dev.preflight.proto.v1.CollectiveResults;
 import dev.preflight.proto.v1.Measurements;
+import dev.preflight.proto.v1.Measurements.FaultIsolation;
+import dev.preflight.proto.v1.Measurements.IterationFinding;
 import dev.preflight.proto.v1.Measurements.LatencyResult;
 import dev.preflight.proto.v1.Measurements.NodeGpus;
 import dev.preflight.proto.v1.Measurements.PairResult;
@@ -27,6 +29,8 @@ public final class BenchResults {
     private final List<PairResult> pairs = new ArrayList<>();
     private final List<LatencyResult> latency = new ArrayList<>();
     private final List<NodeGpus> gpus = new ArrayList<>();
+    private final List<IterationFinding> iterationFindings = new ArrayList<>();
+    private FaultIsolation faultIsolation;
     private final List<CollectiveResults> collectives = new ArrayList<>();
     private final Map<String, List<CheckResult>> nodeChecks = new LinkedHashMap<>();
     private final List<CheckResult> clusterChecks = new ArrayList<>();
@@ -54,6 +58,14 @@ public final class BenchResults {
 
     synchronized void addLatency(LatencyResult result) {
         latency.add(result);
+    }
+
+    synchronized void addIterationFinding(IterationFinding finding) {
+        iterationFindings.add(finding);
+    }
+
+    synchronized void faultIsolation(FaultIsolation section) {
+        faultIsolation = section;
     }
 
     synchronized void addGpus(NodeGpus node) {
@@ -118,7 +130,10 @@ public final class BenchResults {
     }
 
     public synchronized Measurements.Builder measurements(Measurements.Builder into) {
-        into.addAllSeries(series).addAllLatency(latency).addAllGpus(gpus);
+        into.addAllSeries(series).addAllLatency(latency).addAllGpus(gpus).addAllIterationFindings(iterationFindings);
+        if (faultIsolation != null) {
+            into.setFaultIsolation(faultIsolation);
+        }
         if (!pairs.isEmpty()) {
             into.setPairwise(Measurements.PairwiseMatrix.newBuilder().addAllNodes(pairwiseNodes).addAllPairs(pairs));
         }

@@ -18,12 +18,36 @@ import java.util.Optional;
  * @param pp pipeline-parallel size; 0 follows the planner (every node a stage)
  * @param ncclSettings the workload's NCCL settings, which every bench runs with
  * @param outliers when a measurement counts as low, to repeat it once; empty when the policy turns outliers off
+ * @param planSizes the message sizes a model plan decodes with; {@link PlanSizes#NONE} sweeps the profile's decode sizes
  */
 public record BenchSettings(BenchProfile profile, long maxBytes, int iters, Optional<Duration> collectiveTimeout,
         Duration budget, int tp, int pp, List<NcclSetting> ncclSettings, Optional<Outliers.Settings> outliers,
-        Duration connectTimeout) {
+        Duration connectTimeout, PlanSizes planSizes) {
     public BenchSettings {
         ncclSettings = List.copyOf(ncclSettings);
+    }
+
+    public BenchSettings(BenchProfile profile, long maxBytes, int iters, Optional<Duration> collectiveTimeout,
+            Duration budget, int tp, int pp, List<NcclSetting> ncclSettings, Optional<Outliers.Settings> outliers,
+            Duration connectTimeout) {
+        this(profile, maxBytes, iters, collectiveTimeout, budget, tp, pp, ncclSettings, outliers, connectTimeout,
+                PlanSizes.NONE);
+    }
+
+    /**
+     * The sizes a model plan's decode step moves, which the inference phase measures instead of its sweep.
+     *
+     * @param decodeBytes the TP all-reduce and PP send/recv message: hidden size x sequences x 2 bytes
+     * @param dispatchBytes each rank's MoE all-to-all buffer over the whole instance; 0 for no expert-parallel layout
+     */
+    public record PlanSizes(long decodeBytes, long dispatchBytes) {
+        public static final PlanSizes NONE = new PlanSizes(0, 0);
+    }
+
+    /** These settings measuring a plan's layout at its sizes. */
+    public BenchSettings forPlan(int planTp, int planPp, PlanSizes sizes) {
+        return new BenchSettings(profile, maxBytes, iters, collectiveTimeout, budget, planTp, planPp, ncclSettings, outliers,
+                connectTimeout, sizes);
     }
 
     public BenchProfile.Shape shape(BenchProfile.Shape base) {

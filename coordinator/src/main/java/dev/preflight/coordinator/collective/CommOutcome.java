@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalDouble;
+import java.util.regex.Pattern;
 
 /**
  * How one communicator went: its results (one per op and dtype of the spec, the same rows every
@@ -19,6 +20,9 @@ import java.util.OptionalDouble;
  */
 public record CommOutcome(Communicator comm, CollectiveResults results, Map<String, TransportProof> transports,
         Map<String, String> lost, Duration wall) {
+    private static final Pattern DETERMINISTIC = Pattern.compile(
+            "\\bINVALID_ARGUMENT: |\\(NCCL error [45]\\)|\\(CUDA error [12]\\)");
+
     public CommOutcome {
         transports = Map.copyOf(transports);
         lost = Map.copyOf(lost);
@@ -56,6 +60,21 @@ public record CommOutcome(Communicator comm, CollectiveResults results, Map<Stri
             }
         }
         return null;
+    }
+
+    /**
+     * The failure is a refusal that a repeat would meet again: an agent refused the request
+     * (INVALID_ARGUMENT: a spec too large for the GPUs' memory, a setting off the allowlist), NCCL
+     * refused an argument or a use (ncclInvalidArgument, ncclInvalidUsage), or CUDA refused an
+     * allocation or a value (cudaErrorMemoryAllocation, cudaErrorInvalidValue). A hang, wrong data, a
+     * crash or a network error may not happen twice; these happen every time.
+     */
+    public boolean deterministic() {
+        CollectiveResult failure = firstFailure();
+        if (failure == null || failure.getOutcome() != CollectiveResult.Outcome.ERROR) {
+            return false;
+        }
+        return DETERMINISTIC.matcher(failure.getError()).find();
     }
 
     /** The bus bandwidth (bytes per second) of the first op at its largest size; empty unless it completed. */

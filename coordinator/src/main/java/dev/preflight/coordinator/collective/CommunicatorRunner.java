@@ -7,6 +7,7 @@ import dev.preflight.proto.v1.CollectiveResult;
 import dev.preflight.proto.v1.CollectiveResults;
 import dev.preflight.proto.v1.CreateCommIdRequest;
 import dev.preflight.proto.v1.CreateCommIdResponse;
+import dev.preflight.proto.v1.Measurements.Sweep;
 import dev.preflight.proto.v1.NcclSetting;
 import dev.preflight.proto.v1.RankIterations;
 import dev.preflight.proto.v1.RunCollectiveEvent;
@@ -88,7 +89,7 @@ public final class CommunicatorRunner {
         Member root = comm.members().get(0);
         CreateCommIdResponse id;
         try {
-            id = createId(root.node().target().channel(), root.gpus());
+            id = createId(root.node().target().channel(), root.gpus(), settingsFor(comm));
         } catch (StatusRuntimeException e) {
             return notStarted(comm, e, started);
         }
@@ -96,14 +97,48 @@ public final class CommunicatorRunner {
     }
 
     /**
+     * The workload's NCCL settings, with NCCL_ALGO=RING for a rail or all-node communicator of two
+     * nodes unless the workload chose an algorithm: on two nodes NCCL's tree reports a bus bandwidth
+     * above what the network carries, so only the ring measures the links.
+     */
+    List<NcclSetting> settingsFor(Communicator comm) {
+        return algorithm(comm, ncclSettings).isEmpty() || ncclSettings.stream().anyMatch(s -> s.getName().equals(NCCL_ALGO))
+                ? ncclSettings : withRing(ncclSettings);
+    }
+
+    static final String NCCL_ALGO = "NCCL_ALGO";
+
+    /** The NCCL_ALGO a communicator runs with: the workload's, RING where it forces one, else empty (NCCL's choice). */
+    static String algorithm(Communicator comm, List<NcclSetting> workload) {
+        for (NcclSetting setting : workload) {
+            if (setting.getName().equals(NCCL_ALGO)) {
+                return setting.getValue();
+            }
+        }
+        boolean twoNodes = comm.members().size() == 2
+                && (comm.kind() == Sweep.Kind.RAIL || comm.kind() == Sweep.Kind.ALL_NODES);
+        return twoNodes ? "RING" : "";
+    }
+
+    private static List<NcclSetting> withRing(List<NcclSetting> settings) {
+        List<NcclSetting> with = new ArrayList<>(settings);
+        with.add(NcclSetting.newBuilder().setName(NCCL_ALGO).setValue("RING").build());
+        return with;
+    }
+
+    /**
      * The agent's bench workers for these GPUs (every GPU when empty), waiting with a fresh unique
      * id. Asks again while the node's bench lock is held, for at most {@link #LOCK_WAIT}.
      */
     public CreateCommIdResponse createId(Channel channel, List<Integer> gpus) {
+        return createId(channel, gpus, ncclSettings);
+    }
+
+    private CreateCommIdResponse createId(Channel channel, List<Integer> gpus, List<NcclSetting> settings) {
         CreateCommIdRequest request = CreateCommIdRequest.newBuilder()
                 .setBenchRun(benchRun)
                 .addAllGpus(gpus)
-                .addAllNcclSettings(ncclSettings)
+                .addAllNcclSettings(settings)
                 .build();
         long giveUp = System.nanoTime() + LOCK_WAIT.toNanos();
         while (true) {
@@ -143,7 +178,7 @@ public final class CommunicatorRunner {
                     .setNranks(layout.nranks())
                     .setRankOffset(layout.offset(i))
                     .addAllGpus(member.gpus())
-                    .addAllNcclSettings(ncclSettings)
+                    .addAllNcclSettings(settingsFor(comm))
                     .setSpec(comm.spec())
                     .build();
             calls.add(new MemberCall(comm, member, request, i == 0));

@@ -53,14 +53,25 @@ public final class Estimate {
     }
 
     public static double seconds(Communicator comm) {
-        return START_SECONDS + sweepSeconds(comm.spec(), comm.layout().nranks(), comm.members().size() > 1);
+        return seconds(comm, nominalRate(true), nominalRate(false));
+    }
+
+    /** At the given bus bandwidths between nodes and inside one (bytes per second). */
+    static double seconds(Communicator comm, double across, double inside) {
+        boolean acrossNodes = comm.members().size() > 1;
+        return START_SECONDS + sweepSeconds(comm.spec(), comm.layout().nranks(), acrossNodes,
+                acrossNodes ? across : inside);
     }
 
     /** Rounds run one after another; the communicators of a round at once, so a round takes its slowest. */
     public static double seconds(List<List<Communicator>> rounds) {
+        return seconds(rounds, nominalRate(true), nominalRate(false));
+    }
+
+    static double seconds(List<List<Communicator>> rounds, double across, double inside) {
         double total = 0;
         for (List<Communicator> round : rounds) {
-            total += round.stream().mapToDouble(Estimate::seconds).max().orElse(0);
+            total += round.stream().mapToDouble(c -> seconds(c, across, inside)).max().orElse(0);
         }
         return total;
     }

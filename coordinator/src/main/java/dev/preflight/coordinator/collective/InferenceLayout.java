@@ -63,6 +63,13 @@ public final class InferenceLayout {
         return members(stages.get(s));
     }
 
+    /** Every GPU of the instance, node-major: an expert-parallel group spans them all. */
+    public List<Member> instance() {
+        List<Gpu> gpus = new ArrayList<>();
+        stages.forEach(gpus::addAll);
+        return members(gpus);
+    }
+
     /** The members of the boundary between stage s and s+1: both stages' GPUs, node-major. */
     public List<Member> boundary(int s) {
         List<Gpu> gpus = new ArrayList<>(stages.get(s));

@@ -5,11 +5,14 @@ import dev.preflight.proto.v1.CollectiveResult;
 import dev.preflight.proto.v1.Measurements.LatencyResult;
 import dev.preflight.proto.v1.Measurements.Sweep;
 import dev.preflight.proto.v1.PeerPair;
+import dev.preflight.proto.v1.Placement;
+import dev.preflight.proto.v1.RankIterations;
 import dev.preflight.proto.v1.SizeRow;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalDouble;
 
 /**
  * The traffic of serving the planned TP x PP layout, at decode-step sizes: each stage's tensor-
@@ -53,14 +56,19 @@ public final class InferencePhase {
         return label.substring(0, label.length() - suffix.length());
     }
 
-    /** Every stage's TP all-reduce and every boundary's send/recv, each per op and in graphs. */
+    /**
+     * Every stage's TP all-reduce and every boundary's send/recv, each per op and in graphs; with a
+     * plan's dispatch size also the all-to-all over every GPU of the instance (expert parallelism).
+     */
     public static List<Communicator> plan(InferenceLayout layout, BenchSettings settings) {
         List<Communicator> comms = new ArrayList<>();
+        BenchProfile.Shape decode = shape(settings.planSizes().decodeBytes(), settings);
         for (int s = 0; s < layout.pp(); s++) {
             List<Member> members = layout.stage(s);
-            String label = "tp all-reduce stage " + s + " " + nodes(members);
+            String label = TP_LABEL + s + " " + nodes(members);
             Sweep.Kind kind = members.size() == 1 ? Sweep.Kind.INTRA_NODE : Sweep.Kind.ALL_NODES;
-            comms.addAll(variants(settings, label, kind, members, BenchSpec.Op.ALL_REDUCE, layout.tp(), BenchSpec.newBuilder()));
+            comms.addAll(variants(settings, decode, label, kind, members, BenchSpec.Op.ALL_REDUCE, layout.tp(),
+                    BenchSpec.newBuilder()));
         }
         for (int s = 0; s + 1 < layout.pp(); s++) {
             List<Member> members = layout.boundary(s);
@@ -68,19 +76,37 @@ public final class InferencePhase {
             for (int[] pair : layout.boundaryPairs(s)) {
                 peers.addPeerPairs(PeerPair.newBuilder().setSender(pair[0]).setReceiver(pair[1]));
             }
-            String label = "pp send/recv stage " + s + "->" + (s + 1) + " " + nodes(members);
+            String label = PP_LABEL + s + "->" + (s + 1) + " " + nodes(members);
             Sweep.Kind kind = members.size() == 1 ? Sweep.Kind.INTRA_NODE : Sweep.Kind.PAIR;
-            comms.addAll(variants(settings, label, kind, members, BenchSpec.Op.SENDRECV, 2 * layout.tp(), peers));
+            comms.addAll(variants(settings, decode, label, kind, members, BenchSpec.Op.SENDRECV, 2 * layout.tp(), peers));
+        }
+        if (settings.planSizes().dispatchBytes() > 0) {
+            List<Member> members = layout.instance();
+            String label = EP_LABEL + " " + nodes(members);
+            Sweep.Kind kind = members.size() == 1 ? Sweep.Kind.INTRA_NODE : Sweep.Kind.ALL_NODES;
+            comms.addAll(variants(settings, shape(settings.planSizes().dispatchBytes(), settings), label, kind, members,
+                    BenchSpec.Op.ALLTOALL, layout.tp() * layout.pp(), BenchSpec.newBuilder()));
         }
         return comms;
     }
 
-    private static List<Communicator> variants(BenchSettings settings, String label, Sweep.Kind kind, List<Member> members,
-            BenchSpec.Op op, int ranks, BenchSpec.Builder extra) {
+    /** The label prefixes a plan's cost finds its measurements by. */
+    public static final String TP_LABEL = "tp all-reduce stage ";
+    public static final String PP_LABEL = "pp send/recv stage ";
+    public static final String EP_LABEL = "ep all-to-all";
+
+    /** One message of the plan's size, timed as many times as the profile's decode sweep; else the sweep. */
+    private static BenchProfile.Shape shape(long bytes, BenchSettings settings) {
+        BenchProfile.Shape sweep = settings.profile().decode();
+        return bytes > 0 ? new BenchProfile.Shape(bytes, bytes, 2, sweep.iters(), sweep.warmupIters()) : sweep;
+    }
+
+    private static List<Communicator> variants(BenchSettings settings, BenchProfile.Shape shape, String label, Sweep.Kind kind,
+            List<Member> members, BenchSpec.Op op, int ranks, BenchSpec.Builder extra) {
         boolean across = members.size() > 1;
-        BenchSpec perOp = settings.spec(settings.profile().decode(), List.of(op), BenchSpec.DataType.BFLOAT16, ranks, across,
+        BenchSpec perOp = settings.spec(shape, List.of(op), BenchSpec.DataType.BFLOAT16, ranks, across,
                 extra.clone().setPerIteration(true));
-        BenchSpec graphs = settings.spec(settings.profile().decode(), List.of(op), BenchSpec.DataType.BFLOAT16, ranks, across,
+        BenchSpec graphs = settings.spec(shape, List.of(op), BenchSpec.DataType.BFLOAT16, ranks, across,
                 extra.clone().setGraphLaunches(GRAPH_LAUNCHES));
         return List.of(new Communicator(NAME, label + PER_OP, kind, -1, members, perOp),
                 new Communicator(NAME, label + GRAPHS, kind, -1, members, graphs));
@@ -105,18 +131,44 @@ public final class InferencePhase {
         }
         List<LatencyResult> rows = new ArrayList<>();
         for (SizeRow row : result.getRowsList()) {
+            OptionalDouble p99 = p99OverAllIterations(row.getOutOfPlace());
             rows.add(LatencyResult.newBuilder()
                     .setOp(Sweeps.op(result.getOp()))
                     .addAllNodes(perOp.comm().nodeNames())
                     .setBytes(row.getSizeBytes())
                     .setP50Us(row.getOutOfPlace().getP50Us())
-                    .setP99Us(row.getOutOfPlace().getP99Us())
+                    .setP99Us(p99.orElse(row.getOutOfPlace().getP99Us()))
+                    .setP99AllIterations(p99.isPresent())
                     .setSamples(perOp.comm().spec().getIters())
                     .setCudaGraphs(false)
                     .setRanks(result.getNranks())
                     .setGraphMeanUs(graphMean.getOrDefault(row.getSizeBytes(), 0.0))
+                    .setLabel(base(perOp.comm().label(), PER_OP))
                     .build());
         }
         return rows;
+    }
+
+    /**
+     * The 99th percentile (nearest rank) over every timed iteration of every rank, where the
+     * placement carries them: a mean of per-rank p99s hides one slow rank's tail.
+     */
+    static OptionalDouble p99OverAllIterations(Placement placement) {
+        int count = 0;
+        for (RankIterations rank : placement.getRankIterationsList()) {
+            count += rank.getIterationUsCount();
+        }
+        if (count == 0) {
+            return OptionalDouble.empty();
+        }
+        double[] all = new double[count];
+        int i = 0;
+        for (RankIterations rank : placement.getRankIterationsList()) {
+            for (double us : rank.getIterationUsList()) {
+                all[i++] = us;
+            }
+        }
+        java.util.Arrays.sort(all);
+        return OptionalDouble.of(all[(int) Math.ceil(0.99 * count) - 1]);
     }
 }

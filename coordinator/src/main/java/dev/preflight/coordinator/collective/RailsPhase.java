@@ -102,8 +102,9 @@ public final class RailsPhase {
         for (BenchNode node : nodes) {
             members.add(Member.gpu(node, rail));
         }
+        // every rank's every iteration, for the stragglers and spikes fault isolation looks for
         BenchSpec spec = settings.spec(settings.profile().rails(), List.of(BenchSpec.Op.ALL_REDUCE),
-                BenchSpec.DataType.BFLOAT16, nodes.size(), true, BenchSpec.newBuilder());
+                BenchSpec.DataType.BFLOAT16, nodes.size(), true, BenchSpec.newBuilder().setPerIteration(true));
         return new Communicator(NAME, label, Sweep.Kind.RAIL, rail, members, spec);
     }
 

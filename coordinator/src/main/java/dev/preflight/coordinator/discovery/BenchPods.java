@@ -1,24 +1,36 @@
 package dev.preflight.coordinator.discovery;
 
+import dev.preflight.agent.hostfs.IoErrors;
+import dev.preflight.agent.hostfs.BoundedFile;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonNull;
 import com.google.gson.JsonObject;
-import com.google.gson.JsonParseException;
-import com.google.gson.JsonParser;
 import com.google.gson.JsonPrimitive;
 import dev.preflight.agent.net.HostPort;
+import io.fabric8.kubernetes.api.model.ContainerStatus;
+import io.fabric8.kubernetes.api.model.DeletionPropagation;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodCondition;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
+import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
+import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import java.io.IOException;
-import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.snakeyaml.engine.v2.api.Load;
 import org.snakeyaml.engine.v2.api.LoadSettings;
@@ -28,14 +40,17 @@ import org.snakeyaml.engine.v2.exceptions.YamlEngineException;
  * Agents in pods shaped like the deployment, started by the coordinator for one run: a
  * LeaderWorkerSet or a Job from a template (the workload's securityContext, volumes, network,
  * NCCL environment and GPUs through the device plugin, optionally its own image with preflight
- * copied in), created through the Kubernetes API, waited on until every pod is ready, called as
+ * copied in), created through the Kubernetes API, watched until every pod is ready, called as
  * the run's agents with every pod's node expected to answer, and deleted when the run ends,
  * however it ends: the pods hold GPUs the deployment needs.
  */
 public final class BenchPods implements AutoCloseable {
     /** Marks the object and its pods with the run, so the pods listed are this run's and no others. */
     public static final String RUN_LABEL = "preflight.dev/bench-run";
-    static final Duration POLL = Duration.ofSeconds(2);
+    /** How often the wait looks again without an event: it says "not ready after N s" on time. */
+    static final Duration TICK = Duration.ofSeconds(2);
+    /** The informer's full relist, a safety net under the watch. */
+    static final Duration RESYNC = Duration.ofSeconds(30);
     /** A container waiting for one of these will not start by waiting longer. */
     static final Set<String> HOPELESS = Set.of("ErrImagePull", "ImagePullBackOff", "InvalidImageName",
             "CreateContainerConfigError", "CreateContainerError", "CrashLoopBackOff", "RunContainerError");
@@ -45,25 +60,25 @@ public final class BenchPods implements AutoCloseable {
     /**
      * A template read and checked.
      *
-     * @param collection the API path of its kind's collection, with {@code {namespace}} to fill in
+     * @param type its kind's API group, version and plural, so no discovery call (and no RBAC for one) is needed
      * @param pods how many pods it makes: LeaderWorkerSet replicas x size, a Job's parallelism
      * @param port the port every pod's agent listens on (its {@code --listen})
      */
-    public record Template(Path file, String kind, String name, String namespace, String collection, JsonObject object,
-            int pods, int port) {}
+    public record Template(Path file, String kind, String name, String namespace, ResourceDefinitionContext type,
+            JsonObject object, int pods, int port) {}
 
     /** The pods at the end of the wait: the agents to call, and what kept the others. */
     public record Ready(List<DiscoveredAgent> agents, List<String> nodes, int expected, String notReady, String source) {}
 
-    private final KubernetesApi api;
+    private final KubernetesClient client;
     private final Template template;
     private final String namespace;
     private final String run;
     private final Consumer<String> progress;
     private boolean deleted;
 
-    private BenchPods(KubernetesApi api, Template template, String namespace, String run, Consumer<String> progress) {
-        this.api = api;
+    private BenchPods(KubernetesClient client, Template template, String namespace, String run, Consumer<String> progress) {
+        this.client = client;
         this.template = template;
         this.namespace = namespace;
         this.run = run;
@@ -79,12 +94,9 @@ public final class BenchPods implements AutoCloseable {
     public static Template read(Path file) {
         String text;
         try {
-            if (Files.size(file) > MAX_TEMPLATE_BYTES) {
-                throw new IllegalArgumentException("--bench-pods " + file + ": larger than " + MAX_TEMPLATE_BYTES + " bytes");
-            }
-            text = Files.readString(file, StandardCharsets.UTF_8);
+            text = BoundedFile.readText(file, new BoundedFile.Limits(MAX_TEMPLATE_BYTES, BoundedFile.USER.maxTime()));
         } catch (IOException e) {
-            throw new IllegalArgumentException("--bench-pods " + file + ": cannot read it (" + e.getMessage() + ")");
+            throw new IllegalArgumentException("--bench-pods: cannot read " + IoErrors.describe(e));
         }
         List<Object> documents = new ArrayList<>();
         try {
@@ -104,11 +116,11 @@ public final class BenchPods implements AutoCloseable {
         JsonObject object = json(documents.get(0)).getAsJsonObject();
         String kind = string(file, object, "kind");
         String apiVersion = string(file, object, "apiVersion");
-        String collection;
+        ResourceDefinitionContext type;
         List<String> podTemplates = new ArrayList<>();
         int pods;
         if (kind.equals("LeaderWorkerSet") && apiVersion.equals("leaderworkerset.x-k8s.io/v1")) {
-            collection = "/apis/leaderworkerset.x-k8s.io/v1/namespaces/{namespace}/leaderworkersets";
+            type = type("leaderworkerset.x-k8s.io", "v1", kind, "leaderworkersets");
             int replicas = count(file, object, "spec.replicas");
             int size = count(file, object, "spec.leaderWorkerTemplate.size");
             pods = replicas * size;
@@ -117,7 +129,7 @@ public final class BenchPods implements AutoCloseable {
                 podTemplates.add("spec.leaderWorkerTemplate.leaderTemplate");
             }
         } else if (kind.equals("Job") && apiVersion.equals("batch/v1")) {
-            collection = "/apis/batch/v1/namespaces/{namespace}/jobs";
+            type = type("batch", "v1", kind, "jobs");
             pods = count(file, object, "spec.parallelism");
             podTemplates.add("spec.template");
         } else {
@@ -147,7 +159,12 @@ public final class BenchPods implements AutoCloseable {
             }
             port = listen;
         }
-        return new Template(file, kind, name, namespace, collection, object, pods, port);
+        return new Template(file, kind, name, namespace, type, object, pods, port);
+    }
+
+    private static ResourceDefinitionContext type(String group, String version, String kind, String plural) {
+        return new ResourceDefinitionContext.Builder().withGroup(group).withVersion(version).withKind(kind)
+                .withPlural(plural).withNamespaced(true).build();
     }
 
     /**
@@ -156,9 +173,9 @@ public final class BenchPods implements AutoCloseable {
      *
      * @throws IOException naming the HTTP status and the API server's message
      */
-    public static BenchPods create(KubernetesApi api, Template template, String run, Consumer<String> progress)
-            throws IOException, InterruptedException {
-        String namespace = template.namespace().isEmpty() ? api.namespace() : template.namespace();
+    public static BenchPods create(KubernetesClient client, Template template, String run, Consumer<String> progress)
+            throws IOException {
+        String namespace = template.namespace().isEmpty() ? KubernetesApi.namespace(client) : template.namespace();
         if (namespace.isEmpty()) {
             throw new IOException("--bench-pods " + template.file() + ": no metadata.namespace, and the service account"
                     + " names none");
@@ -173,63 +190,109 @@ public final class BenchPods implements AutoCloseable {
                 label(object, "spec.leaderWorkerTemplate.leaderTemplate.metadata", run);
             }
         }
-        BenchPods pods = new BenchPods(api, template, namespace, run, progress);
-        KubernetesApi.Response response = api.post(pods.collection(), object.toString());
-        if (!response.ok()) {
-            throw new IOException("creating " + pods.describe() + ": HTTP " + response.status() + " " + response.message()
-                    + (response.status() == 409 ? "; a bench group of that name exists (a run still going, or one that"
+        BenchPods pods = new BenchPods(client, template, namespace, run, progress);
+        GenericKubernetesResource resource = client.getKubernetesSerialization().unmarshal(object.toString(),
+                GenericKubernetesResource.class);
+        try {
+            client.genericKubernetesResources(template.type()).inNamespace(namespace).resource(resource).create();
+        } catch (KubernetesClientException e) {
+            throw new IOException("creating " + pods.describe() + ": " + KubernetesApi.describe(e)
+                    + (e.getCode() == 409 ? "; a bench group of that name exists (a run still going, or one that"
                             + " could not clean up): kubectl -n " + namespace + " delete " + template.kind().toLowerCase()
                             + " " + template.name() : "")
-                    + (response.status() == 401 || response.status() == 403 ? "; the coordinator's service account needs"
-                            + " create/delete on " + template.kind() + " and list on pods (deploy/kubernetes/rbac.yaml)" : ""));
+                    + (KubernetesApi.denied(e) ? "; the coordinator's service account needs create/delete on "
+                            + template.kind() + " and list/watch on pods (deploy/kubernetes/rbac.yaml)" : ""));
         }
         progress.accept("bench pods: created " + pods.describe() + " (" + template.pods() + " pod(s), run " + run + ")");
         return pods;
     }
 
     /**
-     * Polls the run's pods until every one is ready, one cannot start (an image that does not
+     * Watches the run's pods until every one is ready, one cannot start (an image that does not
      * pull, a crashing container), or {@code timeout} passes; says what changed as it goes.
+     *
+     * @throws IOException when the pods cannot be listed or watched
      */
     public Ready await(Duration timeout) throws IOException, InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
-        String said = "";
-        while (true) {
-            List<Pod> pods = pods();
-            List<Pod> ready = pods.stream().filter(Pod::ready).toList();
-            List<String> waiting = new ArrayList<>();
-            String hopeless = null;
-            for (Pod pod : pods) {
-                if (!pod.ready()) {
-                    waiting.add(pod.name() + " " + pod.state());
-                    if (pod.hopeless()) {
-                        hopeless = pod.name() + " cannot start: " + pod.state();
+        Semaphore changed = new Semaphore(0);
+        ResourceEventHandler<Pod> wake = new ResourceEventHandler<>() {
+            @Override
+            public void onAdd(Pod pod) {
+                changed.release();
+            }
+
+            @Override
+            public void onUpdate(Pod before, Pod after) {
+                changed.release();
+            }
+
+            @Override
+            public void onDelete(Pod pod, boolean finalStateUnknown) {
+                changed.release();
+            }
+        };
+        SharedIndexInformer<Pod> informer;
+        try {
+            informer = client.pods().inNamespace(namespace).withLabel(RUN_LABEL, run).inform(wake, RESYNC.toMillis());
+        } catch (KubernetesClientException e) {
+            throw listingFailed(e);
+        }
+        try (informer) {
+            String said = "";
+            while (true) {
+                if (informer.stopped().toCompletableFuture().isDone()) {
+                    try {
+                        informer.stopped().toCompletableFuture().join();
+                        throw new IOException("watching the bench pods: the watch ended");
+                    } catch (CompletionException e) {
+                        throw e.getCause() instanceof KubernetesClientException k ? listingFailed(k)
+                                : new IOException("watching the bench pods: " + e.getCause().getMessage());
                     }
                 }
-            }
-            String status = ready.size() + "/" + template.pods() + " ready" + (waiting.isEmpty() ? ""
-                    : "; " + String.join("; ", waiting.subList(0, Math.min(3, waiting.size())))
-                            + (waiting.size() > 3 ? "; " + (waiting.size() - 3) + " more" : ""));
-            if (!status.equals(said)) {
-                progress.accept("bench pods: " + status);
-                said = status;
-            }
-            boolean timedOut = System.nanoTime() > deadline;
-            if (ready.size() >= template.pods() || hopeless != null || timedOut) {
-                String notReady = ready.size() >= template.pods() ? ""
-                        : hopeless != null ? hopeless
-                        : (template.pods() - ready.size()) + " of " + template.pods() + " pod(s) not ready after "
-                                + timeout.toSeconds() + " s" + (waiting.isEmpty() ? "" : ": " + String.join("; ", waiting));
-                List<DiscoveredAgent> agents = new ArrayList<>();
-                List<String> nodes = new ArrayList<>();
-                for (Pod pod : ready) {
-                    agents.add(new DiscoveredAgent(new HostPort(pod.ip(), template.port()), "bench pod " + pod.name()));
-                    nodes.add(pod.node());
+                List<PodState> pods = informer.getStore().list().stream().map(BenchPods::pod)
+                        .sorted(java.util.Comparator.comparing(PodState::name)).toList();
+                List<PodState> ready = pods.stream().filter(PodState::ready).toList();
+                List<String> waiting = new ArrayList<>();
+                String hopeless = null;
+                for (PodState pod : pods) {
+                    if (!pod.ready()) {
+                        waiting.add(pod.name() + " " + pod.state());
+                        if (pod.hopeless()) {
+                            hopeless = pod.name() + " cannot start: " + pod.state();
+                        }
+                    }
                 }
-                return new Ready(agents, nodes, template.pods(), notReady, "bench pods " + describe());
+                String status = ready.size() + "/" + template.pods() + " ready" + (waiting.isEmpty() ? ""
+                        : "; " + String.join("; ", waiting.subList(0, Math.min(3, waiting.size())))
+                                + (waiting.size() > 3 ? "; " + (waiting.size() - 3) + " more" : ""));
+                if (!status.equals(said)) {
+                    progress.accept("bench pods: " + status);
+                    said = status;
+                }
+                long left = deadline - System.nanoTime();
+                if (ready.size() >= template.pods() || hopeless != null || left <= 0) {
+                    String notReady = ready.size() >= template.pods() ? ""
+                            : hopeless != null ? hopeless
+                            : (template.pods() - ready.size()) + " of " + template.pods() + " pod(s) not ready after "
+                                    + timeout.toSeconds() + " s" + (waiting.isEmpty() ? "" : ": " + String.join("; ", waiting));
+                    List<DiscoveredAgent> agents = new ArrayList<>();
+                    List<String> nodes = new ArrayList<>();
+                    for (PodState pod : ready) {
+                        agents.add(new DiscoveredAgent(new HostPort(pod.ip(), template.port()), "bench pod " + pod.name()));
+                        nodes.add(pod.node());
+                    }
+                    return new Ready(agents, nodes, template.pods(), notReady, "bench pods " + describe());
+                }
+                changed.tryAcquire(Math.min(left, TICK.toNanos()), TimeUnit.NANOSECONDS);
+                changed.drainPermits();
             }
-            Thread.sleep(POLL.toMillis());
         }
+    }
+
+    private static IOException listingFailed(KubernetesClientException e) {
+        return new IOException("listing the bench pods: " + KubernetesApi.describe(e) + (KubernetesApi.denied(e)
+                ? "; the coordinator's service account needs list/watch on pods (deploy/kubernetes/rbac.yaml)" : ""));
     }
 
     /** Deletes the object (its pods go with it); says so, and how to do it by hand, when that fails. */
@@ -241,25 +304,13 @@ public final class BenchPods implements AutoCloseable {
         deleted = true;
         String by = "kubectl -n " + namespace + " delete " + template.kind().toLowerCase() + " " + template.name();
         try {
-            KubernetesApi.Response response = api.delete(collection() + "/" + template.name()
-                    + "?propagationPolicy=Background");
-            if (response.ok() || response.status() == 404) {
-                progress.accept("bench pods: deleted " + describe());
-            } else {
-                progress.accept("bench pods: could not delete " + describe() + ": HTTP " + response.status() + " "
-                        + response.message() + "; its pods hold GPUs: " + by);
-            }
-        } catch (IOException e) {
-            progress.accept("bench pods: could not delete " + describe() + ": " + e.getMessage() + "; its pods hold GPUs: "
-                    + by);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            progress.accept("bench pods: interrupted while deleting " + describe() + "; its pods hold GPUs: " + by);
+            client.genericKubernetesResources(template.type()).inNamespace(namespace).withName(template.name())
+                    .withPropagationPolicy(DeletionPropagation.BACKGROUND).delete();
+            progress.accept("bench pods: deleted " + describe());
+        } catch (KubernetesClientException e) {
+            progress.accept("bench pods: could not delete " + describe() + ": " + KubernetesApi.describe(e)
+                    + "; its pods hold GPUs: " + by);
         }
-    }
-
-    private String collection() {
-        return template.collection().replace("{namespace}", namespace);
     }
 
     private String describe() {
@@ -267,74 +318,47 @@ public final class BenchPods implements AutoCloseable {
     }
 
     /** One pod as the wait sees it. */
-    private record Pod(String name, String node, String ip, boolean ready, boolean hopeless, String state) {}
+    private record PodState(String name, String node, String ip, boolean ready, boolean hopeless, String state) {}
 
-    private List<Pod> pods() throws IOException, InterruptedException {
-        String selector = URLEncoder.encode(RUN_LABEL + "=" + run, StandardCharsets.UTF_8);
-        KubernetesApi.Response response = api.get("/api/v1/namespaces/" + namespace + "/pods?labelSelector=" + selector);
-        if (!response.ok()) {
-            throw new IOException("listing the bench pods: HTTP " + response.status() + " " + response.message()
-                    + (response.status() == 401 || response.status() == 403
-                            ? "; the coordinator's service account needs list on pods (deploy/kubernetes/rbac.yaml)" : ""));
-        }
-        List<Pod> pods = new ArrayList<>();
-        try {
-            for (JsonElement item : JsonParser.parseString(response.body()).getAsJsonObject().getAsJsonArray("items")) {
-                pods.add(pod(item.getAsJsonObject()));
-            }
-        } catch (JsonParseException | IllegalStateException | NullPointerException | ClassCastException
-                | UnsupportedOperationException e) {
-            throw new IOException("listing the bench pods: the API server's answer is not a PodList (" + e.getMessage() + ")");
-        }
-        return pods;
-    }
-
-    private static Pod pod(JsonObject item) {
-        String name = text(at(item, "metadata.name"));
-        String node = text(at(item, "spec.nodeName"));
-        String phase = text(at(item, "status.phase"));
-        String ip = text(at(item, "status.podIP"));
-        boolean terminating = at(item, "metadata.deletionTimestamp") != null;
+    private static PodState pod(Pod pod) {
+        String name = Objects.toString(pod.getMetadata().getName(), "");
+        String node = pod.getSpec() == null ? "" : Objects.toString(pod.getSpec().getNodeName(), "");
+        String phase = "";
+        String ip = "";
         boolean ready = false;
         String why = "";
-        JsonElement conditions = at(item, "status.conditions");
-        if (conditions != null && conditions.isJsonArray()) {
-            for (JsonElement condition : conditions.getAsJsonArray()) {
-                JsonObject c = condition.getAsJsonObject();
-                String type = text(c.get("type"));
-                boolean isTrue = text(c.get("status")).equals("True");
-                if (type.equals("Ready")) {
+        boolean hopeless = false;
+        if (pod.getStatus() != null) {
+            phase = Objects.toString(pod.getStatus().getPhase(), "");
+            ip = Objects.toString(pod.getStatus().getPodIP(), "");
+            for (PodCondition condition : pod.getStatus().getConditions()) {
+                boolean isTrue = "True".equals(condition.getStatus());
+                if ("Ready".equals(condition.getType())) {
                     ready = isTrue;
-                } else if (type.equals("PodScheduled") && !isTrue) {
-                    why = text(c.get("reason")) + ": " + text(c.get("message"));
+                } else if ("PodScheduled".equals(condition.getType()) && !isTrue) {
+                    why = Objects.toString(condition.getReason(), "") + ": " + Objects.toString(condition.getMessage(), "");
+                }
+            }
+            hopeless = phase.equals("Failed") || phase.equals("Succeeded");
+            List<ContainerStatus> statuses = new ArrayList<>(pod.getStatus().getInitContainerStatuses());
+            statuses.addAll(pod.getStatus().getContainerStatuses());
+            for (ContainerStatus status : statuses) {
+                if (status.getState() != null && status.getState().getWaiting() != null
+                        && HOPELESS.contains(status.getState().getWaiting().getReason())) {
+                    hopeless = true;
+                    why = status.getName() + " " + status.getState().getWaiting().getReason() + ": "
+                            + Objects.toString(status.getState().getWaiting().getMessage(), "");
                 }
             }
         }
-        boolean hopeless = phase.equals("Failed") || phase.equals("Succeeded");
-        for (String statuses : List.of("status.initContainerStatuses", "status.containerStatuses")) {
-            JsonElement list = at(item, statuses);
-            if (list == null || !list.isJsonArray()) {
-                continue;
-            }
-            for (JsonElement status : list.getAsJsonArray()) {
-                JsonElement waiting = at(status.getAsJsonObject(), "state.waiting");
-                if (waiting != null && waiting.isJsonObject()) {
-                    String reason = text(waiting.getAsJsonObject().get("reason"));
-                    if (HOPELESS.contains(reason)) {
-                        hopeless = true;
-                        why = text(status.getAsJsonObject().get("name")) + " " + reason + ": "
-                                + text(waiting.getAsJsonObject().get("message"));
-                    }
-                }
-            }
-        }
+        boolean terminating = pod.getMetadata().getDeletionTimestamp() != null;
         String state = phase.isEmpty() ? "Pending" : phase;
         if (!why.isEmpty()) {
             state += " (" + why + ")";
         } else if (!node.isEmpty()) {
             state += " on " + node;
         }
-        return new Pod(name, node, ip, ready && !terminating && !ip.isEmpty() && !hopeless, hopeless, state);
+        return new PodState(name, node, ip, ready && !terminating && !ip.isEmpty() && !hopeless, hopeless, state);
     }
 
     /** The agent's port in a pod spec: the {@code --listen} of the container that runs {@code agent}. */

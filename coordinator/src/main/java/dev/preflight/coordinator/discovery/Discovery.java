@@ -1,6 +1,7 @@
 package dev.preflight.coordinator.discovery;
 
 import dev.preflight.agent.net.HostPort;
+import dev.preflight.proto.units.Numbers;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -152,16 +153,13 @@ public final class Discovery {
     /** {@code 4} (a count) or names in Slurm's syntax ({@code gpu-01,gpu-02} or {@code gpu-[01-04]}). */
     private static void expect(String value, ExpectedNodes expected) {
         String text = value.strip();
-        if (text.matches("\\d+")) {
+        // a signed number is a count too: -1 is a mistyped count, never a host name (none starts with '-')
+        if (text.matches("[+-]?\\d+")) {
             int count;
             try {
-                count = Integer.parseInt(text);
-            } catch (NumberFormatException e) {
-                count = -1;
-            }
-            if (count < 1 || count > SlurmNodelist.MAX_NODES) {
-                throw new IllegalArgumentException("--expect-nodes " + value + ": a count from 1 to "
-                        + SlurmNodelist.MAX_NODES + " is expected");
+                count = Numbers.count(text, "--expect-nodes", 1, SlurmNodelist.MAX_NODES);
+            } catch (Numbers.NumberException e) {
+                throw new IllegalArgumentException(e.getMessage() + ": a node count or node names");
             }
             expected.requireCount(count, "--expect-nodes " + text);
             return;

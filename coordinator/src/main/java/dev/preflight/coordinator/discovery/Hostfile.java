@@ -1,10 +1,9 @@
 package dev.preflight.coordinator.discovery;
 
+import dev.preflight.proto.text.TerminalText;
+import dev.preflight.agent.hostfs.BoundedFile;
 import dev.preflight.agent.net.HostPort;
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -15,22 +14,13 @@ import java.util.List;
  * {@code #} comments and blank lines.
  */
 public final class Hostfile {
-    static final int MAX_BYTES = 4 * 1024 * 1024;
-
     private Hostfile() {}
 
     /**
      * @throws IllegalArgumentException naming the file, the line and what was expected
      */
     public static List<DiscoveredAgent> read(Path file, int defaultPort) throws IOException {
-        byte[] bytes;
-        try (InputStream in = Files.newInputStream(file)) {
-            bytes = in.readNBytes(MAX_BYTES + 1);
-        }
-        if (bytes.length > MAX_BYTES) {
-            throw new IllegalArgumentException(file + ": larger than " + MAX_BYTES + " bytes; a hostfile is expected");
-        }
-        return parse(new String(bytes, StandardCharsets.UTF_8), file.toString(), defaultPort);
+        return parse(BoundedFile.readText(file, BoundedFile.USER), file.toString(), defaultPort);
     }
 
     static List<DiscoveredAgent> parse(String content, String name, int defaultPort) {
@@ -49,7 +39,7 @@ public final class Hostfile {
             String where = name + ":" + (i + 1);
             for (int w = 1; w < words.length; w++) {
                 if (!words[w].matches("[A-Za-z_]+=\\S+")) {
-                    throw new IllegalArgumentException(where + ": '" + words[w] + "' after the host is not key=value"
+                    throw new IllegalArgumentException(where + ": '" + TerminalText.excerpt(words[w]) + "' after the host is not key=value"
                             + " (e.g. slots=8)");
                 }
             }
@@ -61,7 +51,7 @@ public final class Hostfile {
                         : HostPort.parse((words[0].indexOf(':') >= 0 && !words[0].startsWith("[")
                                 ? "[" + words[0] + "]" : words[0]) + ":" + defaultPort, false);
             } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException(where + ": " + e.getMessage());
+                throw new IllegalArgumentException(where + ": " + TerminalText.escape(e.getMessage()));
             }
             if (agents.size() >= SlurmNodelist.MAX_NODES) {
                 throw new IllegalArgumentException(where + ": more than " + SlurmNodelist.MAX_NODES + " hosts");

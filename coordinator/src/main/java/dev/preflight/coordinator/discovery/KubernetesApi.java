@@ -1,76 +1,68 @@
 package dev.preflight.coordinator.discovery;
 
-import com.google.gson.JsonElement;
-import com.google.gson.JsonParser;
-import dev.preflight.agent.security.PemFiles;
+import dev.preflight.agent.hostfs.BoundedFile;
+import io.fabric8.kubernetes.api.model.Status;
+import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.ConfigBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.jdkhttp.JdkHttpClientFactory;
 import java.io.IOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
-import java.security.GeneralSecurityException;
-import java.time.Duration;
 import java.util.Map;
-import javax.net.ssl.SSLContext;
-import javax.net.ssl.TrustManager;
 
 /**
- * The Kubernetes API as a pod inside the cluster reaches it: the API server from
- * KUBERNETES_SERVICE_HOST/PORT, the service account's token and CA from their mounted files, JSON
- * in and out, every answer bounded in size and time.
+ * The Kubernetes API through the fabric8 client over the JDK's HTTP client. In a pod it is the
+ * API server of KUBERNETES_SERVICE_HOST/PORT with the service account's CA, namespace and token
+ * (read again for every request: projected tokens rotate within the hour a long run may take).
+ * Outside a pod (a pipeline runner, an operator's shell) it is what kubectl uses: the first file
+ * of $KUBECONFIG, else ~/.kube/config.
  */
 public final class KubernetesApi {
     public static final Path SERVICE_ACCOUNT = Paths.get("/var/run/secrets/kubernetes.io/serviceaccount");
-    static final int MAX_RESPONSE_BYTES = 64 * 1024 * 1024;
-    static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(30);
+    static final int REQUEST_TIMEOUT_MILLIS = 30_000;
+    static final int CONNECT_TIMEOUT_MILLIS = 10_000;
+    /** Retries of a request that got no answer or a 5xx, with fabric8's growing back-off. */
+    static final int RETRIES = 3;
 
-    /** An answer: the HTTP status and the body. */
-    public record Response(int status, String body) {
-        public boolean ok() {
-            return status >= 200 && status < 300;
-        }
-
-        /** The "message" of a Kubernetes Status object, or the start of whatever came back. */
-        public String message() {
-            try {
-                JsonElement message = JsonParser.parseString(body).getAsJsonObject().get("message");
-                if (message != null) {
-                    return message.getAsString();
-                }
-            } catch (RuntimeException e) {
-                // not a Status object: show the raw start below
-            }
-            return body.length() > 200 ? body.substring(0, 200) + "…" : body;
-        }
-    }
-
-    private final URI apiServer;
-    private final String token;
-    private final String namespace;
-    private final HttpClient http;
-
-    private KubernetesApi(URI apiServer, String token, String namespace, SSLContext tls) {
-        this.apiServer = apiServer;
-        this.token = token;
-        this.namespace = namespace;
-        this.http = HttpClient.newBuilder().sslContext(tls).connectTimeout(Duration.ofSeconds(10)).build();
-    }
+    private KubernetesApi() {}
 
     /**
-     * The in-cluster client.
+     * A client for the cluster this coordinator runs in, or the kubeconfig's.
      *
-     * @param flag the option that needs it, named in the error when not running in a pod
-     * @throws IOException naming what is missing when not running in a pod
+     * @param flag the option that needs it, named in the error when neither is there
+     * @throws IOException naming what is missing
      */
-    public static KubernetesApi inCluster(Map<String, String> env, Path serviceAccount, String flag) throws IOException {
+    public static KubernetesClient connect(Map<String, String> env, Path serviceAccount, String flag) throws IOException {
+        // the JDK transport, named rather than left to whichever factory the class path offers first
+        return new KubernetesClientBuilder().withHttpClientFactory(new JdkHttpClientFactory())
+                .withConfig(config(env, serviceAccount, flag)).build();
+    }
+
+    static Config config(Map<String, String> env, Path serviceAccount, String flag) throws IOException {
         String host = env.get("KUBERNETES_SERVICE_HOST");
-        String port = env.getOrDefault("KUBERNETES_SERVICE_PORT", "443");
+        Config config;
         if (host == null || host.isBlank()) {
-            throw new IOException("KUBERNETES_SERVICE_HOST is not set: " + flag + " works from a pod inside the cluster");
+            config = fromKubeconfig(env, flag);
+        } else {
+            config = inCluster(host, env.getOrDefault("KUBERNETES_SERVICE_PORT", "443"), serviceAccount);
+        }
+        config.setRequestTimeout(REQUEST_TIMEOUT_MILLIS);
+        config.setConnectionTimeout(CONNECT_TIMEOUT_MILLIS);
+        config.setRequestRetryBackoffLimit(RETRIES);
+        return config;
+    }
+
+    private static Config inCluster(String host, String port, Path serviceAccount) throws IOException {
+        if (!port.matches("\\d{1,5}") || Integer.parseInt(port) < 1 || Integer.parseInt(port) > 65535) {
+            throw new IOException("KUBERNETES_SERVICE_PORT '" + port + "': expected a port, 1-65535");
+        }
+        if (!host.matches("[A-Za-z0-9.:-]+")) {
+            throw new IOException("KUBERNETES_SERVICE_HOST '" + host + "': expected a host name or an address");
         }
         Path tokenFile = serviceAccount.resolve("token");
         Path caFile = serviceAccount.resolve("ca.crt");
@@ -78,52 +70,67 @@ public final class KubernetesApi {
             throw new IOException("no service-account credentials under " + serviceAccount
                     + " (is automountServiceAccountToken off?)");
         }
-        String token = Files.readString(tokenFile, StandardCharsets.US_ASCII).strip();
         Path namespaceFile = serviceAccount.resolve("namespace");
         String namespace = Files.isReadable(namespaceFile)
-                ? Files.readString(namespaceFile, StandardCharsets.US_ASCII).strip() : "";
+                ? BoundedFile.readText(namespaceFile, BoundedFile.USER).strip() : null;
+        String authority = host.indexOf(':') >= 0 ? "[" + host + "]" : host;
+        return new ConfigBuilder(Config.empty())
+                .withMasterUrl("https://" + authority + ":" + port)
+                .withCaCertFile(caFile.toString())
+                .withNamespace(namespace == null || namespace.isEmpty() ? null : namespace)
+                .withOauthTokenProvider(() -> {
+                    try {
+                        return BoundedFile.readText(tokenFile, BoundedFile.USER).strip();
+                    } catch (IOException e) {
+                        throw new UncheckedIOException("cannot read the service-account token " + tokenFile, e);
+                    }
+                })
+                .build();
+    }
+
+    private static Config fromKubeconfig(Map<String, String> env, String flag) throws IOException {
+        String listed = env.get("KUBECONFIG");
+        Path file;
+        if (listed != null && !listed.isBlank()) {
+            // kubectl merges every file of the list; the first one names the context to use
+            file = Paths.get(listed.split(java.io.File.pathSeparator)[0]);
+            if (!Files.isReadable(file)) {
+                throw new IOException("KUBECONFIG names " + file + ", which cannot be read");
+            }
+        } else {
+            String home = env.getOrDefault("HOME", "");
+            file = home.isEmpty() ? null : Paths.get(home, ".kube", "config");
+            if (file == null || !Files.isReadable(file)) {
+                throw new IOException("KUBERNETES_SERVICE_HOST is not set and there is no kubeconfig (KUBECONFIG,"
+                        + " ~/.kube/config): " + flag + " works from a pod inside the cluster, or with kubectl's credentials");
+            }
+        }
         try {
-            SSLContext tls = SSLContext.getInstance("TLS");
-            tls.init(null, new TrustManager[] {PemFiles.trustManager(caFile)}, null);
-            String authority = host.indexOf(':') >= 0 ? "[" + host + "]" : host;
-            return new KubernetesApi(URI.create("https://" + authority + ":" + port), token, namespace, tls);
-        } catch (GeneralSecurityException | IllegalArgumentException e) {
-            throw new IOException("cannot use " + caFile + ": " + e.getMessage());
+            return Config.fromKubeconfig(null, file.toFile());
+        } catch (KubernetesClientException | IllegalArgumentException e) {
+            throw new IOException("kubeconfig " + file + ": " + e.getMessage());
         }
     }
 
-    /** The pod's own namespace (the service account's), empty where the file is absent. */
-    public String namespace() {
-        return namespace;
+    /** The namespace of the client's credentials (the pod's own, or the kubeconfig context's); empty if none. */
+    public static String namespace(KubernetesClient client) {
+        String namespace = client.getNamespace();
+        return namespace == null ? "" : namespace;
     }
 
-    public Response get(String pathAndQuery) throws IOException, InterruptedException {
-        return send(request(pathAndQuery).GET());
-    }
-
-    public Response post(String path, String json) throws IOException, InterruptedException {
-        return send(request(path).header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(json, StandardCharsets.UTF_8)));
-    }
-
-    public Response delete(String pathAndQuery) throws IOException, InterruptedException {
-        return send(request(pathAndQuery).DELETE());
-    }
-
-    private HttpRequest.Builder request(String pathAndQuery) {
-        return HttpRequest.newBuilder(apiServer.resolve(pathAndQuery))
-                .header("Authorization", "Bearer " + token)
-                .header("Accept", "application/json")
-                .timeout(REQUEST_TIMEOUT);
-    }
-
-    private Response send(HttpRequest.Builder builder) throws IOException, InterruptedException {
-        HttpRequest request = builder.build();
-        HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
-        if (response.body().length() > MAX_RESPONSE_BYTES) {
-            throw new IOException(request.method() + " " + request.uri().getPath()
-                    + ": the answer is larger than " + MAX_RESPONSE_BYTES + " bytes");
+    /** An API error in one line: the HTTP status and the API server's message, or why nothing came back. */
+    public static String describe(KubernetesClientException e) {
+        Status status = e.getStatus();
+        if (e.getCode() > 0) {
+            String message = status != null && status.getMessage() != null ? status.getMessage() : e.getMessage();
+            return "HTTP " + e.getCode() + " " + message;
         }
-        return new Response(response.statusCode(), response.body());
+        Throwable cause = e.getCause() == null ? e : e.getCause();
+        return "no answer from the API server (" + cause.getMessage() + ")";
+    }
+
+    /** Whether the API server refused the credentials or their permissions. */
+    public static boolean denied(KubernetesClientException e) {
+        return e.getCode() == 401 || e.getCode() == 403;
     }
 }

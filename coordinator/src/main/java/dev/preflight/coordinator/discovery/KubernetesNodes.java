@@ -1,32 +1,30 @@
 package dev.preflight.coordinator.discovery;
 
-import com.google.gson.JsonElement;
-import com.google.gson.JsonObject;
-import com.google.gson.JsonParseException;
-import com.google.gson.JsonParser;
+import io.fabric8.kubernetes.api.model.ListOptionsBuilder;
+import io.fabric8.kubernetes.api.model.Node;
+import io.fabric8.kubernetes.api.model.NodeList;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import java.io.IOException;
-import java.net.URLEncoder;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The nodes that should have an agent, from the Kubernetes API: {@code GET /api/v1/nodes} with a
- * label selector, using the pod's service-account credentials (needs get/list on nodes, see
- * deploy/kubernetes/rbac.yaml). Nodes, not pods: a node with no agent pod at all is exactly the
- * one the headless Service cannot show.
+ * The nodes that should have an agent, from the Kubernetes API: the nodes matching a label
+ * selector, a page at a time (needs get/list on nodes, see deploy/kubernetes/rbac.yaml). Nodes,
+ * not pods: a node with no agent pod at all is exactly the one the headless Service cannot show.
  */
 public final class KubernetesNodes {
     static final int PAGE_SIZE = 500;
     static final int MAX_PAGES = 200;
 
-    private final KubernetesApi api;
+    private final KubernetesClient client;
 
-    public KubernetesNodes(KubernetesApi api) {
-        this.api = api;
+    public KubernetesNodes(KubernetesClient client) {
+        this.client = client;
     }
 
-    /** Checks a selector's characters before it goes into a URL; the API server judges its grammar. */
+    /** Checks a selector's characters before it goes to the API server, which judges its grammar. */
     public static String validateSelector(String selector) {
         if (selector == null || selector.isBlank() || selector.length() > 1024
                 || !selector.matches("[A-Za-z0-9._/=!,() -]+")) {
@@ -41,32 +39,24 @@ public final class KubernetesNodes {
      *
      * @throws IOException naming the HTTP status and the API server's message
      */
-    public List<String> list(String selector) throws IOException, InterruptedException {
+    public List<String> list(String selector) throws IOException {
+        validateSelector(selector);
         List<String> names = new ArrayList<>();
-        String continueToken = "";
+        String continueToken = null;
         for (int page = 0; page < MAX_PAGES; page++) {
-            String query = "labelSelector=" + URLEncoder.encode(validateSelector(selector), StandardCharsets.UTF_8)
-                    + "&limit=" + PAGE_SIZE
-                    + (continueToken.isEmpty() ? "" : "&continue=" + URLEncoder.encode(continueToken, StandardCharsets.UTF_8));
-            KubernetesApi.Response response = api.get("/api/v1/nodes?" + query);
-            if (response.status() != 200) {
-                throw new IOException("listing nodes: HTTP " + response.status() + " " + response.message()
-                        + (response.status() == 401 || response.status() == 403
-                                ? "; the coordinator's service account needs get/list on nodes"
-                                        + " (deploy/kubernetes/rbac.yaml)" : ""));
-            }
+            NodeList list;
             try {
-                JsonObject list = JsonParser.parseString(response.body()).getAsJsonObject();
-                for (JsonElement item : list.getAsJsonArray("items")) {
-                    names.add(item.getAsJsonObject().getAsJsonObject("metadata").get("name").getAsString());
-                }
-                JsonObject metadata = list.getAsJsonObject("metadata");
-                JsonElement next = metadata == null ? null : metadata.get("continue");
-                continueToken = next == null || next.isJsonNull() ? "" : next.getAsString();
-            } catch (JsonParseException | IllegalStateException | NullPointerException | ClassCastException e) {
-                throw new IOException("listing nodes: the API server's answer is not a NodeList (" + e.getMessage() + ")");
+                list = client.nodes().list(new ListOptionsBuilder().withLabelSelector(selector)
+                        .withLimit((long) PAGE_SIZE).withContinue(continueToken).build());
+            } catch (KubernetesClientException e) {
+                throw new IOException("listing nodes: " + KubernetesApi.describe(e) + (KubernetesApi.denied(e)
+                        ? "; the coordinator's service account needs get/list on nodes (deploy/kubernetes/rbac.yaml)" : ""));
             }
-            if (continueToken.isEmpty()) {
+            for (Node node : list.getItems()) {
+                names.add(node.getMetadata().getName());
+            }
+            continueToken = list.getMetadata() == null ? null : list.getMetadata().getContinue();
+            if (continueToken == null || continueToken.isEmpty()) {
                 return names;
             }
         }

@@ -1,12 +1,14 @@
 package dev.preflight.coordinator.discovery;
 
+import dev.preflight.proto.text.TerminalText;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
  * Slurm's hostlist syntax, as in SLURM_JOB_NODELIST and {@code scontrol show hostnames}:
  * {@code gpu-[01-04,07]}, {@code a,b}, {@code rack[1-2]-gpu[01-02]} (every combination, in order).
- * A range keeps the zero padding of its lower bound.
+ * A range keeps the zero padding of its lower bound. As in Slurm, text may follow a range only
+ * before another range: {@code scontrol show hostnames} refuses {@code n[0-1].cluster.local}.
  */
 public final class SlurmNodelist {
     /** Far above any allocation; a typo like [1-99999999] must not exhaust memory. */
@@ -24,7 +26,7 @@ public final class SlurmNodelist {
         }
         List<String> names = new ArrayList<>();
         for (String term : splitTopLevel(text, nodelist)) {
-            expandTerm(term, "", names, nodelist);
+            expandTerm(term, "", false, names, nodelist);
         }
         return names;
     }
@@ -62,8 +64,12 @@ public final class SlurmNodelist {
         return terms;
     }
 
-    private static void expandTerm(String rest, String prefix, List<String> names, String original) {
+    private static void expandTerm(String rest, String prefix, boolean afterRange, List<String> names, String original) {
         int open = rest.indexOf('[');
+        if (open < 0 && afterRange && !rest.isEmpty()) {
+            throw invalid(original, "'" + rest + "' follows a range; Slurm takes text after a range only before another"
+                    + " range");
+        }
         if (open < 0) {
             String name = prefix + rest;
             if (!name.matches("[A-Za-z0-9._-]+")) {
@@ -96,12 +102,13 @@ public final class SlurmNodelist {
             }
             for (long value = from; value <= to; value++) {
                 String number = String.format("%0" + low.length() + "d", value);
-                expandTerm(tail, head + number, names, original);
+                expandTerm(tail, head + number, true, names, original);
             }
         }
     }
 
     private static IllegalArgumentException invalid(String nodelist, String problem) {
-        return new IllegalArgumentException("Slurm nodelist '" + nodelist + "': " + problem);
+        return new IllegalArgumentException("Slurm nodelist '" + TerminalText.excerpt(nodelist) + "': "
+                + TerminalText.excerpt(problem));
     }
 }

@@ -5,16 +5,16 @@ import dev.preflight.proto.v1.Fact;
 import dev.preflight.proto.v1.Measurement;
 import dev.preflight.proto.v1.Measurements;
 import dev.preflight.proto.v1.NodeReport;
+import dev.preflight.proto.v1.PortFact;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 
 /**
  * What the node checks found that the cluster-level work needs: their facts folded into the
  * node's fingerprint (so the consistency phase diffs NIC rates, rails, GID indexes and model-store
- * fingerprints across nodes), and the figures scoring reads (port rates per rail, storage reads).
+ * fingerprints across nodes), and the figures scoring reads (the typed ports with their rails and
+ * whether a rail needs them, storage reads).
  */
 final class NodeFacts {
     /** Identity must differ between nodes: the consistency phase compares it apart. */
@@ -37,40 +37,24 @@ final class NodeFacts {
     }
 
     /**
-     * Every port's negotiated rate (fabric.ib_ports), with the local GPU index whose rail it serves
-     * (host.topology's rail map) where the node has one.
+     * Every RDMA port fabric.ib_ports read, typed: its negotiated rate, whether a GPU rail or
+     * NCCL_IB_HCA requires it, and the local GPU index whose rail it serves (-1 for none).
      */
     static List<Measurements.PortRate> portRates(String node, NodeReport report) {
-        Map<String, Integer> railByDevice = new HashMap<>();
-        Map<String, String> linkLayer = new HashMap<>();
-        List<Measurement> rates = new ArrayList<>();
-        for (CheckResult check : report.getChecksList()) {
-            for (Fact fact : check.getFactsList()) {
-                if (fact.getName().equals("rail") && fact.getSubject().startsWith("GPU")) {
-                    railByDevice.putIfAbsent(fact.getValue().split(" ")[0],
-                            Integer.parseInt(fact.getSubject().substring(3).split(" ")[0]));
-                } else if (fact.getName().equals("port")) {
-                    linkLayer.put(fact.getSubject(), fact.getValue().split(" ")[0]);
-                }
-            }
-            if (check.getId().equals("fabric.ib_ports")) {
-                check.getMeasurementsList().stream().filter(m -> m.getName().equals("port_rate")).forEach(rates::add);
-            }
-        }
         List<Measurements.PortRate> ports = new ArrayList<>();
-        for (Measurement rate : rates) {
-            String[] port = rate.getSubject().split(":");
-            if (port.length != 2) {
-                continue;
+        for (CheckResult check : report.getChecksList()) {
+            for (PortFact port : check.getPortsList()) {
+                ports.add(Measurements.PortRate.newBuilder()
+                        .setNode(node)
+                        .setDevice(port.getDevice())
+                        .setPort(port.getPort())
+                        .setRateBytesPerSecond(port.getRateBitsPerSecond() / 8.0)
+                        .setRail(port.getRailsCount() > 0 ? port.getRails(0) : -1)
+                        .setLinkLayer(port.getLinkLayer())
+                        .setRequired(port.getRequired())
+                        .setState(port.getState())
+                        .build());
             }
-            ports.add(Measurements.PortRate.newBuilder()
-                    .setNode(node)
-                    .setDevice(port[0])
-                    .setPort(Integer.parseInt(port[1]))
-                    .setRateBytesPerSecond(rate.getValue())
-                    .setRail(railByDevice.getOrDefault(port[0], -1))
-                    .setLinkLayer(linkLayer.getOrDefault(rate.getSubject(), ""))
-                    .build());
         }
         return ports;
     }

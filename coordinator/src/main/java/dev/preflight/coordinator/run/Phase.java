@@ -16,6 +16,11 @@ public enum Phase {
     ALL_NODES(true),
     /** One communicator per local GPU index (GPU k of every node), then the same rail between node pairs. */
     RAILS(true),
+    /**
+     * When an all-node or rail collective failed or ran slow: bisection of its nodes in concurrent
+     * rounds until the node, rail or link is named and confirmed.
+     */
+    FAULT_ISOLATION(true),
     /** Send/recv between node pairs in rounds of disjoint pairs: the node-by-node matrix. */
     PAIRWISE(true),
     /** The planned TP x PP layout's traffic: TP all-reduce and pipeline-boundary send/recv latency. */

@@ -8,6 +8,7 @@ import dev.preflight.coordinator.collective.BenchPrediction;
 import dev.preflight.coordinator.collective.BenchResults;
 import dev.preflight.coordinator.collective.BenchSettings;
 import dev.preflight.coordinator.collective.Estimate;
+import dev.preflight.coordinator.collective.FaultIsolationPhase;
 import dev.preflight.coordinator.collective.InferencePhase;
 import dev.preflight.coordinator.collective.IntraNodePhase;
 import dev.preflight.coordinator.collective.PairwisePhase;
@@ -19,8 +20,19 @@ import dev.preflight.coordinator.fanout.AgentTarget;
 import dev.preflight.coordinator.fanout.Fanout;
 import dev.preflight.coordinator.hostnet.HostNetPhase;
 import dev.preflight.coordinator.hostnet.PairSchedule;
+import dev.preflight.coordinator.plan.Model;
+import dev.preflight.coordinator.plan.ModelCatalog;
+import dev.preflight.coordinator.plan.PlanCost;
+import dev.preflight.coordinator.plan.Planner;
+import dev.preflight.coordinator.plan.Precision;
+import dev.preflight.coordinator.score.Policy;
 import dev.preflight.coordinator.score.Scorer;
+import dev.preflight.proto.units.ByteSizes;
+import dev.preflight.proto.v1.Interconnect.Tier;
+import dev.preflight.proto.v1.ModelPlan;
+import dev.preflight.proto.v1.Scope;
 import dev.preflight.proto.ToolVersion;
+import dev.preflight.proto.units.Bandwidths;
 import dev.preflight.proto.v1.CheckResult;
 import dev.preflight.proto.v1.Gpu;
 import dev.preflight.proto.v1.NodeReport;
@@ -33,6 +45,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -50,14 +63,44 @@ public final class PreflightRun {
     /**
      * @param bench how the bench phases measure (the profile and its overrides); used when phases selects one
      * @param portCounters read around every bench phase
+     * @param benchOnlyOnGpuNodes the selected bench phases run only when at least two reachable nodes
+     *     have GPUs (the default run: measure a cluster, and leave a lone node or a CPU fleet alone)
+     * @param plan the model plan whose communication the inference phase measures; null for none
      */
     public record Options(Set<Phase> phases, RunChecksRequest checks, HostNetPhase.Settings hostNet, Scorer scorer,
-            BenchSettings bench, PortCounterHook portCounters) {}
+            BenchSettings bench, PortCounterHook portCounters, PlanRequest plan, boolean benchOnlyOnGpuNodes) {
+        public Options(Set<Phase> phases, RunChecksRequest checks, HostNetPhase.Settings hostNet, Scorer scorer,
+                BenchSettings bench, PortCounterHook portCounters) {
+            this(phases, checks, hostNet, scorer, bench, portCounters, null, false);
+        }
+    }
+
+    /**
+     * A plan to measure: a fixed one (preflight plan -o json), or a model to plan onto the nodes
+     * as their inventories describe them.
+     *
+     * @param fixed the plan as given; null to plan the model
+     * @param model with precision and load, planned when fixed is null
+     * @param policy the headroom, tiers and token budget the plan and its cost are judged by
+     */
+    public record PlanRequest(ModelPlan fixed, Model model, Precision precision, Planner.Load load, Policy policy) {}
 
     private final Fanout fanout;
     private final Options options;
     private final Progress progress;
     private final Clock clock;
+    /** The phases this run takes: the options', less the bench phases where they wait for GPU nodes that are not there. */
+    private Set<Phase> selected;
+
+    /**
+     * What the run has established so far, kept for {@link #stoppedReport}: another thread (a
+     * signal's) reads it while the run goes on. Null until the node checks are in.
+     */
+    private final Object soFarLock = new Object();
+    private Instant startedAt;
+    private List<NodeReport> nodesSoFar;
+    private List<CheckResult> clusterChecksSoFar;
+    private PreflightReport.Builder sectionsSoFar;
 
     public PreflightRun(Fanout fanout, Options options, Progress progress, Clock clock) {
         this.fanout = fanout;
@@ -72,6 +115,9 @@ public final class PreflightRun {
     public PreflightReport run(List<AgentTarget> targets, String commandLine,
             Function<List<NodeReport>, List<CheckResult>> membership) {
         Instant started = clock.instant();
+        synchronized (soFarLock) {
+            startedAt = started;
+        }
         List<NodeReport> nodes = new ArrayList<>();
         for (NodeReport node : fanout.run(targets, options.checks())) {
             nodes.add(NodeFacts.withCheckFacts(node));
@@ -80,6 +126,11 @@ public final class PreflightRun {
         // the phases' own sections of the report; the verdict is decided once they are all in
         PreflightReport.Builder sections = PreflightReport.newBuilder()
                 .addPhases(RunPhase.newBuilder().setName(Phase.CHECKS.flagName()).setOutcome(RunPhase.Outcome.COMPLETED));
+        synchronized (soFarLock) {
+            nodesSoFar = nodes;
+            clusterChecksSoFar = clusterChecks;
+            sectionsSoFar = sections;
+        }
         for (NodeReport node : nodes) {
             sections.getMeasurementsBuilder()
                     .addAllPorts(NodeFacts.portRates(name(node), node))
@@ -95,16 +146,54 @@ public final class PreflightRun {
                 candidates.add(candidate(node, targets.get(i)));
             }
         }
+        selected = EnumSet.noneOf(Phase.class);
+        selected.addAll(options.phases());
+        long gpuNodes = candidates.stream().filter(c -> c.inventoryGpus() > 0).count();
+        if (options.benchOnlyOnGpuNodes()) {
+            if (gpuNodes >= 2) {
+                progress.line(gpuNodes + " reachable GPU nodes: measuring them with the quick NCCL profile "
+                        + "(--profile checks runs the checks alone)");
+            } else {
+                selected.removeIf(Phase::bench);
+            }
+        }
         phase(Phase.CONSISTENCY, () -> reachable.size() > 1 ? null : FEWER_THAN_TWO, sections, () -> {
             progress.line("phase consistency: comparing " + reachable.size() + " nodes");
             clusterChecks.addAll(Consistency.check(nodes));
         });
-        if (options.phases().stream().anyMatch(Phase::bench)) {
-            try (BenchContext bench = new BenchContext(options.bench(), candidates, progress::line, progress::status, clock,
+        ModelPlan plan = null;
+        BenchSettings settings = options.bench();
+        if (options.plan() != null) {
+            try {
+                plan = resolve(options.plan(), candidates);
+                settings = settings.forPlan(plan.getTensorParallel(), plan.getPipelineParallel(), sizes(plan));
+                progress.line("plan " + plan.getModel() + " " + plan.getPrecision() + ": TP " + plan.getTensorParallel() + " x PP "
+                        + plan.getPipelineParallel() + (plan.hasArchitecture() ? ", decode messages of "
+                        + ByteSizes.format(settings.planSizes().decodeBytes()) : ""));
+            } catch (IllegalArgumentException e) {
+                clusterChecks.add(CheckResult.newBuilder().setId(PlanCost.FIT_ID).setScope(Scope.HOST).setStatus(CheckResult.Status.ERROR)
+                        .setSummary("cannot plan " + (options.plan().model() == null ? "the model" : options.plan().model().displayName())
+                                + ": " + e.getMessage()).build());
+            }
+        }
+        int benchedNodes = candidates.size();
+        if (selected.stream().anyMatch(Phase::bench)) {
+            try (BenchContext bench = new BenchContext(settings, candidates, progress::line, progress::status, clock,
                     options.portCounters())) {
                 benchPhases(bench, sections);
                 merge(bench.results(), nodes, clusterChecks, sections);
+                if (bench.benched()) {
+                    benchedNodes = bench.nodes().size();
+                }
             }
+        }
+        if (plan != null) {
+            String display = ModelCatalog.find(plan.getModel()).map(Model::displayName).orElse(plan.getModel());
+            PlanCost.Outcome cost = PlanCost.evaluate(plan, display, sections.getMeasurements().getLatencyList(), benchedNodes,
+                    options.plan().policy().tokenBudget());
+            sections.setPlan(plan).setPlanEvidence(cost.evidence());
+            clusterChecks.addAll(cost.checks());
+            progress.line(cost.evidence().getSummary());
         }
         List<HostNetPhase.Node> alive = new ArrayList<>();
         for (HostNetPhase.Node node : reachable) {
@@ -124,11 +213,107 @@ public final class PreflightRun {
     }
 
     private static final String FEWER_THAN_TWO = "fewer than two reachable nodes";
+    /** Copies of the run's state may race a phase that is adding to it; a few tries get a consistent one. */
+    private static final int SNAPSHOT_TRIES = 5;
+
+    /**
+     * The report of a run stopped part-way (SIGTERM): what was measured so far, scored, with every
+     * selected phase that had not finished marked not run. Called from another thread while the
+     * run goes on; bench measurements of a bench phase still running are not in it.
+     *
+     * @param answered the nodes whose checks had come back, for a run stopped during the node checks
+     * @param addresses every target's address, to mark the nodes that had not answered
+     */
+    public PreflightReport stoppedReport(String commandLine, String why, List<NodeReport> answered, List<String> addresses) {
+        List<NodeReport> nodes;
+        List<CheckResult> clusterChecks;
+        PreflightReport.Builder sections;
+        Instant started;
+        synchronized (soFarLock) {
+            started = startedAt == null ? clock.instant() : startedAt;
+            if (nodesSoFar == null) {
+                nodes = notAnswered(answered, addresses, why);
+                clusterChecks = List.of();
+                sections = PreflightReport.newBuilder().addPhases(RunPhase.newBuilder().setName(Phase.CHECKS.flagName())
+                        .setOutcome(RunPhase.Outcome.NOT_RUN)
+                        .setError(why + " after " + answered.size() + " of " + addresses.size() + " nodes answered"));
+            } else {
+                nodes = null;
+                clusterChecks = null;
+                sections = null;
+                for (int i = 0; i < SNAPSHOT_TRIES && sections == null; i++) {
+                    try {
+                        nodes = new ArrayList<>(nodesSoFar);
+                        clusterChecks = new ArrayList<>(clusterChecksSoFar);
+                        sections = sectionsSoFar.clone();
+                    } catch (RuntimeException e) {
+                        // a phase changed a list while it was copied: take it again
+                        sections = null;
+                    }
+                }
+                if (sections == null) {
+                    nodes = new ArrayList<>(notAnswered(List.of(), addresses, why));
+                    clusterChecks = List.of();
+                    sections = PreflightReport.newBuilder();
+                }
+            }
+        }
+        Set<String> recorded = new LinkedHashSet<>();
+        for (RunPhase phase : sections.getPhasesList()) {
+            recorded.add(phase.getName());
+        }
+        for (Phase phase : options.phases()) {
+            if (!recorded.contains(phase.flagName())) {
+                sections.addPhases(RunPhase.newBuilder().setName(phase.flagName())
+                        .setOutcome(RunPhase.Outcome.NOT_RUN).setError(why));
+            }
+        }
+        return report(options.scorer(), commandLine, started, clock.instant(), nodes, clusterChecks, sections.build());
+    }
+
+    private static List<NodeReport> notAnswered(List<NodeReport> answered, List<String> addresses, String why) {
+        List<NodeReport> nodes = new ArrayList<>();
+        Set<String> seen = new LinkedHashSet<>();
+        for (NodeReport node : answered) {
+            nodes.add(NodeFacts.withCheckFacts(node));
+            seen.add(node.getAddress());
+        }
+        for (String address : addresses) {
+            if (!seen.contains(address)) {
+                nodes.add(NodeReport.newBuilder().setAddress(address).setReachability(NodeReport.Reachability.UNREACHABLE)
+                        .setError("not run: " + why + " before it answered").build());
+            }
+        }
+        return nodes;
+    }
+
+    /** The fixed plan, or the model planned onto the smallest node's GPUs as the inventories list them. */
+    private static ModelPlan resolve(PlanRequest request, List<BenchContext.Candidate> candidates) {
+        if (request.fixed() != null) {
+            return request.fixed();
+        }
+        int gpus = candidates.stream().mapToInt(BenchContext.Candidate::inventoryGpus).min().orElse(0);
+        long memory = candidates.stream().mapToLong(BenchContext.Candidate::gpuMemoryBytes).min().orElse(0);
+        if (gpus < 1 || memory < 1) {
+            throw new IllegalArgumentException("no node's inventory lists its GPUs and their memory; plan with "
+                    + "preflight plan --gpus-per-node N --gpu-memory SIZE -o json and pass --plan FILE");
+        }
+        return Planner.plan(request.model(), request.precision(), new Planner.Cluster(gpus, memory, candidates.size(),
+                Tier.TIER_UNSPECIFIED, 0, List.of()), request.load(), request.policy());
+    }
+
+    private static BenchSettings.PlanSizes sizes(ModelPlan plan) {
+        if (!plan.hasArchitecture()) {
+            return BenchSettings.PlanSizes.NONE;
+        }
+        return new BenchSettings.PlanSizes(PlanCost.decodeBytes(plan),
+                PlanCost.dispatchBytes(plan, plan.getTensorParallel() * plan.getPipelineParallel()));
+    }
 
     private void benchPhases(BenchContext bench, PreflightReport.Builder sections) {
-        BenchSettings settings = options.bench();
+        BenchSettings settings = bench.settings();
         Set<String> names = new LinkedHashSet<>();
-        for (Phase phase : options.phases()) {
+        for (Phase phase : selected) {
             if (phase.bench()) {
                 names.add(phase.flagName());
             }
@@ -137,17 +322,23 @@ public final class PreflightRun {
         sections.setProfile(settings.profile().flagName())
                 .setPredictedSeconds(predicted.toMillis() / 1000.0)
                 .setBudgetSeconds(settings.budget().toSeconds());
+        String isolation = names.contains(FaultIsolationPhase.NAME) ? ", fault isolation up to " + Estimate.format(
+                FaultIsolationPhase.prediction(bench.predictedNodes(), settings, Estimate.nominalRate(true)))
+                + " more if a collective fails or runs slow" : "";
         progress.line("bench phases (" + String.join(", ", names) + "), profile " + settings.profile().flagName() + ": "
-                + bench.candidateCount() + " node(s), predicted " + Estimate.format(predicted) + ", budget "
+                + bench.candidateCount() + " node(s), predicted " + Estimate.format(predicted) + isolation + ", budget "
                 + Estimate.format(settings.budget()));
         bench.start();
         List<Integer> assumed = gpuCounts(bench.predictedNodes());
         Set<String> railSuspects = new LinkedHashSet<>();
-        phase(Phase.INTRA_NODE, () -> benchSkip(bench, 1, null), sections, () -> IntraNodePhase.run(bench));
+        Map<String, Duration> first = BenchPrediction.perPhase(bench.predictedNodes(), settings, names,
+                Estimate.nominalRate(true), Estimate.nominalRate(false));
+        benchPhase(Phase.INTRA_NODE, first.get(IntraNodePhase.NAME), () -> benchSkip(bench, 1, null), sections,
+                () -> IntraNodePhase.run(bench));
         // every other bench phase needs the nodes' GPUs: the intra-node phase learnt them, else a probe does
         names.remove(IntraNodePhase.NAME);
         String probeFailure = null;
-        if (!bench.benched() && options.phases().stream().anyMatch(p -> p.bench() && p != Phase.INTRA_NODE)
+        if (!bench.benched() && selected.stream().anyMatch(p -> p.bench() && p != Phase.INTRA_NODE)
                 && bench.candidateCount() > 0 && !bench.budgetSpent()) {
             progress.line("learning each node's GPUs with a small intra-node bench");
             try {
@@ -161,12 +352,95 @@ public final class PreflightRun {
             progress.line("GPUs per node " + gpuCounts(bench.nodes()) + ": the remaining bench phases predicted "
                     + Estimate.format(BenchPrediction.of(bench.nodes(), settings, names)));
         }
-        phase(Phase.ALL_NODES, () -> benchSkip(bench, 2, unknownGpus), sections, () -> AllNodesPhase.run(bench));
-        phase(Phase.RAILS, () -> benchSkip(bench, 2, unknownGpus), sections,
-                () -> railSuspects.addAll(RailsPhase.run(bench)));
-        phase(Phase.PAIRWISE, () -> benchSkip(bench, 2, unknownGpus), sections,
-                () -> PairwisePhase.run(bench, railSuspects));
-        phase(Phase.INFERENCE, () -> benchSkip(bench, 1, unknownGpus), sections, () -> InferencePhase.run(bench));
+        Set<String> cut = new LinkedHashSet<>();
+        benchPhase(Phase.ALL_NODES, revise(bench, names, cut, Phase.ALL_NODES),
+                () -> benchSkip(bench, 2, unknownGpus, cut, Phase.ALL_NODES), sections, () -> AllNodesPhase.run(bench));
+        names.remove(AllNodesPhase.NAME);
+        benchPhase(Phase.RAILS, revise(bench, names, cut, Phase.RAILS),
+                () -> benchSkip(bench, 2, unknownGpus, cut, Phase.RAILS), sections, () -> railSuspects.addAll(RailsPhase.run(bench)));
+        names.remove(RailsPhase.NAME);
+        Duration isolationAtMost = bench.benched() ? FaultIsolationPhase.prediction(bench.nodes(), settings,
+                bench.slowestRate(true)) : Duration.ZERO;
+        benchPhase(Phase.FAULT_ISOLATION, isolationAtMost, () -> benchSkip(bench, 2, unknownGpus), sections,
+                () -> FaultIsolationPhase.run(bench, railSuspects));
+        names.remove(FaultIsolationPhase.NAME);
+        benchPhase(Phase.PAIRWISE, revise(bench, names, cut, Phase.PAIRWISE),
+                () -> benchSkip(bench, 2, unknownGpus, cut, Phase.PAIRWISE), sections, () -> PairwisePhase.run(bench, railSuspects));
+        names.remove(PairwisePhase.NAME);
+        benchPhase(Phase.INFERENCE, revise(bench, names, cut, Phase.INFERENCE),
+                () -> benchSkip(bench, 1, unknownGpus, cut, Phase.INFERENCE), sections, () -> InferencePhase.run(bench));
+    }
+
+    /**
+     * The remaining phases predicted again at the slowest rates measured so far, printed; phases
+     * cut, in {@link BenchPrediction#CUT_ORDER}, while that exceeds the budget left. Returns the
+     * next phase's own prediction (nothing, and no line, when it is not to run).
+     */
+    private Duration revise(BenchContext bench, Set<String> remaining, Set<String> cut, Phase next) {
+        if (!bench.benched() || !remaining.contains(next.flagName())) {
+            return Duration.ZERO;
+        }
+        BenchSettings settings = options.bench();
+        double across = bench.slowestRate(true);
+        double inside = bench.slowestRate(false);
+        Set<String> kept = new LinkedHashSet<>(remaining);
+        kept.removeAll(cut);
+        Map<String, Duration> perPhase = BenchPrediction.perPhase(bench.nodes(), settings, kept, across, inside);
+        Duration total = sum(perPhase);
+        Duration left = bench.remaining();
+        progress.line("bench: revised at the slowest rates measured (between nodes " + Bandwidths.format(across)
+                + ", inside a node " + Bandwidths.format(inside) + "): " + String.join(", ", perPhase.keySet())
+                + " predicted " + Estimate.format(total) + ", budget left " + Estimate.format(left));
+        for (String phase : BenchPrediction.CUT_ORDER) {
+            if (total.compareTo(left) <= 0) {
+                break;
+            }
+            if (perPhase.remove(phase) != null) {
+                cut.add(phase);
+                total = sum(perPhase);
+                progress.line("bench: cutting " + phase + " (cut order " + String.join(", ", BenchPrediction.CUT_ORDER)
+                        + "): the rest now predicted " + Estimate.format(total));
+            }
+        }
+        return perPhase.getOrDefault(next.flagName(), Duration.ZERO);
+    }
+
+    private static Duration sum(Map<String, Duration> durations) {
+        Duration total = Duration.ZERO;
+        for (Duration d : durations.values()) {
+            total = total.plus(d);
+        }
+        return total;
+    }
+
+    /** As {@link #benchSkip(BenchContext, int, String)}, and skipped when the budget cut it. */
+    private String benchSkip(BenchContext bench, int nodesNeeded, String unknownGpus, Set<String> cut, Phase phase) {
+        if (cut.contains(phase.flagName())) {
+            return "cut to keep to the time budget: the remaining phases' revised prediction exceeded the "
+                    + Estimate.format(bench.remaining()) + " left (cut order: "
+                    + String.join(", ", BenchPrediction.CUT_ORDER) + ")";
+        }
+        return benchSkip(bench, nodesNeeded, unknownGpus);
+    }
+
+    /** A bench phase, its prediction and its wall time recorded with it. */
+    private void benchPhase(Phase phase, Duration predicted, Supplier<String> skip, PreflightReport.Builder sections,
+            Runnable body) {
+        int before = sections.getPhasesCount();
+        long started = System.nanoTime();
+        phase(phase, skip, sections, body);
+        if (sections.getPhasesCount() == before) {
+            return;
+        }
+        RunPhase.Builder record = sections.getPhasesBuilder(before);
+        Duration actual = Duration.ofNanos(System.nanoTime() - started);
+        record.setPredictedSeconds((predicted == null ? Duration.ZERO : predicted).toMillis() / 1000.0);
+        if (record.getOutcome() != RunPhase.Outcome.SKIPPED) {
+            record.setActualSeconds(actual.toMillis() / 1000.0);
+            progress.line("phase " + phase.flagName() + " took " + Estimate.format(actual) + ", predicted "
+                    + Estimate.format(predicted == null ? Duration.ZERO : predicted)
+                    + (phase == Phase.FAULT_ISOLATION ? " at most" : ""));
+        }
     }
 
     private static List<Integer> gpuCounts(List<BenchNode> nodes) {
@@ -185,7 +459,7 @@ public final class PreflightRun {
      */
     private String benchSkip(BenchContext bench, int nodesNeeded, String unknownGpus) {
         if (bench.budgetSpent()) {
-            return "the bench time budget of " + Estimate.format(options.bench().budget()) + " ran out";
+            return "the bench time budget of " + Estimate.format(bench.settings().budget()) + " ran out";
         }
         if (bench.candidateCount() < nodesNeeded) {
             return nodesNeeded == 1 ? "no reachable node" : FEWER_THAN_TWO;
@@ -213,7 +487,7 @@ public final class PreflightRun {
             String name = name(node);
             NodeReport.Builder builder = node.toBuilder().addAllChecks(nodeChecks.getOrDefault(name, List.of()));
             if (transports.containsKey(name)) {
-                builder.addChecks(TransportCheck.of(transports.get(name)));
+                builder.addChecks(TransportCheck.of(transports.get(name), TransportCheck.rails(node.getChecksList())));
             }
             if (lost.containsKey(name)) {
                 builder.setReachability(NodeReport.Reachability.LOST).setError(lost.get(name));
@@ -245,7 +519,7 @@ public final class PreflightRun {
      * @param skip why the phase cannot run, or null when it can; asked only when the phase is selected
      */
     private void phase(Phase phase, Supplier<String> skip, PreflightReport.Builder sections, Runnable body) {
-        if (!options.phases().contains(phase)) {
+        if (!selected.contains(phase)) {
             return;
         }
         RunPhase.Builder record = RunPhase.newBuilder().setName(phase.flagName());

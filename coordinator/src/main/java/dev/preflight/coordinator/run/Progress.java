@@ -1,5 +1,6 @@
 package dev.preflight.coordinator.run;
 
+import dev.preflight.proto.text.TerminalText;
 import java.io.PrintWriter;
 
 /**
@@ -32,7 +33,8 @@ public interface Progress {
                         err.print("\r\033[K");
                         statusShown = false;
                     }
-                    err.println("preflight: " + text);
+                    // phase errors quote agents' answers: only this class's own \r and erase codes reach the terminal
+                    err.println("preflight: " + TerminalText.escape(text));
                     err.flush();
                 }
             }
@@ -43,7 +45,7 @@ public interface Progress {
                     return;
                 }
                 synchronized (err) {
-                    String shown = "preflight: " + text;
+                    String shown = "preflight: " + TerminalText.escape(text);
                     err.print("\r\033[K" + (shown.length() > 120 ? shown.substring(0, 119) + "…" : shown));
                     err.flush();
                     statusShown = true;

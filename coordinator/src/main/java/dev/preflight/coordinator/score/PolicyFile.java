@@ -1,21 +1,23 @@
 package dev.preflight.coordinator.score;
 
+import dev.preflight.agent.hostfs.IoErrors;
+import dev.preflight.agent.hostfs.BoundedFile;
 import dev.preflight.coordinator.score.Policy.InterconnectPolicy;
 import dev.preflight.coordinator.score.Policy.IntraNodeBand;
 import dev.preflight.coordinator.score.Policy.Limit;
 import dev.preflight.coordinator.score.Policy.OutlierSettings;
-import dev.preflight.proto.units.Bandwidths;
-import dev.preflight.proto.units.ByteSizes;
+import dev.preflight.proto.text.TerminalText;
+import dev.preflight.proto.units.Numbers;
 import dev.preflight.proto.v1.Interconnect.Tier;
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
+import java.math.BigInteger;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Supplier;
 import org.snakeyaml.engine.v2.api.Load;
 import org.snakeyaml.engine.v2.api.LoadSettings;
 import org.snakeyaml.engine.v2.exceptions.YamlEngineException;
@@ -26,7 +28,19 @@ import org.snakeyaml.engine.v2.exceptions.YamlEngineException;
  */
 public final class PolicyFile {
     private static final Set<String> SECTIONS = Set.of("interconnect", "statistic", "intraNode", "limits", "outliers",
-            "diff", "plan");
+            "diff", "plan", "tokenBudget", "collectives", "latency");
+
+    /** Bandwidth thresholds: a byte a second to a petabyte a second is every link there is. */
+    static final double MIN_BANDWIDTH = 1;
+    static final double MAX_BANDWIDTH = 1e15;
+    /** The statistic's message sizes: nccl-tests sweeps stop at a few GiB; a TiB is beyond any. */
+    static final long MAX_MESSAGE_BYTES = 1L << 40;
+    /** GPUs in one node: 8 today, 72 in an NVL72 domain; 1024 is beyond any. */
+    static final long MAX_GPUS_PER_NODE = 1024;
+    /** Nodes in a fleet: beyond the largest clusters built. */
+    static final long MAX_NODES = 1_000_000;
+    static final double MIN_MAD_Z = 1;
+    static final double MAX_MAD_Z = 100;
 
     private final String file;
 
@@ -37,11 +51,9 @@ public final class PolicyFile {
     public static Policy load(Path path) throws PolicyException {
         String text;
         try {
-            text = Files.readString(path);
-        } catch (NoSuchFileException e) {
-            throw new PolicyException(path + ": no such file");
+            text = BoundedFile.readText(path, BoundedFile.USER);
         } catch (IOException e) {
-            throw new PolicyException(path + ": cannot read: " + e.getMessage());
+            throw new PolicyException("cannot read " + IoErrors.describe(e));
         }
         return parse(path.toString(), text);
     }
@@ -52,7 +64,7 @@ public final class PolicyFile {
         try {
             document = new Load(LoadSettings.builder().setAllowDuplicateKeys(false).build()).loadFromString(yaml);
         } catch (YamlEngineException e) {
-            throw new PolicyException(file + ": not valid YAML: " + oneLine(e.getMessage()));
+            throw new PolicyException(file + ": not valid YAML: " + TerminalText.excerpt(oneLine(e.getMessage())));
         }
         if (document == null) {
             return Policy.defaults().withSource(file);
@@ -110,7 +122,89 @@ public final class PolicyFile {
                 }
             }
         }
-        return new Policy(base.source(), interconnect, largeMin, bands, limits, outliers, regression, headroom);
+        Policy.CollectiveFloors collectives = base.collectives();
+        if (root.containsKey("collectives")) {
+            Map<String, Object> section = map("collectives", root.get("collectives"));
+            known("collectives", section, Set.of("allReduceFloor", "allGatherFloor", "reduceScatterFloor", "alltoallFloor",
+                    "sendrecvFloor"));
+            collectives = new Policy.CollectiveFloors(
+                    share(section, "allReduceFloor", collectives.allReduce()),
+                    share(section, "allGatherFloor", collectives.allGather()),
+                    share(section, "reduceScatterFloor", collectives.reduceScatter()),
+                    share(section, "alltoallFloor", collectives.alltoall()),
+                    share(section, "sendrecvFloor", collectives.sendrecv()));
+        }
+        Policy.LatencyLimits latency = base.latency();
+        if (root.containsKey("latency")) {
+            Map<String, Object> section = map("latency", root.get("latency"));
+            known("latency", section, Set.of("tpAllReduceWarnAbove", "tpAllReduceFailAbove", "ppSendRecvWarnAbove",
+                    "ppSendRecvFailAbove"));
+            latency = new Policy.LatencyLimits(
+                    duration(section, "tpAllReduceWarnAbove", latency.tpAllReduceWarnAbove()),
+                    duration(section, "tpAllReduceFailAbove", latency.tpAllReduceFailAbove()),
+                    duration(section, "ppSendRecvWarnAbove", latency.ppSendRecvWarnAbove()),
+                    duration(section, "ppSendRecvFailAbove", latency.ppSendRecvFailAbove()));
+            if (latency.tpAllReduceWarnAbove() > latency.tpAllReduceFailAbove()) {
+                throw error("latency.tpAllReduceWarnAbove", section.get("tpAllReduceWarnAbove"),
+                        "a time no higher than tpAllReduceFailAbove");
+            }
+            if (latency.ppSendRecvWarnAbove() > latency.ppSendRecvFailAbove()) {
+                throw error("latency.ppSendRecvWarnAbove", section.get("ppSendRecvWarnAbove"),
+                        "a time no higher than ppSendRecvFailAbove");
+            }
+        }
+        Policy.TokenBudget budget = root.containsKey("tokenBudget")
+                ? tokenBudget(map("tokenBudget", root.get("tokenBudget")), base.tokenBudget()) : base.tokenBudget();
+        return new Policy(base.source(), interconnect, largeMin, bands, limits, outliers, regression, headroom,
+                collectives, latency, budget);
+    }
+
+    private double share(Map<String, Object> section, String key, double fallback) {
+        if (!section.containsKey(key)) {
+            return fallback;
+        }
+        double value = fraction("collectives." + key, section.get(key));
+        if (value <= 0 || value > 1) {
+            throw error("collectives." + key, section.get(key), "a percentage in (0%, 100%]");
+        }
+        return value;
+    }
+
+    /** A time with its unit: 50us, 0.5ms, 1s. */
+    private double duration(Map<String, Object> section, String key, double fallback) {
+        if (!section.containsKey(key)) {
+            return fallback;
+        }
+        Object value = section.get(key);
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("([0-9]+(?:\\.[0-9]+)?)\\s*(us|ms|s)")
+                .matcher(String.valueOf(value).strip());
+        if (!m.matches() || Double.parseDouble(m.group(1)) <= 0) {
+            throw error("latency." + key, value, "a positive time with a unit, e.g. 50us, 0.5ms");
+        }
+        // divided, not multiplied by 1e-6: 30us must read back as the same double as 30e-6
+        double divisor = m.group(2).equals("us") ? 1e6 : m.group(2).equals("ms") ? 1e3 : 1;
+        return Double.parseDouble(m.group(1)) / divisor;
+    }
+
+    private Policy.TokenBudget tokenBudget(Map<String, Object> section, Policy.TokenBudget base) {
+        known("tokenBudget", section, Set.of("interTokenLatency", "communicationShare"));
+        double latency = base.interTokenLatencySeconds();
+        if (section.containsKey("interTokenLatency")) {
+            Object value = section.get("interTokenLatency");
+            String text = String.valueOf(value).strip();
+            if (!text.matches("[0-9]+(\\.[0-9]+)?\\s*ms") || Double.parseDouble(text.replace("ms", "").strip()) <= 0) {
+                throw error("tokenBudget.interTokenLatency", value, "a positive time in milliseconds, e.g. 50ms");
+            }
+            latency = Double.parseDouble(text.replace("ms", "").strip()) / 1000;
+        }
+        double share = base.communicationShare();
+        if (section.containsKey("communicationShare")) {
+            share = fraction("tokenBudget.communicationShare", section.get("communicationShare"));
+            if (share <= 0 || share > 1) {
+                throw error("tokenBudget.communicationShare", section.get("communicationShare"), "a percentage in (0%, 100%]");
+            }
+        }
+        return new Policy.TokenBudget(latency, share);
     }
 
     private InterconnectPolicy interconnect(Map<String, Object> section, InterconnectPolicy base) {
@@ -149,36 +243,38 @@ public final class PolicyFile {
 
     private List<IntraNodeBand> bands(Object value, List<IntraNodeBand> base) {
         if (!(value instanceof List)) {
-            throw error("intraNode", value, "a list of {part, gpus, passFrom, failBelow, typical}");
+            throw error("intraNode", value, "a list of {part, interconnect, gpus, passFrom, failBelow, typical}");
         }
         List<IntraNodeBand> result = new ArrayList<>(base);
         List<?> entries = (List<?>) value;
         for (int i = 0; i < entries.size(); i++) {
             String key = "intraNode[" + i + "]";
             Map<String, Object> entry = map(key, entries.get(i));
-            known(key, entry, Set.of("part", "gpus", "passFrom", "failBelow", "typical"));
-            if (!entry.containsKey("part") || !entry.containsKey("gpus")) {
-                throw new IllegalArgumentException(file + ": " + key + ": needs part and gpus");
+            known(key, entry, Set.of("part", "interconnect", "gpus", "passFrom", "failBelow", "typical"));
+            if (!entry.containsKey("part")) {
+                throw new IllegalArgumentException(file + ": " + key + ": needs part (the exact NVML product name)");
             }
             String part = String.valueOf(entry.get("part")).strip();
-            int gpus = (int) count(key + ".gpus", entry.get("gpus"));
             int existing = -1;
             for (int j = 0; j < result.size(); j++) {
-                if (result.get(j).part().equalsIgnoreCase(part) && result.get(j).gpus() == gpus) {
+                if (result.get(j).part().equalsIgnoreCase(part)) {
                     existing = j;
                 }
             }
             IntraNodeBand old = existing >= 0 ? result.get(existing) : null;
-            if (old == null && !(entry.containsKey("passFrom") && entry.containsKey("failBelow"))) {
-                throw new IllegalArgumentException(file + ": " + key + ": a new band needs passFrom and failBelow");
+            if (old == null && !(entry.containsKey("passFrom") && entry.containsKey("failBelow") && entry.containsKey("gpus"))) {
+                throw new IllegalArgumentException(file + ": " + key + ": a new band needs gpus, passFrom and failBelow");
             }
+            int gpus = entry.containsKey("gpus") ? (int) count(key + ".gpus", entry.get("gpus"), 1, MAX_GPUS_PER_NODE) : old.gpus();
+            String interconnect = entry.containsKey("interconnect") ? String.valueOf(entry.get("interconnect")).strip()
+                    : old == null ? "" : old.interconnect();
             double pass = bandwidth(entry, key, "passFrom", old == null ? 0 : old.passFrom());
             double fail = bandwidth(entry, key, "failBelow", old == null ? 0 : old.failBelow());
             double typical = bandwidth(entry, key, "typical", old == null ? pass : old.typical());
             if (fail > pass) {
                 throw error(key + ".failBelow", entry.get("failBelow"), "a bandwidth no higher than passFrom");
             }
-            IntraNodeBand band = new IntraNodeBand(part, gpus, pass, fail, typical);
+            IntraNodeBand band = new IntraNodeBand(part, interconnect, gpus, pass, fail, typical);
             if (existing >= 0) {
                 result.set(existing, band);
             } else {
@@ -215,9 +311,9 @@ public final class PolicyFile {
             return null;
         }
         try {
-            return quantity.parse(value);
+            return quantity.parse(value, key + "." + name);
         } catch (IllegalArgumentException e) {
-            throw error(key + "." + name, value, quantity.expected + " (or off)");
+            throw new IllegalArgumentException(file + ": " + e.getMessage() + " (or off)");
         }
     }
 
@@ -234,18 +330,17 @@ public final class PolicyFile {
         double madZ = base.madZ();
         if (section.containsKey("madZ")) {
             Object value = section.get("madZ");
-            if (!(value instanceof Number) || ((Number) value).doubleValue() <= 0) {
-                throw error("outliers.madZ", value, "a positive number of scaled MADs, e.g. 3.5");
+            if (!(value instanceof Number)) {
+                throw error("outliers.madZ", value, "a number of scaled MADs, e.g. 3.5");
             }
-            madZ = ((Number) value).doubleValue();
+            // YAML's .nan and .inf are numbers too; below 1 MAD every node is an outlier
+            madZ = checked(() -> Numbers.finite(((Number) value).doubleValue(), "outliers.madZ", MIN_MAD_Z, MAX_MAD_Z));
         }
         double floor = section.containsKey("relativeFloor")
                 ? fraction("outliers.relativeFloor", section.get("relativeFloor")) : base.relativeFloor();
-        int minFleet = section.containsKey("minFleet") ? (int) count("outliers.minFleet", section.get("minFleet"))
-                : base.minFleet();
-        if (minFleet < 3) {
-            throw error("outliers.minFleet", section.get("minFleet"), "at least 3 (a median of two says nothing)");
-        }
+        // a median of two says nothing
+        int minFleet = section.containsKey("minFleet")
+                ? (int) count("outliers.minFleet", section.get("minFleet"), 3, MAX_NODES) : base.minFleet();
         return new OutlierSettings(enabled, madZ, floor, minFleet);
     }
 
@@ -254,23 +349,11 @@ public final class PolicyFile {
             return fallback;
         }
         Object value = section.get(key);
-        try {
-            double parsed = Bandwidths.parse(String.valueOf(value));
-            if (parsed <= 0) {
-                throw new IllegalArgumentException("not positive");
-            }
-            return parsed;
-        } catch (IllegalArgumentException e) {
-            throw error(where + "." + key, value, Bandwidths.EXPECTED);
-        }
+        return checked(() -> Numbers.rate(String.valueOf(value), where + "." + key, MIN_BANDWIDTH, MAX_BANDWIDTH));
     }
 
     private long size(String key, Object value) {
-        try {
-            return ByteSizes.parse(String.valueOf(value));
-        } catch (IllegalArgumentException e) {
-            throw error(key, value, ByteSizes.EXPECTED);
-        }
+        return checked(() -> Numbers.size(String.valueOf(value), key, 1, MAX_MESSAGE_BYTES));
     }
 
     private double fraction(String key, Object value) {
@@ -281,11 +364,21 @@ public final class PolicyFile {
         return Double.parseDouble(text.substring(0, text.length() - 1).strip()) / 100;
     }
 
-    private long count(String key, Object value) {
-        if (!(value instanceof Integer || value instanceof Long) || ((Number) value).longValue() < 1) {
-            throw error(key, value, "a positive whole number");
+    /** A whole number in [min, max]; YAML gives BigInteger past a long, so the text is what is checked. */
+    private long count(String key, Object value, long min, long max) {
+        if (!(value instanceof Integer || value instanceof Long || value instanceof BigInteger)) {
+            throw error(key, value, "a whole number from " + min + " to " + max);
         }
-        return ((Number) value).longValue();
+        return checked(() -> Numbers.count(String.valueOf(value), key, min, max));
+    }
+
+    /** A number parsed by {@link Numbers}, its error prefixed with the file's name. */
+    private <T> T checked(Supplier<T> parse) {
+        try {
+            return parse.get();
+        } catch (Numbers.NumberException e) {
+            throw new IllegalArgumentException(file + ": " + e.getMessage());
+        }
     }
 
     private Tier tier(String key, Object value) {
@@ -312,14 +405,15 @@ public final class PolicyFile {
         for (String key : map.keySet()) {
             if (!keys.contains(key)) {
                 String path = section.isEmpty() ? key : section + "." + key;
-                throw new IllegalArgumentException(file + ": unknown key " + path + " (known"
+                throw new IllegalArgumentException(file + ": unknown key " + TerminalText.excerpt(path) + " (known"
                         + (section.isEmpty() ? "" : " under " + section) + ": " + String.join(", ", new java.util.TreeSet<>(keys)) + ")");
             }
         }
     }
 
     private IllegalArgumentException error(String key, Object value, String expected) {
-        return new IllegalArgumentException(file + ": " + key + ": '" + value + "' is not " + expected);
+        return new IllegalArgumentException(file + ": " + key + ": '" + TerminalText.excerpt(String.valueOf(value))
+                + "' is not " + expected);
     }
 
     private static String oneLine(String message) {

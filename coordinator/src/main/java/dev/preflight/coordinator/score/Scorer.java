@@ -1,5 +1,6 @@
 package dev.preflight.coordinator.score;
 
+import dev.preflight.coordinator.outliers.Outliers;
 import dev.preflight.coordinator.score.Policy.IntraNodeBand;
 import dev.preflight.coordinator.score.Policy.Limit;
 import dev.preflight.proto.units.Bandwidths;
@@ -11,6 +12,7 @@ import dev.preflight.proto.v1.Judgement;
 import dev.preflight.proto.v1.Measurement;
 import dev.preflight.proto.v1.HostLink;
 import dev.preflight.proto.v1.HostNetworkResult;
+import dev.preflight.proto.v1.Measurements.LatencyResult;
 import dev.preflight.proto.v1.Measurements.PairResult;
 import dev.preflight.proto.v1.Measurements.PortRate;
 import dev.preflight.proto.v1.Measurements.Sweep;
@@ -48,6 +50,8 @@ public final class Scorer {
     public static final String OUTLIER = "nccl.outlier";
     public static final String CORRECTNESS = "nccl.correctness";
     public static final String HOST_TCP = "network.host_tcp";
+    public static final String EVIDENCE = "interconnect.measured";
+    public static final String LATENCY = "nccl.latency";
 
     static final String NOT_COUNTED_HOST_VIEWS = "process-scoped result of an agent reading the host's views: "
             + "it describes the agent's pod, not the workload";
@@ -66,12 +70,15 @@ public final class Scorer {
         List<LinkAssessment> links = new ArrayList<>();
         Measurements measurements = report.getMeasurements();
 
-        scoreLinks(measurements, nodeScored, clusterScored, links);
+        Map<String, RailMeasure> railMeasured = railBusbw(measurements);
+        scoreEvidence(report, measurements, clusterScored);
+        scoreLinks(report, measurements, nodeScored, links, railMeasured);
         List<Band> aggregateBands = new ArrayList<>();
-        scoreAggregate(measurements, clusterScored, aggregateBands);
-        scoreIntraNode(measurements, nodeScored, clusterScored);
-        scoreOutliers(measurements, links, nodeScored, clusterScored);
+        scoreAggregate(measurements, railMeasured, clusterScored, aggregateBands);
+        scoreIntraNode(measurements, nodeScored);
+        scoreOutliers(measurements, links, nodeRails(measurements, railMeasured), nodeScored, clusterScored);
         scoreCorrectness(measurements, nodeScored, clusterScored);
+        scoreLatency(measurements, nodeScored, clusterScored);
         scoreHostNetwork(report.getHostNetwork(), measurements, clusterScored);
 
         Set<String> nodeNames = new LinkedHashSet<>();
@@ -161,123 +168,332 @@ public final class Scorer {
         return result.build();
     }
 
-    private void scoreLinks(Measurements measurements, Map<String, List<CheckResult>> nodeScored,
-            List<CheckResult> clusterScored, List<LinkAssessment> links) {
+    /** One GPU's rail on one node: its ports (several NICs serving one GPU form one rail) and their rates' sum. */
+    private record RailGroup(String node, int rail, List<PortRate> ports) {
+        double nominal() {
+            return ports.stream().mapToDouble(PortRate::getRateBytesPerSecond).sum();
+        }
+
+        String portNames() {
+            List<String> names = new ArrayList<>();
+            for (PortRate port : ports) {
+                names.add(port.getDevice() + "/" + port.getPort());
+            }
+            return String.join("+", names);
+        }
+    }
+
+    /** The worst measured figure of a rail (over every series and attempt that measured it), and where it came from. */
+    private record RailMeasure(double busbw, Sweep series) {}
+
+    /** Whether a port can fail the verdict: the agent marks it required; older reports knew only a rail. */
+    static boolean required(PortRate port) {
+        return port.getRequired() || port.getRail() >= 0;
+    }
+
+    /** Reachable nodes the report holds; a report of none (a bare re-judged measurement set) counts its series' nodes. */
+    private static int clusterSize(PreflightReport report) {
+        long reachable = report.getNodesList().stream()
+                .filter(n -> n.getReachability() == NodeReport.Reachability.REACHABLE).count();
+        return (int) reachable;
+    }
+
+    private void scoreLinks(PreflightReport report, Measurements measurements, Map<String, List<CheckResult>> nodeScored,
+            List<LinkAssessment> links, Map<String, RailMeasure> railMeasured) {
         Policy.InterconnectPolicy ic = policy.interconnect();
         Tiers tiers = ic.tiers();
-        Map<String, Double> railBest = railBusbw(measurements);
+        boolean multiNode = clusterSize(report) >= 2;
+        Map<String, RailGroup> groups = new LinkedHashMap<>();
         for (PortRate port : measurements.getPortsList()) {
-            double nominal = port.getRateBytesPerSecond();
-            Tier nominalTier = tiers.classify(nominal);
+            if (!required(port)) {
+                nodeScored.computeIfAbsent(port.getNode(), k -> new ArrayList<>()).add(unusedPort(port));
+                continue;
+            }
+            // a port NCCL_IB_HCA requires without a rail map is judged on its own
+            String key = port.getRail() >= 0 ? port.getNode() + "\u0000" + port.getRail()
+                    : port.getNode() + "\u0000" + port.getDevice() + "/" + port.getPort();
+            groups.computeIfAbsent(key, k -> new RailGroup(port.getNode(), port.getRail(), new ArrayList<>())).ports().add(port);
+        }
+        Set<String> judged = new LinkedHashSet<>();
+        for (Map.Entry<String, RailGroup> entry : groups.entrySet()) {
+            RailGroup group = entry.getValue();
+            RailMeasure measure = group.rail() >= 0 ? railMeasured.get(entry.getKey()) : null;
+            judged.add(entry.getKey());
+            double nominal = group.nominal();
             double floor = nominal * ic.efficiencyFloor();
-            Double best = port.getRail() >= 0 ? railBest.get(port.getNode() + "\u0000" + port.getRail()) : null;
-            OptionalDouble measured = best == null ? OptionalDouble.empty() : OptionalDouble.of(best);
+            Tier nominalTier = tiers.classify(nominal);
+            String railName = group.rail() >= 0 ? "rail " + group.rail() + " (" + group.portNames() + ")" : group.portNames();
+            String nominalText = Bandwidths.formatBits(nominal) + " negotiated (" + Bandwidths.format(nominal)
+                    + (group.ports().size() > 1 ? ", the sum of " + group.ports().size() + " ports" : "") + ", "
+                    + Tiers.label(nominalTier) + ")";
             Tier tier;
             Status status;
             String summary;
-            String portName = port.getDevice() + "/" + port.getPort();
-            String nominalText = Bandwidths.formatBits(nominal) + " (" + Bandwidths.format(nominal) + ", "
-                    + Tiers.label(nominalTier) + ")";
-            if (measured.isEmpty()) {
+            String remediation = "";
+            if (measure == null) {
                 tier = nominalTier;
-                status = ic.status(tier);
-                summary = portName + " negotiated " + nominalText + "; no rail bench measured it";
-            } else if (measured.getAsDouble() >= floor) {
-                tier = nominalTier;
-                status = ic.status(tier);
-                summary = portName + " " + Tiers.label(tier) + ": rail " + port.getRail() + " measured "
-                        + Bandwidths.format(measured.getAsDouble()) + " of its " + nominalText;
+                if (multiNode) {
+                    status = Statuses.worse(ic.status(nominalTier), Status.WARN);
+                    summary = railName + " unmeasured: " + nominalText + ", but no NCCL rail bench measured it; run "
+                            + "`preflight run --profile quick` (or --phases rails) to measure it";
+                    remediation = "measure the rails: preflight run --profile quick";
+                } else {
+                    status = ic.status(nominalTier);
+                    summary = railName + " " + nominalText + "; one node, so no path between nodes to measure";
+                }
+                if (ic.status(nominalTier) != Status.PASS) {
+                    remediation = "give the node a faster fabric: production needs at least "
+                            + Bandwidths.format(tiers.lowerBound(ic.passFrom())) + " per rail (200 Gb/s HDR InfiniBand)";
+                }
+            } else if (measure.busbw() < floor) {
+                tier = tiers.classify(measure.busbw() / ic.efficiencyFloor());
+                status = Status.FAIL;
+                summary = "degraded link on " + group.node() + ": " + railName + " measured "
+                        + Bandwidths.format(measure.busbw()) + ", below " + percent(ic.efficiencyFloor()) + " of its " + nominalText + ": expected at least "
+                        + Bandwidths.format(floor) + algorithm(measure.series());
+                remediation = "reseat or replace the cable/transceiver of " + group.portNames() + " on " + group.node()
+                        + " and check its counters (symbol errors, link downed); confirm GPU " + group.rail() + " and "
+                        + group.portNames() + " share a PCIe switch";
             } else {
-                tier = tiers.classify(measured.getAsDouble());
-                status = Statuses.worse(ic.status(tier), Status.WARN);
-                summary = portName + " " + Tiers.label(tier) + " by measurement: rail " + port.getRail() + " measured "
-                        + Bandwidths.format(measured.getAsDouble()) + ", below " + percent(ic.efficiencyFloor())
-                        + " of its " + nominalText;
+                // the class of the line rate the measurement demonstrates, never above what was negotiated
+                tier = tiers.classify(Math.min(measure.busbw() / ic.efficiencyFloor(), nominal));
+                status = ic.status(tier);
+                summary = railName + " " + Tiers.label(tier) + ": measured " + Bandwidths.format(measure.busbw())
+                        + " per GPU, at least " + percent(ic.efficiencyFloor()) + " of its " + nominalText
+                        + algorithm(measure.series());
+                if (status != Status.PASS) {
+                    remediation = "give the node a faster fabric: production needs at least "
+                            + Bandwidths.format(tiers.lowerBound(ic.passFrom())) + " per rail (200 Gb/s HDR InfiniBand)";
+                }
             }
             links.add(LinkAssessment.newBuilder()
-                    .setNode(port.getNode())
-                    .setLink(portName)
-                    .setRail(port.getRail())
+                    .setNode(group.node())
+                    .setLink(group.portNames())
+                    .setRail(group.rail())
                     .setNominalBytesPerSecond(nominal)
                     .setNominalTier(nominalTier)
-                    .setMeasuredBytesPerSecond(measured.orElse(0))
+                    .setMeasuredBytesPerSecond(measure == null ? 0 : measure.busbw())
                     .setFloorBytesPerSecond(floor)
                     .setTier(tier)
                     .setStatus(judgement(status))
                     .build());
             CheckResult.Builder check = scored(LINK, status, summary)
-                    .setSubject(portName + (port.getRail() >= 0 ? " rail " + port.getRail() : ""))
-                    .setObserved(measured.isPresent() ? Bandwidths.format(measured.getAsDouble()) + " measured, "
-                            + Bandwidths.formatBits(nominal) + " negotiated" : Bandwidths.formatBits(nominal) + " negotiated")
-                    .setExpected(Tiers.label(ic.passFrom()) + " or better, backed by a measurement of at least "
-                            + Bandwidths.format(floor))
+                    .setSubject(group.portNames() + (group.rail() >= 0 ? " rail " + group.rail() : ""))
+                    .setObserved(measure != null ? Bandwidths.format(measure.busbw()) + " measured ("
+                            + Series.label(measure.series()) + algorithm(measure.series()) + "), "
+                            + Bandwidths.formatBits(nominal) + " negotiated" : Bandwidths.formatBits(nominal) + " negotiated, not measured")
+                    .setExpected(Tiers.label(ic.passFrom()) + " or better, measured at least " + Bandwidths.format(floor))
                     .setThreshold(tierThreshold() + "; a measurement must reach " + percent(ic.efficiencyFloor())
                             + " of the negotiated rate (" + Bandwidths.format(floor) + ")")
-                    .addMeasurements(cite(MetricKeys.port(port), nominal, "B/s"));
-            if (status != Status.PASS) {
-                check.setRemediation(measured.isPresent() && measured.getAsDouble() < floor
-                        ? "reseat or replace the cable/transceiver of " + portName + " on " + port.getNode()
-                                + " and check its counters (symbol errors, link downed); confirm GPU " + port.getRail()
-                                + " and " + port.getDevice() + " share a PCIe switch"
-                        : "give the node a faster fabric: production needs at least "
-                                + Bandwidths.format(tiers.lowerBound(ic.passFrom())) + " per link (200 Gb/s HDR InfiniBand)");
+                    .setRemediation(remediation);
+            for (PortRate port : group.ports()) {
+                check.addMeasurements(cite(MetricKeys.port(port), port.getRateBytesPerSecond(), "B/s"));
             }
-            nodeScored.computeIfAbsent(port.getNode(), k -> new ArrayList<>()).add(check.build());
+            if (measure != null) {
+                check.addMeasurements(cite(MetricKeys.busbw(measure.series()), measure.busbw(), "B/s"));
+            }
+            nodeScored.computeIfAbsent(group.node(), k -> new ArrayList<>()).add(check.build());
+        }
+        // rails measured on nodes whose port rates are unknown: classed by the measurement alone
+        for (Map.Entry<String, RailMeasure> entry : railMeasured.entrySet()) {
+            if (judged.contains(entry.getKey())) {
+                continue;
+            }
+            String[] key = entry.getKey().split("\u0000");
+            RailMeasure measure = entry.getValue();
+            Tier tier = tiers.classify(measure.busbw() / ic.efficiencyFloor());
+            Status status = ic.status(tier);
+            links.add(LinkAssessment.newBuilder().setNode(key[0]).setLink("rail " + key[1]).setRail(Integer.parseInt(key[1]))
+                    .setMeasuredBytesPerSecond(measure.busbw()).setTier(tier).setStatus(judgement(status)).build());
+            nodeScored.computeIfAbsent(key[0], k -> new ArrayList<>()).add(scored(LINK, status, "rail " + key[1] + " "
+                    + Tiers.label(tier) + ": measured " + Bandwidths.format(measure.busbw()) + " per GPU (no port rate known; "
+                    + "the class of " + Bandwidths.format(measure.busbw() / ic.efficiencyFloor()) + " of line rate at "
+                    + percent(ic.efficiencyFloor()) + " efficiency)" + algorithm(measure.series()))
+                    .setSubject("rail " + key[1])
+                    .setObserved(Bandwidths.format(measure.busbw()) + " measured (" + Series.label(measure.series()) + ")")
+                    .setExpected(Tiers.label(ic.passFrom()) + " or better")
+                    .setThreshold(tierThreshold() + "; measured bus bandwidth counts as " + percent(ic.efficiencyFloor())
+                            + " of line rate")
+                    .setRemediation(status == Status.PASS ? "" : "give the node a faster fabric")
+                    .addMeasurements(cite(MetricKeys.busbw(measure.series()), measure.busbw(), "B/s"))
+                    .build());
         }
     }
 
-    /** The best large-message bus bandwidth of every (node, rail) any rail series measured. */
-    private Map<String, Double> railBusbw(Measurements measurements) {
-        Map<String, Double> best = new LinkedHashMap<>();
+    /** A port no GPU rail and no NCCL_IB_HCA entry uses: reported with its state, never counted. */
+    private CheckResult unusedPort(PortRate port) {
+        String name = port.getDevice() + "/" + port.getPort();
+        return scored(LINK, Status.PASS, name + " (" + (port.getLinkLayer().isEmpty() ? "link layer unknown" : port.getLinkLayer())
+                + (port.getState().isEmpty() ? "" : ", " + port.getState()) + ") at " + Bandwidths.formatBits(port.getRateBytesPerSecond())
+                + ": no GPU rail or NCCL_IB_HCA entry uses it, so it is reported and not counted")
+                .setSubject(name)
+                .setObserved(Bandwidths.formatBits(port.getRateBytesPerSecond()) + " negotiated"
+                        + (port.getState().isEmpty() ? "" : ", " + port.getState()))
+                .setNotCounted("no GPU rail or NCCL_IB_HCA entry uses this port")
+                .addMeasurements(cite(MetricKeys.port(port), port.getRateBytesPerSecond(), "B/s"))
+                .build();
+    }
+
+    private static String algorithm(Sweep series) {
+        return series.getNcclAlgo().isEmpty() ? "" : " with NCCL_ALGO=" + series.getNcclAlgo();
+    }
+
+    /**
+     * The worst large-message bus bandwidth of every (node, rail) any rail series measured: where a
+     * rail was measured twice (a repeat, or two partners), the worse counts.
+     */
+    private Map<String, RailMeasure> railBusbw(Measurements measurements) {
+        Map<String, RailMeasure> worst = new LinkedHashMap<>();
         for (Sweep series : measurements.getSeriesList()) {
             if (series.getKind() != Sweep.Kind.RAIL) {
                 continue;
             }
             OptionalDouble value = Series.bestBusbw(series, policy.largeMessageMinBytes());
             if (value.isPresent()) {
+                RailMeasure measure = new RailMeasure(value.getAsDouble(), series);
                 for (String node : series.getNodesList()) {
-                    best.merge(node + "\u0000" + series.getRail(), value.getAsDouble(), Math::max);
+                    worst.merge(node + "\u0000" + series.getRail(), measure, (a, b) -> a.busbw() <= b.busbw() ? a : b);
                 }
             }
         }
-        return best;
+        return worst;
     }
 
-    private void scoreAggregate(Measurements measurements, List<CheckResult> clusterScored, List<Band> bands) {
-        Map<String, Double> railSums = new LinkedHashMap<>();
-        for (PortRate port : measurements.getPortsList()) {
-            railSums.merge(port.getNode(), port.getRateBytesPerSecond(), Double::sum);
+    /** Whether NCCL measured the paths between the nodes at all: a multi-node verdict needs it to be plain VIABLE. */
+    private void scoreEvidence(PreflightReport report, Measurements measurements, List<CheckResult> clusterScored) {
+        int nodes = clusterSize(report);
+        if (nodes < 2) {
+            return;
         }
-        double floorShare = policy.interconnect().efficiencyFloor();
+        List<String> across = new ArrayList<>();
+        for (Sweep series : measurements.getSeriesList()) {
+            if (series.getNodesCount() >= 2 && series.getKind() != Sweep.Kind.INTRA_NODE) {
+                across.add(Series.label(series));
+            }
+        }
+        if (!measurements.getPairwise().getPairsList().isEmpty()) {
+            across.add("pairwise send/recv (" + measurements.getPairwise().getPairsCount() + " pairs)");
+        }
+        CheckResult.Builder check;
+        if (across.isEmpty()) {
+            check = scored(EVIDENCE, Status.WARN, "unmeasured: no NCCL collective ran between the " + nodes
+                    + " nodes, so nothing shows their GPUs can reach each other at the rates negotiated; run "
+                    + "`preflight run --profile quick` (or `--profile full`) to measure")
+                    .setObserved("no inter-node NCCL measurement")
+                    .setRemediation("preflight run --profile quick (NCCL across the nodes: every rail and all nodes at once)");
+        } else {
+            check = scored(EVIDENCE, Status.PASS, "NCCL measured the paths between the " + nodes + " nodes: "
+                    + String.join(", ", across.subList(0, Math.min(3, across.size())))
+                    + (across.size() > 3 ? " and " + (across.size() - 3) + " more" : ""))
+                    .setObserved(across.size() + " inter-node measurement(s)");
+        }
+        clusterScored.add(check.setSubject("inter-node paths")
+                .setExpected("every inter-node path measured by NCCL")
+                .setThreshold("a multi-node verdict is plain VIABLE only on measured paths")
+                .build());
+    }
+
+    /** Per node: its rails' measured bus bandwidths (the worse where measured twice). */
+    private static Map<String, Map<Integer, Double>> measuredByNode(Map<String, RailMeasure> railMeasured) {
+        Map<String, Map<Integer, Double>> byNode = new LinkedHashMap<>();
+        railMeasured.forEach((key, measure) -> {
+            String[] parts = key.split("\u0000");
+            byNode.computeIfAbsent(parts[0], k -> new LinkedHashMap<>()).put(Integer.parseInt(parts[1]), measure.busbw());
+        });
+        return byNode;
+    }
+
+    /**
+     * What one node's rails carry together and per GPU: measured where a rail bench ran, else the
+     * negotiated rates at the efficiency floor.
+     */
+    private record NodeRails(double sum, double perGpu, boolean measured) {}
+
+    private Map<String, NodeRails> nodeRails(Measurements measurements, Map<String, RailMeasure> railMeasured) {
+        Map<String, NodeRails> result = new LinkedHashMap<>();
+        measuredByNode(railMeasured).forEach((node, rails) -> result.put(node, new NodeRails(
+                rails.values().stream().mapToDouble(Double::doubleValue).sum(),
+                rails.values().stream().mapToDouble(Double::doubleValue).min().orElse(0), true)));
+        Map<String, Map<String, Double>> nominal = new LinkedHashMap<>();
+        for (PortRate port : measurements.getPortsList()) {
+            if (required(port) && !result.containsKey(port.getNode())) {
+                String rail = port.getRail() >= 0 ? "rail " + port.getRail() : port.getDevice() + "/" + port.getPort();
+                nominal.computeIfAbsent(port.getNode(), k -> new LinkedHashMap<>())
+                        .merge(rail, port.getRateBytesPerSecond() * policy.interconnect().efficiencyFloor(), Double::sum);
+            }
+        }
+        nominal.forEach((node, rails) -> result.put(node, new NodeRails(
+                rails.values().stream().mapToDouble(Double::doubleValue).sum(),
+                rails.values().stream().mapToDouble(Double::doubleValue).min().orElse(0), false)));
+        return result;
+    }
+
+    /**
+     * The all-node collectives, each against the ceiling its traffic pattern allows over the
+     * weakest node's rails, at the op's policy share: FAIL below it.
+     */
+    private void scoreAggregate(Measurements measurements, Map<String, RailMeasure> railMeasured,
+            List<CheckResult> clusterScored, List<Band> bands) {
+        Map<String, NodeRails> rails = nodeRails(measurements, railMeasured);
         for (Sweep series : measurements.getSeriesList()) {
             if (series.getKind() != Sweep.Kind.ALL_NODES || series.getNodesCount() < 2) {
                 continue;
             }
             OptionalDouble measured = Series.bestBusbw(series, policy.largeMessageMinBytes());
+            OptionalDouble share = policy.collectives().share(series.getOp());
             String weakest = null;
             for (String node : series.getNodesList()) {
-                Double sum = railSums.get(node);
-                if (sum != null && (weakest == null || sum < railSums.get(weakest))) {
+                NodeRails r = rails.get(node);
+                if (r != null && (weakest == null || r.sum() < rails.get(weakest).sum())) {
                     weakest = node;
                 }
             }
-            if (measured.isEmpty() || weakest == null) {
+            if (measured.isEmpty() || share.isEmpty() || weakest == null) {
                 continue;
             }
-            double expected = railSums.get(weakest) * floorShare;
-            if (bands.stream().noneMatch(b -> b.getLowBytesPerSecond() == expected && b.getOp().equals(series.getOp()))) {
-                bands.add(band("ALL_NODES", series.getOp(), expected, 0, "PASS: rails' sum x " + percent(floorShare), Status.PASS));
-                bands.add(band("ALL_NODES", series.getOp(), 0, expected, "WARN", Status.WARN));
+            NodeRails w = rails.get(weakest);
+            double perGpuWorst = series.getNodesList().stream().map(rails::get).filter(java.util.Objects::nonNull)
+                    .mapToDouble(NodeRails::perGpu).min().orElse(w.perGpu());
+            int n = series.getNodesCount();
+            int ranks = Math.max(series.getRanks(), n);
+            String pattern;
+            double ceiling;
+            switch (series.getOp()) {
+                case "alltoall":
+                case "all_to_all":
+                    // each GPU's off-node share leaves through its own rail
+                    ceiling = perGpuWorst * n * (ranks - 1.0) / ((n - 1.0) * ranks);
+                    pattern = "one GPU's rail (" + Bandwidths.format(perGpuWorst) + ") x " + n + "(" + ranks + "-1)/(("
+                            + n + "-1)" + ranks + ")";
+                    break;
+                case "sendrecv":
+                case "send_recv":
+                    ceiling = perGpuWorst;
+                    pattern = "one GPU's rail (" + Bandwidths.format(perGpuWorst) + "), as each node boundary is crossed by one GPU";
+                    break;
+                default:
+                    ceiling = w.sum();
+                    pattern = "the rails of " + weakest + " together (" + Bandwidths.format(w.sum()) + ")";
+                    break;
             }
-            Status status = measured.getAsDouble() >= expected ? Status.PASS : Status.WARN;
+            String basis = w.measured() ? "measured rails" : "negotiated rates at " + percent(policy.interconnect().efficiencyFloor());
+            double expected = ceiling * share.getAsDouble();
+            if (bands.stream().noneMatch(b -> b.getLowBytesPerSecond() == expected && b.getOp().equals(series.getOp()))) {
+                bands.add(band("ALL_NODES", series.getOp(), expected, 0, "PASS: " + percent(share.getAsDouble())
+                        + " of the ceiling", Status.PASS));
+                bands.add(band("ALL_NODES", series.getOp(), 0, expected, "FAIL", Status.FAIL));
+            }
+            Status status = measured.getAsDouble() >= expected ? Status.PASS : Status.FAIL;
             String summary = Series.label(series) + " reached " + Bandwidths.format(measured.getAsDouble())
-                    + (status == Status.PASS ? ", at least " : ", below ") + percent(floorShare) + " of "
-                    + Bandwidths.format(railSums.get(weakest)) + " (the rails' sum of " + weakest + ")";
+                    + (status == Status.PASS ? ", at least " : ", below ") + percent(share.getAsDouble()) + " of its ceiling "
+                    + Bandwidths.format(ceiling) + ": " + pattern + ", from "
+                    + basis + algorithm(series);
             CheckResult.Builder check = scored(AGGREGATE, status, summary)
                     .setSubject(Series.label(series))
-                    .setObserved(Bandwidths.format(measured.getAsDouble()) + " bus bandwidth")
+                    .setObserved(Bandwidths.format(measured.getAsDouble()) + " bus bandwidth" + algorithm(series))
                     .setExpected("at least " + Bandwidths.format(expected))
-                    .setThreshold("rails' sum x " + percent(floorShare) + " = " + Bandwidths.format(expected))
+                    .setThreshold(series.getOp() + " floor " + percent(share.getAsDouble()) + " of " + Bandwidths.format(ceiling)
+                            + " = " + Bandwidths.format(expected))
                     .addMeasurements(cite(MetricKeys.busbw(series), measured.getAsDouble(), "B/s"));
             if (status != Status.PASS) {
                 check.setRemediation("compare the rails and the pairwise matrix to find the slow NIC or node; check "
@@ -287,16 +503,15 @@ public final class Scorer {
         }
     }
 
-    private void scoreIntraNode(Measurements measurements, Map<String, List<CheckResult>> nodeScored,
-            List<CheckResult> clusterScored) {
+    private void scoreIntraNode(Measurements measurements, Map<String, List<CheckResult>> nodeScored) {
         for (Sweep series : measurements.getSeriesList()) {
             if (series.getKind() != Sweep.Kind.INTRA_NODE || !series.getOp().equals("all_reduce")
-                    || series.getNodesCount() != 1) {
+                    || series.getNodesCount() != 1 || series.getRanks() < 2) {
                 continue;
             }
             String node = series.getNodes(0);
             OptionalDouble measured = Series.bestBusbw(series, policy.largeMessageMinBytes());
-            String subject = "all_reduce x" + series.getRanks();
+            String subject = "all_reduce x" + series.getRanks() + (series.getAttempt() > 1 ? " attempt " + series.getAttempt() : "");
             CheckResult.Builder check;
             if (measured.isEmpty()) {
                 check = scored(INTRA_NODE, Status.SKIP, "no all-reduce size of at least "
@@ -304,15 +519,17 @@ public final class Scorer {
             } else {
                 var band = policy.band(series.getGpuModel(), series.getRanks());
                 if (band.isEmpty()) {
-                    check = scored(INTRA_NODE, Status.SKIP, "measured " + Bandwidths.format(measured.getAsDouble())
-                            + "; the policy has no intra-node band for " + describeGpus(series)
-                            + " (add one under intraNode)");
+                    check = scored(INTRA_NODE, Status.WARN, "measured " + Bandwidths.format(measured.getAsDouble())
+                            + " on " + describeGpus(series) + ", a part (or GPU count) the policy has no intra-node band for: "
+                            + "nothing says whether that is healthy")
+                            .setExpected("a band for \"" + series.getGpuModel() + "\" x" + series.getRanks())
+                            .setRemediation("add a band for this exact part under intraNode in a --policy file");
                 } else {
                     IntraNodeBand b = band.get();
                     Status status = b.status(measured.getAsDouble());
                     check = scored(INTRA_NODE, status, "intra-node all-reduce bus bandwidth "
-                            + Bandwidths.format(measured.getAsDouble()) + " on " + describeGpus(series)
-                            + (status == Status.PASS ? "" : ", below " + Bandwidths.format(
+                            + Bandwidths.format(measured.getAsDouble()) + " on " + describeGpus(series) + " (" + b.interconnect()
+                            + ")" + (status == Status.PASS ? "" : ", below " + Bandwidths.format(
                                     status == Status.WARN ? b.passFrom() : b.failBelow())))
                             .setExpected("at least " + Bandwidths.format(b.passFrom()) + " (typical "
                                     + Bandwidths.format(b.typical()) + ")")
@@ -331,32 +548,44 @@ public final class Scorer {
         }
     }
 
-    private void scoreOutliers(Measurements measurements, List<LinkAssessment> links,
+    private void scoreOutliers(Measurements measurements, List<LinkAssessment> links, Map<String, NodeRails> rails,
             Map<String, List<CheckResult>> nodeScored, List<CheckResult> clusterScored) {
+        if (!policy.outliers().enabled()) {
+            return;
+        }
+        Outliers.Settings rule = policy.outliers().rule();
         Map<String, Double> intra = new LinkedHashMap<>();
         Map<String, Sweep> intraSeries = new LinkedHashMap<>();
-        Map<String, Double> rails = new LinkedHashMap<>();
+        Map<String, Double> railValues = new LinkedHashMap<>();
         Map<String, Sweep> railSeries = new LinkedHashMap<>();
+        OptionalDouble intraCeiling = OptionalDouble.empty();
         for (Sweep series : measurements.getSeriesList()) {
             OptionalDouble value = Series.bestBusbw(series, policy.largeMessageMinBytes());
             if (value.isEmpty() || !series.getOp().equals("all_reduce")) {
                 continue;
             }
             if (series.getKind() == Sweep.Kind.INTRA_NODE && series.getNodesCount() == 1) {
-                intra.put(series.getNodes(0), value.getAsDouble());
-                intraSeries.put(series.getNodes(0), series);
+                intra.merge(series.getNodes(0), value.getAsDouble(), Math::min);
+                intraSeries.putIfAbsent(series.getNodes(0), series);
+                var band = policy.band(series.getGpuModel(), series.getRanks());
+                if (band.isPresent()) {
+                    intraCeiling = OptionalDouble.of(band.get().passFrom());
+                }
             } else if (series.getKind() == Sweep.Kind.RAIL) {
-                rails.put(Series.label(series), value.getAsDouble());
-                railSeries.put(Series.label(series), series);
+                railValues.merge(railKey(series), value.getAsDouble(), Math::min);
+                railSeries.putIfAbsent(railKey(series), series);
             }
         }
-        String rule = outlierRule();
-        for (Outliers.Outlier outlier : Outliers.low(intra, policy.outliers())) {
-            nodeScored.computeIfAbsent(outlier.subject(), k -> new ArrayList<>()).add(outlierCheck(
-                    "intra-node all_reduce", "its intra-node all-reduce", outlier, rule,
-                    MetricKeys.busbw(intraSeries.get(outlier.subject())), "nodes").build());
+        // with fewer than minFleet nodes a node's intra-node figure is judged against its band's PASS
+        // line: below it the band's own result already names the node
+        if (intra.size() >= rule.minFleet()) {
+            for (Outliers.Outlier<String> outlier : Outliers.judge(intra, rule, intraCeiling)) {
+                nodeScored.computeIfAbsent(outlier.subject(), k -> new ArrayList<>()).add(outlierCheck(
+                        "intra-node all_reduce", "its intra-node all-reduce", outlier, rule,
+                        MetricKeys.busbw(intraSeries.get(outlier.subject())), "nodes").build());
+            }
         }
-        for (Outliers.Outlier outlier : Outliers.low(rails, policy.outliers())) {
+        for (Outliers.Outlier<String> outlier : Outliers.judge(railValues, rule, OptionalDouble.empty())) {
             Sweep series = railSeries.get(outlier.subject());
             // a rail below its links' efficiency floor is already named by those links
             boolean judged = links.stream().anyMatch(l -> l.getRail() == series.getRail()
@@ -372,38 +601,41 @@ public final class Scorer {
         Map<String, PairResult> pairResults = new LinkedHashMap<>();
         for (PairResult pair : measurements.getPairwise().getPairsList()) {
             String subject = pair.getA() + "~" + pair.getB();
-            pairs.put(subject, pair.getBusbwBytesPerSecond());
-            pairResults.put(subject, pair);
+            pairs.merge(subject, pair.getBusbwBytesPerSecond(), Math::min);
+            pairResults.putIfAbsent(subject, pair);
         }
-        List<Outliers.Outlier> slowPairs = Outliers.low(pairs, policy.outliers());
-        Map<String, List<Outliers.Outlier>> byNode = new LinkedHashMap<>();
-        for (Outliers.Outlier outlier : slowPairs) {
+        // with two or three nodes, a pair is judged against what the weaker node's rails carry
+        OptionalDouble pairCeiling = pairs.keySet().stream().flatMap(k -> java.util.Arrays.stream(k.split("~")))
+                .map(rails::get).filter(java.util.Objects::nonNull).mapToDouble(NodeRails::sum).min();
+        List<Outliers.Outlier<String>> slowPairs = Outliers.judge(pairs, rule, pairCeiling);
+        Map<String, List<Outliers.Outlier<String>>> byNode = new LinkedHashMap<>();
+        for (Outliers.Outlier<String> outlier : slowPairs) {
             PairResult pair = pairResults.get(outlier.subject());
             byNode.computeIfAbsent(pair.getA(), k -> new ArrayList<>()).add(outlier);
             byNode.computeIfAbsent(pair.getB(), k -> new ArrayList<>()).add(outlier);
         }
         // a node in two or more slow pairs explains them: name it once instead of every pair
         Set<String> suspects = new LinkedHashSet<>();
-        for (Map.Entry<String, List<Outliers.Outlier>> entry : byNode.entrySet()) {
+        for (Map.Entry<String, List<Outliers.Outlier<String>>> entry : byNode.entrySet()) {
             if (entry.getValue().size() >= 2) {
                 suspects.add(entry.getKey());
-                Outliers.Outlier worst = entry.getValue().stream()
+                Outliers.Outlier<String> worst = entry.getValue().stream()
                         .min((a, b) -> Double.compare(a.value(), b.value())).orElseThrow();
                 CheckResult.Builder check = scored(OUTLIER, Status.WARN, "node " + entry.getKey() + " is in "
                         + entry.getValue().size() + " slow pairs (down to " + Bandwidths.format(worst.value())
-                        + " against a median of " + Bandwidths.format(worst.median()) + "): its NICs or cables are the likely cause")
+                        + " against " + reference(worst) + "): its NICs or cables are the likely cause")
                         .setSubject("suspect " + entry.getKey())
                         .setObserved(entry.getValue().size() + " slow pairs, down to " + Bandwidths.format(worst.value()))
                         .setExpected("at least " + Bandwidths.format(worst.threshold()) + " per pair")
-                        .setThreshold(rule)
+                        .setThreshold(rule.describe())
                         .setRemediation("check " + entry.getKey() + "'s fabric ports (rates, counters) and its rail results");
-                for (Outliers.Outlier outlier : entry.getValue()) {
+                for (Outliers.Outlier<String> outlier : entry.getValue()) {
                     check.addMeasurements(cite(MetricKeys.pair(pairResults.get(outlier.subject())), outlier.value(), "B/s"));
                 }
                 clusterScored.add(check.build());
             }
         }
-        for (Outliers.Outlier outlier : slowPairs) {
+        for (Outliers.Outlier<String> outlier : slowPairs) {
             PairResult pair = pairResults.get(outlier.subject());
             if (!suspects.contains(pair.getA()) && !suspects.contains(pair.getB())) {
                 clusterScored.add(outlierCheck("pair " + outlier.subject(), "send/recv between " + pair.getA() + " and "
@@ -412,16 +644,82 @@ public final class Scorer {
         }
     }
 
-    private CheckResult.Builder outlierCheck(String subject, String what, Outliers.Outlier outlier, String rule,
-            String key, String fleet) {
+    /** A rail's communicator; its attempts share the key, so the worse counts. */
+    private static String railKey(Sweep series) {
+        return Series.label(series);
+    }
+
+    private static String reference(Outliers.Outlier<String> outlier) {
+        return outlier.againstCeiling() ? "the expected " + Bandwidths.format(outlier.reference())
+                : "a median of " + Bandwidths.format(outlier.reference());
+    }
+
+    private CheckResult.Builder outlierCheck(String subject, String what, Outliers.Outlier<String> outlier,
+            Outliers.Settings rule, String key, String fleet) {
         return scored(OUTLIER, Status.WARN, what + " measured " + Bandwidths.format(outlier.value())
-                + ", an outlier against the median " + Bandwidths.format(outlier.median()) + " of the " + fleet)
+                + ", an outlier against " + (outlier.againstCeiling() ? "the expected " + Bandwidths.format(outlier.reference())
+                        + " (too few " + fleet + " for a median)" : "the median " + Bandwidths.format(outlier.reference())
+                        + " of the " + fleet))
                 .setSubject(subject)
                 .setObserved(Bandwidths.format(outlier.value()))
                 .setExpected("at least " + Bandwidths.format(outlier.threshold()))
-                .setThreshold(rule)
+                .setThreshold(rule.describe())
                 .setRemediation("compare this one's fabric ports, NVLink state and NCCL log with a healthy one's")
                 .addMeasurements(cite(key, outlier.value(), "B/s"));
+    }
+
+    /**
+     * Decode-size latency on its p99: the TP all-reduce inside a node and the PP send/recv across
+     * nodes. The p99 is over every iteration of every rank where the report has them; an older
+     * report's figure is the mean of the ranks' p99s, and the result says so.
+     */
+    private void scoreLatency(Measurements measurements, Map<String, List<CheckResult>> nodeScored,
+            List<CheckResult> clusterScored) {
+        Policy.LatencyLimits limits = policy.latency();
+        Map<String, LatencyResult> worst = new LinkedHashMap<>();
+        for (LatencyResult result : measurements.getLatencyList()) {
+            boolean tp = result.getOp().equals("all_reduce") && result.getNodesCount() == 1;
+            boolean pp = (result.getOp().equals("send_recv") || result.getOp().equals("sendrecv")) && result.getNodesCount() >= 2;
+            if ((!tp && !pp) || result.getP99Us() <= 0) {
+                continue;
+            }
+            // each communicator's worst decode size decides; sizes differ by batch, not by kind of traffic
+            worst.merge(result.getOp() + " " + String.join("~", result.getNodesList()), result,
+                    (a, b) -> a.getP99Us() >= b.getP99Us() ? a : b);
+        }
+        for (LatencyResult result : worst.values()) {
+            boolean tp = result.getOp().equals("all_reduce");
+            double seconds = result.getP99Us() / 1e6;
+            Status status = tp ? limits.tpAllReduce(seconds) : limits.ppSendRecv(seconds);
+            double warn = tp ? limits.tpAllReduceWarnAbove() : limits.ppSendRecvWarnAbove();
+            double fail = tp ? limits.tpAllReduceFailAbove() : limits.ppSendRecvFailAbove();
+            String what = tp ? "TP all-reduce inside " + result.getNodes(0) : "PP send/recv across " + String.join("~", result.getNodesList());
+            String basis = result.getP99AllIterations() ? "p99 over every iteration of every rank"
+                    : "p99 as the report recorded it (the mean of the ranks' p99s: no per-iteration times were recorded)";
+            CheckResult.Builder check = scored(LATENCY, status, what + " at " + ByteSizes.format(result.getBytes()) + ": "
+                    + basis + " " + micros(seconds) + (status == Status.PASS ? ", within " + micros(warn)
+                            : ", above " + micros(status == Status.FAIL ? fail : warn))
+                    + (result.getGraphMeanUs() > 0 ? "; mean with CUDA graphs " + micros(result.getGraphMeanUs() / 1e6) : ""))
+                    .setSubject((tp ? "tp all_reduce " : "pp send_recv ") + ByteSizes.format(result.getBytes()))
+                    .setObserved(micros(seconds) + " p99 over " + result.getSamples() + " iterations x " + result.getRanks() + " ranks")
+                    .setExpected("p99 at most " + micros(warn))
+                    .setThreshold("WARN above " + micros(warn) + ", FAIL above " + micros(fail))
+                    .addMeasurements(cite(MetricKeys.latency(result, "p99"), seconds, "s"));
+            if (status != Status.PASS) {
+                check.setRemediation(tp ? "check NVLink health and that nothing else runs on the GPUs (clocks, MIG, MPS)"
+                        : "check NCCL runs over RDMA between these nodes (not sockets), and the rail's counters and congestion");
+            }
+            if (tp) {
+                nodeScored.computeIfAbsent(result.getNodes(0), k -> new ArrayList<>()).add(check.build());
+            } else {
+                clusterScored.add(check.build());
+            }
+        }
+    }
+
+    /** A time in microseconds as printed: 12.5 us. */
+    static String micros(double seconds) {
+        return String.format(Locale.ROOT, "%.1f us", seconds * 1e6);
     }
 
     private void scoreCorrectness(Measurements measurements, Map<String, List<CheckResult>> nodeScored,
@@ -527,12 +825,6 @@ public final class Scorer {
         return "PASS from " + Tiers.label(ic.passFrom()) + " (" + Bandwidths.format(ic.tiers().lowerBound(ic.passFrom()))
                 + " per link), WARN from " + Tiers.label(ic.warnFrom()) + " ("
                 + Bandwidths.format(ic.tiers().lowerBound(ic.warnFrom())) + ")";
-    }
-
-    private String outlierRule() {
-        Policy.OutlierSettings o = policy.outliers();
-        return "below median - " + Policy.number(o.madZ()) + " x 1.4826 MAD and below median x (1 - "
-                + percent(o.relativeFloor()) + "), with at least " + o.minFleet() + " to compare";
     }
 
     private static CheckResult.Builder scored(String id, Status status, String summary) {

@@ -46,6 +46,8 @@ public final class Verdicts {
         for (RunPhase phase : report.getPhasesList()) {
             if (phase.getOutcome() == RunPhase.Outcome.FAILED) {
                 incomplete.add("phase " + phase.getName() + " failed: " + phase.getError());
+            } else if (phase.getOutcome() == RunPhase.Outcome.NOT_RUN) {
+                incomplete.add("phase " + phase.getName() + " not run: " + phase.getError());
             }
         }
         for (CheckResult check : report.getClusterChecksList()) {

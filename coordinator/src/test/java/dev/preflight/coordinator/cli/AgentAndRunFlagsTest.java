@@ -73,6 +73,6 @@ class AgentAndRunFlagsTest {
         assertEquals(ExitCodes.USAGE, execute("run", "--slurm-nodelist", "gpu-[01-"));
         assertTrue(err.toString().contains("Slurm nodelist 'gpu-[01-': '[' without ']'"), err.toString());
         assertEquals(ExitCodes.USAGE, execute("run", "--agents", "127.0.0.1:1", "--expect-nodes", "0"));
-        assertTrue(err.toString().contains("--expect-nodes 0: a count from 1 to 65536 is expected"), err.toString());
+        assertTrue(err.toString().contains("--expect-nodes '0' is out of range (expected 1 to 65536)"), err.toString());
     }
 }

@@ -1,16 +1,21 @@
 package dev.preflight.coordinator.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import dev.preflight.proto.v1.CheckResult;
 import dev.preflight.proto.v1.CollectiveResult;
-import dev.preflight.proto.v1.NodeReport;
+import dev.preflight.proto.v1.CollectiveResults;
+import dev.preflight.proto.v1.Measurements.Sweep;
 import dev.preflight.proto.v1.PreflightReport;
+import dev.preflight.proto.v1.ReportArtifact;
 import dev.preflight.proto.v1.TransportProof;
 import dev.preflight.reports.JsonReport;
+import dev.preflight.reports.Names;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
@@ -66,17 +71,52 @@ class BenchCommandTest {
         assertTrue(result.err().contains("preflight: 2 bench worker(s) on GPU(s) 0,1, NCCL 2.27.3"), result.err());
 
         PreflightReport report = JsonReport.read(dir.resolve("out").resolve(JsonReport.FILE_NAME));
-        NodeReport node = report.getNodes(0);
-        assertEquals(2, node.getBench().getResultsCount());
-        CollectiveResult alltoall = node.getBench().getResults(1);
+        // preflight run's shape: the results among the collectives, the sweeps among the measurements
+        assertEquals(1, report.getCollectivesCount());
+        CollectiveResults collective = report.getCollectives(0);
+        String node = Names.node(report.getNodes(0));
+        assertEquals("intra_node", collective.getPhase());
+        assertEquals(List.of(node), collective.getNodesList());
+        assertEquals(2, collective.getResultsCount());
+        CollectiveResult alltoall = collective.getResults(1);
         assertEquals(CollectiveResult.Outcome.OK, alltoall.getOutcome());
         assertEquals(3, alltoall.getRowsCount());
-        assertEquals(TransportProof.Verdict.PROVEN, node.getBench().getTransport().getVerdict());
-        Path artifacts = dir.resolve("out").resolve("artifacts").resolve("nccl");
-        assertTrue(Files.readString(artifacts.resolve("nccl-rank1-gpu1.log")).contains("NCCL INFO"));
-        assertEquals("mpirun -np 2 all_reduce_perf -b 1024 -e 4096 -f 2 -g 1 -d bfloat16 -n 3 -w 1 -c 1\n"
-                + "mpirun -np 2 alltoall_perf -b 1024 -e 4096 -f 2 -g 1 -d bfloat16 -n 3 -w 1 -c 1\n",
-                Files.readString(artifacts.resolve("nccl-tests-commands.txt")));
+        assertEquals(TransportProof.Verdict.PROVEN, collective.getTransport().getVerdict());
+        assertEquals(List.of("all_reduce", "all_to_all"),
+                report.getMeasurements().getSeriesList().stream().map(Sweep::getOp).toList());
+        assertTrue(report.getMeasurements().getSeriesList().stream().allMatch(
+                s -> s.getKind() == Sweep.Kind.INTRA_NODE && s.getNodesList().equals(List.of(node))));
+        // judged by the scorer as preflight run's intra-node phase is: here no size reaches the statistic's 256 MiB
+        CheckResult intraNode = report.getNodes(0).getChecksList().stream()
+                .filter(c -> c.getId().equals("nccl.intra_node")).findFirst().orElseThrow();
+        assertEquals(CheckResult.Status.SKIP, intraNode.getStatus());
+        assertTrue(intraNode.getSummary().contains("256 MiB"), intraNode.getSummary());
+
+        Path out = dir.resolve("out");
+        List<ReportArtifact> logs = report.getArtifactsList().stream()
+                .filter(a -> a.getKind() == ReportArtifact.Kind.NCCL_DEBUG_LOG).toList();
+        assertEquals(2, logs.size(), report.getArtifactsList().toString());
+        assertTrue(Files.readString(out.resolve(logs.get(1).getPath())).contains("NCCL INFO"));
+        String commands = Files.readString(out.resolve("artifacts").resolve("nccl-tests-commands.sh"));
+        assertTrue(commands.contains("mpirun -np 2 all_reduce_perf -b 1024 -e 4096 -f 2 -g 1 -d bfloat16 -n 3 -w 1 -c 1\n")
+                && commands.contains("mpirun -np 2 alltoall_perf -b 1024 -e 4096 -f 2 -g 1 -d bfloat16 -n 3 -w 1 -c 1\n"),
+                commands);
+    }
+
+    @Test
+    void theDefaultSweepReachesOneGib() {
+        Result help = bench("--help");
+        assertEquals(0, help.exit(), help.err());
+        assertTrue(help.out().contains("(default: 1G,"), help.out());
+    }
+
+    @Test
+    void theHtmlReportChartsTheSweeps() throws Exception {
+        Result result = bench("--max-bytes", "4K", "--iters", "2", "--format", "json,html");
+        assertEquals(0, result.exit(), result.err() + result.out());
+        String html = Files.readString(dir.resolve("out").resolve("preflight-report.html"));
+        assertFalse(html.contains("No collective was benchmarked"), html);
+        assertTrue(html.contains("bus bandwidth of all_reduce"), html);
     }
 
     @Test
@@ -161,9 +201,9 @@ class BenchCommandTest {
         assertTrue(same.err().contains("NCCL 2.27.3 from " + fake("libfakenccl.so")), same.err());
         assertTrue(same.out().contains("PASS  nccl.library"), same.out());
         PreflightReport report = JsonReport.read(dir.resolve("out").resolve(JsonReport.FILE_NAME));
-        assertEquals(fake("libfakenccl.so"), report.getNodes(0).getBench().getWorkers(0).getNcclLibrary());
-        assertEquals("--nccl-lib", report.getNodes(0).getBench().getWorkers(0).getNcclLibraryOrigin());
-        assertEquals(fake("libfakecudart.so"), report.getNodes(0).getBench().getWorkers(0).getCudartLibrary());
+        assertEquals(fake("libfakenccl.so"), report.getCollectives(0).getWorkers(0).getNcclLibrary());
+        assertEquals("--nccl-lib", report.getCollectives(0).getWorkers(0).getNcclLibraryOrigin());
+        assertEquals(fake("libfakecudart.so"), report.getCollectives(0).getWorkers(0).getCudartLibrary());
 
         Result other = bench("--op", "all_reduce", "--max-bytes", "1K", "--iters", "2", "--expect-nccl", "2.28.9");
         assertEquals(0, other.exit(), other.err() + other.out());

@@ -7,6 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import dev.preflight.coordinator.discovery.BenchPods;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.PodTemplateSpec;
+import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -33,7 +36,7 @@ class DeploymentFilesTest {
     /** Values for the Slurm script's variables; a variable missing here fails the test, not silently passes. */
     private static final Map<String, String> SLURM_VARIABLES = Map.of("PREFLIGHT", "preflight", "PORT", "7744",
             "SLURMD_NODENAME", "gpu-01", "TLS_DIR", "/etc/preflight", "OUT", "preflight-42",
-            "SERVER_NAME", "preflight-agent");
+            "SERVER_NAME", "preflight-agent", "extra", "--drain-failed");
 
     private static List<Map<String, Object>> documents(Path file) throws IOException {
         List<Map<String, Object>> documents = new ArrayList<>();
@@ -115,18 +118,18 @@ class DeploymentFilesTest {
                 }
             }
         }
-        assertEquals(List.of("agent-daemonset.yaml:agent", "bench-lws.yaml:agent", "bench-run-job.yaml:run",
-                "coordinator-job.yaml:run"), parsed.stream().sorted().toList());
+        assertEquals(List.of("agent-daemonset.yaml:agent", "bench-lws.yaml:agent", "coordinator-job.yaml:run"),
+                parsed.stream().sorted().toList());
     }
 
     @Test
-    void theBenchTemplateIsWhatTheBenchRunJobCreates() throws IOException {
+    void theBenchTemplateIsWhatTheCoordinatorJobCreates() throws IOException {
         BenchPods.Template template = BenchPods.read(KUBERNETES.resolve("bench-lws.yaml"));
         assertEquals("LeaderWorkerSet", template.kind());
         assertEquals("preflight-bench", template.name());
         assertEquals(2, template.pods(), "replicas 1 x size 2");
         assertEquals(7745, template.port(), "beside the DaemonSet agent's 7744 on the host network");
-        String job = Files.readString(KUBERNETES.resolve("bench-run-job.yaml"));
+        String job = Files.readString(KUBERNETES.resolve("coordinator-job.yaml"));
         assertTrue(job.contains("--bench-pods=/etc/preflight/bench/" + template.file().getFileName()), job);
         assertTrue(job.contains("name: preflight-bench-template"), job);
     }
@@ -144,9 +147,10 @@ class DeploymentFilesTest {
         assertEquals(List.of("agent", "agent+tls", "run", "run+tls"), parsed.stream().sorted().toList());
     }
 
-    /** Splits like the shell: double quotes group, $VAR and ${VAR} expand from {@link #SLURM_VARIABLES}. */
+    /** Splits like the shell: double quotes group, $VAR, ${VAR} and ${ARRAY[@]} expand from {@link #SLURM_VARIABLES}. */
     private static List<String> shellWords(String line) {
-        Matcher variable = Pattern.compile("\\$\\{?([A-Za-z_][A-Za-z0-9_]*)}?").matcher(line);
+        // ${name[@]} is an array: its words stand for it, as here its one flag
+        Matcher variable = Pattern.compile("\\$\\{?([A-Za-z_][A-Za-z0-9_]*)(\\[@])?}?").matcher(line);
         StringBuilder expanded = new StringBuilder();
         while (variable.find()) {
             String value = SLURM_VARIABLES.get(variable.group(1));
@@ -185,7 +189,9 @@ class DeploymentFilesTest {
         assertEquals(0, security.get("runAsUser"));
         assertEquals(List.of("IPC_LOCK"), map(security.get("capabilities")).get("add"));
         String env = String.valueOf(agent.get("env"));
-        assertTrue(env.contains("name=NVIDIA_VISIBLE_DEVICES, value=all"), env);
+        assertFalse(env.contains("NVIDIA_VISIBLE_DEVICES"), "no GPUs by a bare variable: " + env);
+        assertEquals("management.nvidia.com/gpu=all", map(map(map(map(daemonSet.get("spec")).get("template"))
+                .get("metadata")).get("annotations")).get("cdi.k8s.io/preflight-agent"), "NVML through the CDI device");
         assertTrue(env.contains("name=NVIDIA_DRIVER_CAPABILITIES, value=compute,utility"), env);
         assertTrue(env.contains("fieldPath=spec.nodeName"), env);
         List<String> readOnlyHostViews = list(agent.get("volumeMounts")).stream().map(DeploymentFilesTest::map)
@@ -193,7 +199,125 @@ class DeploymentFilesTest {
                 .map(mount -> String.valueOf(mount.get("mountPath"))).filter(path -> path.startsWith("/host/")).toList();
         assertEquals(List.of("/host/proc", "/host/sys"), readOnlyHostViews);
         assertTrue(list(agent.get("args")).contains("--host-views"));
-        assertTrue(String.valueOf(pod.get("volumes")).contains("path=/dev/infiniband"));
+    }
+
+    @Test
+    void devicesComeThroughTheirPluginsNeverABareVariableOrHostPath() throws IOException {
+        for (Path file : manifests()) {
+            for (Map<String, Object> resource : documents(file)) {
+                assertFalse(String.valueOf(resource).contains("path=/dev/infiniband"),
+                        file + ": /dev/infiniband as a hostPath is refused by the device cgroup; request the RDMA resource");
+                List<Map<?, ?>> found = new ArrayList<>();
+                containers(resource, found);
+                for (Map<?, ?> container : found) {
+                    boolean requestsGpus = String.valueOf(container.get("resources")).contains("nvidia.com/gpu=");
+                    assertFalse(!requestsGpus && String.valueOf(container.get("env")).contains("NVIDIA_VISIBLE_DEVICES"),
+                            file + " container " + container.get("name") + ": NVIDIA_VISIBLE_DEVICES without a GPU request");
+                }
+            }
+        }
+        Map<String, Object> lws = documents(KUBERNETES.resolve("bench-lws.yaml")).get(0);
+        List<Map<?, ?>> found = new ArrayList<>();
+        containers(lws, found);
+        Map<?, ?> limits = (Map<?, ?>) ((Map<?, ?>) found.stream().filter(c -> "workload".equals(c.get("name")))
+                .findFirst().orElseThrow().get("resources")).get("limits");
+        assertEquals(8, limits.get("nvidia.com/gpu"), "every GPU of a node");
+        assertTrue(limits.keySet().stream().anyMatch(key -> key.toString().startsWith("rdma/")), "an RDMA resource: " + limits);
+    }
+
+    @Test
+    void theCoordinatorJobMeasures() throws IOException {
+        Map<String, Object> job = documents(KUBERNETES.resolve("coordinator-job.yaml")).get(0);
+        List<Map<?, ?>> found = new ArrayList<>();
+        containers(job, found);
+        List<String> args = preflightArguments(found.get(0));
+        assertTrue(args.contains("--profile=quick"), "a measuring profile: " + args);
+        assertTrue(args.stream().anyMatch(arg -> arg.startsWith("--bench-pods=")), "on workload-shaped bench pods: " + args);
+    }
+
+    /**
+     * Every manifest as fabric8's typed model reads it, with no field the model does not know: a
+     * typo (imagePullPolicy misspelt, a field at the wrong depth) that kubectl would reject or, worse,
+     * drop. Kinds outside the core API groups (LeaderWorkerSet, cert-manager's) are read generically;
+     * the LeaderWorkerSet's pod templates are typed as the PodTemplateSpec they are.
+     */
+    @Test
+    void everyManifestLoadsIntoTheTypedModelWithNoUnknownField() throws IOException {
+        KubernetesSerialization serialization = new KubernetesSerialization();
+        List<String> typed = new ArrayList<>();
+        for (Path file : manifests()) {
+            for (String document : Files.readString(file).split("(?m)^---$")) {
+                if (document.lines().allMatch(line -> line.isBlank() || line.strip().startsWith("#"))) {
+                    continue;
+                }
+                Object object = serialization.unmarshal(document);
+                String where = file.getFileName() + " " + object.getClass().getSimpleName();
+                if (object instanceof GenericKubernetesResource generic) {
+                    if (generic.getKind().equals("LeaderWorkerSet")) {
+                        Map<String, Object> workers = generic.get("spec", "leaderWorkerTemplate", "workerTemplate");
+                        unknownFields(serialization.convertValue(workers, PodTemplateSpec.class), where + " workerTemplate");
+                        typed.add(file.getFileName() + ":LeaderWorkerSet.workerTemplate");
+                    } else {
+                        assertTrue(generic.getApiVersion().startsWith("cert-manager.io/"), where + ": " + generic.getApiVersion()
+                                + " " + generic.getKind() + " is not in the typed model");
+                    }
+                    continue;
+                }
+                unknownFields(object, where);
+                typed.add(file.getFileName() + ":" + object.getClass().getSimpleName());
+            }
+        }
+        assertTrue(typed.containsAll(List.of("agent-daemonset.yaml:DaemonSet", "coordinator-job.yaml:Job",
+                "rbac.yaml:ClusterRole", "rbac.yaml:Role", "agent-service.yaml:Service",
+                "bench-lws.yaml:LeaderWorkerSet.workerTemplate")), typed.toString());
+        // the check itself: a misspelt field is found
+        Object misspelt = serialization.unmarshal("apiVersion: v1\nkind: Pod\nmetadata: {name: x}\nspec:\n  containers:\n"
+                + "    - name: c\n      image: i\n      imagePullPolicey: Always\n");
+        AssertionError caught = org.junit.jupiter.api.Assertions.assertThrows(AssertionError.class,
+                () -> unknownFields(misspelt, "pod"));
+        assertTrue(caught.getMessage().contains("imagePullPolicey"), caught.getMessage());
+    }
+
+    /** Fails naming the path of any field a model class took into its additionalProperties. */
+    private static void unknownFields(Object object, String path) {
+        if (object == null || object instanceof String || object instanceof Number || object instanceof Boolean
+                || object instanceof Enum) {
+            return;
+        }
+        if (object instanceof List<?> items) {
+            for (int i = 0; i < items.size(); i++) {
+                unknownFields(items.get(i), path + "[" + i + "]");
+            }
+            return;
+        }
+        if (object instanceof Map<?, ?> entries) {
+            entries.forEach((key, value) -> unknownFields(value, path + "." + key));
+            return;
+        }
+        if (!object.getClass().getName().startsWith("io.fabric8.kubernetes.api.model")) {
+            return;
+        }
+        for (java.lang.reflect.Method getter : object.getClass().getMethods()) {
+            if (getter.getParameterCount() != 0 || !getter.getName().startsWith("get")
+                    || getter.getDeclaringClass() == Object.class) {
+                continue;
+            }
+            Object value;
+            try {
+                value = getter.invoke(object);
+            } catch (ReflectiveOperationException e) {
+                throw new IllegalStateException(e);
+            }
+            if (getter.getName().equals("getAdditionalProperties")) {
+                Map<?, ?> unknown = (Map<?, ?>) value;
+                if (unknown != null && !unknown.isEmpty()) {
+                    fail(path + ": fields the typed model does not know: " + unknown.keySet());
+                }
+                continue;
+            }
+            String field = getter.getName().substring(3);
+            unknownFields(value, path + "." + Character.toLowerCase(field.charAt(0)) + field.substring(1));
+        }
     }
 
     @Test

@@ -58,6 +58,20 @@ class DiffCommandTest {
         return Cli.run(args);
     }
 
+    /** A baseline written by 0.1.0 (the sample as committed then) still lines up with today's report. */
+    @Test
+    void aBaselineWrittenByZeroOneZeroIsRead() throws Exception {
+        Path old = Files.createDirectories(dir.resolve("v010")).resolve(JsonReport.FILE_NAME);
+        try (java.io.InputStream in = getClass().getResourceAsStream("/reports/sample-report-0.1.0.json")) {
+            Files.write(old, in.readAllBytes());
+        }
+        Path now = write("new", SampleReports.cluster());
+        Cli cli = Cli.run("diff", "--baseline", old.toString(), now.toString());
+        assertTrue(cli.code() != ExitCodes.USAGE, cli.err());
+        assertTrue(cli.out().startsWith("diff: "), cli.out());
+        assertFalse(cli.out().contains("regressions:"), "the same measurements: " + cli.out());
+    }
+
     @Test
     void aReportAgainstItselfHasNothingToSay() throws Exception {
         Cli cli = diff(SampleReports.cluster(), SampleReports.cluster());

@@ -86,8 +86,9 @@ class ReportCommandsTest {
         assertTrue(Files.readString(out.resolve("preflight-report.html")).contains("artifacts/nccl-tests-commands.sh"));
 
         Cli rescored = Cli.run("report", "--from", saved.toString(), "--out", out.toString(), "--format", "json",
-                "--policy", Files.writeString(dir.resolve("p.yaml"), "outliers:\n  enabled: false\n").toString());
-        assertEquals(ExitCodes.VIABLE, rescored.code(), "re-judged: warnings only");
+                "--policy", Files.writeString(dir.resolve("p.yaml"), "interconnect:\n  efficiencyFloor: 60%\n"
+                        + "collectives:\n  allReduceFloor: 40%\noutliers:\n  enabled: false\n").toString());
+        assertEquals(ExitCodes.VIABLE, rescored.code(), "re-judged: warnings only " + rescored.out());
         PreflightReport report = JsonReport.read(out.resolve("preflight-report.json"));
         assertEquals(Verdict.VIABLE_WITH_WARNINGS, report.getVerdict());
         assertEquals(1, report.getArtifactsCount());

@@ -119,7 +119,7 @@ class RunCommandTest {
     void badBenchFlagsAreUsageErrorsNamingTheValue() {
         CliResult profile = CliResult.run("run", "--profile", "warp");
         assertEquals(ExitCodes.USAGE, profile.exitCode());
-        assertTrue(profile.err().contains("'warp' is not a profile: quick, full"), profile.err());
+        assertTrue(profile.err().contains("'warp' is not a profile: checks, quick, full"), profile.err());
         for (String[] bad : List.of(new String[] {"--iters", "0"}, new String[] {"--max-bytes", "4"},
                 new String[] {"--collective-timeout", "0s"}, new String[] {"--budget", "5s"}, new String[] {"--tp", "0"},
                 new String[] {"--pp", "-1"})) {
@@ -133,7 +133,8 @@ class RunCommandTest {
     @Test
     void withoutAProfileNothingBenchesAndEachProfileHasItsPhases() {
         assertEquals(EnumSet.of(Phase.CHECKS, Phase.CONSISTENCY, Phase.HOSTNET), RunCommand.defaultPhases(null));
-        assertEquals(EnumSet.of(Phase.CHECKS, Phase.CONSISTENCY, Phase.INTRA_NODE, Phase.ALL_NODES, Phase.RAILS),
+        assertEquals(EnumSet.of(Phase.CHECKS, Phase.CONSISTENCY, Phase.INTRA_NODE, Phase.ALL_NODES, Phase.RAILS,
+                Phase.FAULT_ISOLATION),
                 RunCommand.defaultPhases(BenchProfile.QUICK));
         assertEquals(EnumSet.allOf(Phase.class), RunCommand.defaultPhases(BenchProfile.FULL));
     }
@@ -141,7 +142,11 @@ class RunCommandTest {
     @Test
     void theEmbeddedAgentBenchesThisNodesGpusAndThePlannedTensorParallelGroup() throws Exception {
         String fake = System.getProperty("preflight.fake.dir");
+        // the fake NCCL on a CPU takes hundreds of microseconds per op: judge its latency on a loose policy
+        Path policy = Files.writeString(out.resolve("loose-latency.yaml"),
+                "latency:\n  tpAllReduceWarnAbove: 100ms\n  tpAllReduceFailAbove: 1s\n");
         CliResult result = CliResult.run(embedded("memlock-unlimited", "--checks", "host.shm", "--profile", "quick",
+                "--policy", policy.toString(),
                 "--phases", "intra_node,inference", "--max-bytes", "64K", "--iters", "3",
                 "--cudart-lib", Path.of(fake, "libfakecudart.so").toString(), "--nccl-lib", Path.of(fake, "libfakenccl.so").toString(),
                 "--bench-lock-dir", out.resolve("lock").toString(), "--bench-dir", out.resolve("work").toString()));

@@ -1,25 +1,27 @@
 package dev.preflight.coordinator.discovery;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
 import dev.preflight.proto.v1.CheckResult;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.client.KubernetesClient;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The bench group's life against a fake API server: created labelled, waited on, deleted. */
+/** The bench group's life against fabric8's mock API server: created labelled, watched, deleted. */
 class BenchPodsTest {
     private static final Path TEMPLATE = Paths.get(System.getProperty("basedir", ".")).toAbsolutePath().getParent()
             .resolve("deploy/kubernetes/bench-lws.yaml");
@@ -27,67 +29,94 @@ class BenchPodsTest {
 
     @TempDir
     Path dir;
-    private FakeKubeApi api;
+    private KubeMock api;
+    private KubernetesClient client;
     private final List<String> lines = new CopyOnWriteArrayList<>();
 
     @BeforeEach
     void start() throws IOException {
-        api = FakeKubeApi.start(dir);
+        api = KubeMock.start(dir);
+        client = api.client();
     }
 
     @AfterEach
     void stop() {
+        client.close();
         api.close();
     }
 
+    /** Runs {@code then} once a progress line contains {@code line}, as the cluster would change meanwhile. */
+    private Thread when(String line, Runnable then) {
+        Thread thread = new Thread(() -> {
+            long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+            while (lines.stream().noneMatch(l -> l.contains(line)) && System.nanoTime() < deadline) {
+                try {
+                    Thread.sleep(20);
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+            then.run();
+        });
+        thread.start();
+        return thread;
+    }
+
     @Test
-    void theGroupIsCreatedLabelledWaitedOnUntilEveryPodIsReadyAndDeleted() throws Exception {
-        api.pods(FakeKubeApi.podList(FakeKubeApi.unschedulablePod("preflight-bench-0"), FakeKubeApi.unschedulablePod(
-                        "preflight-bench-0-1")),
-                FakeKubeApi.podList(FakeKubeApi.runningPod("preflight-bench-0", "gpu-01", "10.0.3.11"),
-                        FakeKubeApi.runningPod("preflight-bench-0-1", "gpu-02", "10.0.3.12")));
+    void theGroupIsCreatedLabelledWatchedUntilEveryPodIsReadyAndDeleted() throws Exception {
         BenchPods.Template template = BenchPods.read(TEMPLATE);
         BenchPods.Ready ready;
-        try (BenchPods pods = BenchPods.create(api.client(), template, "run-42", lines::add)) {
+        GenericKubernetesResource created;
+        try (BenchPods pods = BenchPods.create(client, template, "run-42", lines::add)) {
+            created = api.benchGroups().get(0);
+            api.pods(KubeMock.unschedulablePod("preflight-bench-0", "run-42"),
+                    KubeMock.unschedulablePod("preflight-bench-0-1", "run-42"));
+            Thread kubelet = when("0/2 ready", () -> api.pods(
+                    KubeMock.runningPod("preflight-bench-0", "run-42", "gpu-01", "10.0.3.11"),
+                    KubeMock.runningPod("preflight-bench-0-1", "run-42", "gpu-02", "10.0.3.12")));
             ready = pods.await(Duration.ofSeconds(30));
+            kubelet.join();
         }
         assertEquals(List.of("10.0.3.11:7745", "10.0.3.12:7745"),
                 ready.agents().stream().map(agent -> agent.address().toString()).toList());
         assertEquals(List.of("gpu-01", "gpu-02"), ready.nodes());
         assertEquals("", ready.notReady());
-        assertEquals(List.of("POST " + LWS,
-                "GET /api/v1/namespaces/preflight/pods?labelSelector=preflight.dev/bench-run=run-42",
-                "GET /api/v1/namespaces/preflight/pods?labelSelector=preflight.dev/bench-run=run-42",
-                "DELETE " + LWS + "/preflight-bench?propagationPolicy=Background"), api.requests);
+        assertTrue(api.benchGroups().isEmpty(), "deleted");
+        List<String> requests = api.requests();
+        assertTrue(requests.contains("POST " + LWS), requests.toString());
+        assertTrue(requests.stream().anyMatch(r -> r.startsWith("GET /api/v1/namespaces/preflight/pods?")
+                && r.contains("labelSelector=preflight.dev%2Fbench-run%3Drun-42") && r.contains("watch=true")),
+                "watched, not polled: " + requests);
+        assertFalse(api.deletes().isEmpty(), requests.toString());
+        assertTrue(api.deletes().get(0).startsWith("DELETE " + LWS + "/preflight-bench "), api.deletes().toString());
+        assertTrue(api.deletes().get(0).contains("\"propagationPolicy\":\"Background\""), api.deletes().toString());
 
-        JsonObject created = JsonParser.parseString(api.created.get(0)).getAsJsonObject();
-        assertEquals("run-42", BenchPods.at(created, "metadata.labels").getAsJsonObject()
-                .get(BenchPods.RUN_LABEL).getAsString());
-        assertEquals("run-42", BenchPods.at(created, "spec.leaderWorkerTemplate.workerTemplate.metadata.labels")
-                .getAsJsonObject().get(BenchPods.RUN_LABEL).getAsString(), "the pods carry the run, so they can be listed");
-        assertEquals(2, BenchPods.at(created, "spec.leaderWorkerTemplate.size").getAsInt(), "the template as written");
+        assertEquals("run-42", created.getMetadata().getLabels().get(BenchPods.RUN_LABEL));
+        Map<String, Object> worker = created.get("spec", "leaderWorkerTemplate", "workerTemplate", "metadata", "labels");
+        assertEquals("run-42", worker.get(BenchPods.RUN_LABEL), "the pods carry the run, so they can be listed");
+        assertEquals(2, ((Number) created.get("spec", "leaderWorkerTemplate", "size")).intValue(), "the template as written");
 
         assertEquals("bench pods: created LeaderWorkerSet preflight/preflight-bench (2 pod(s), run run-42)", lines.get(0));
-        assertTrue(lines.get(1).startsWith("bench pods: 0/2 ready; preflight-bench-0 Pending (Unschedulable: 0/4 nodes are"
-                + " available: 4 Insufficient nvidia.com/gpu."), lines.get(1));
-        assertEquals("bench pods: 2/2 ready", lines.get(2));
-        assertEquals("bench pods: deleted LeaderWorkerSet preflight/preflight-bench", lines.get(3));
+        assertTrue(lines.stream().anyMatch(line -> line.startsWith("bench pods: 0/2 ready; preflight-bench-0 Pending"
+                + " (Unschedulable: 0/4 nodes are available: 4 Insufficient nvidia.com/gpu.")), lines.toString());
+        assertEquals("bench pods: 2/2 ready", lines.get(lines.size() - 2));
+        assertEquals("bench pods: deleted LeaderWorkerSet preflight/preflight-bench", lines.get(lines.size() - 1));
     }
 
     @Test
     void aPodWhoseImageDoesNotPullEndsTheWaitAtOnceAndNamesWhy() throws Exception {
-        api.pods(FakeKubeApi.podList(FakeKubeApi.runningPod("preflight-bench-0", "gpu-01", "10.0.3.11"),
-                FakeKubeApi.imagePullBackOffPod("preflight-bench-0-1", "gpu-02")));
         long started = System.nanoTime();
         BenchPods.Ready ready;
-        try (BenchPods pods = BenchPods.create(api.client(), BenchPods.read(TEMPLATE), "run-7", lines::add)) {
+        try (BenchPods pods = BenchPods.create(client, BenchPods.read(TEMPLATE), "run-7", lines::add)) {
+            api.pods(KubeMock.runningPod("preflight-bench-0", "run-7", "gpu-01", "10.0.3.11"),
+                    KubeMock.imagePullBackOffPod("preflight-bench-0-1", "run-7", "gpu-02"));
             ready = pods.await(Duration.ofMinutes(10));
         }
-        assertTrue(System.nanoTime() - started < Duration.ofSeconds(20).toNanos(), "did not wait out the timeout");
+        assertTrue(System.nanoTime() - started < Duration.ofMinutes(5).toNanos(), "did not wait out the 10 minutes");
         assertEquals("preflight-bench-0-1 cannot start: Pending (workload ImagePullBackOff: Back-off pulling image"
                 + " \"inference-image:tag\")", ready.notReady());
         assertEquals(List.of("gpu-01"), ready.nodes());
-        assertEquals(1, api.deletes().size(), api.toString());
+        assertTrue(api.benchGroups().isEmpty(), "deleted: " + api.requests());
 
         // the plan expects both pods' nodes: the missing one is a FAIL that says why
         CheckResult check = Discovery.of(ready).expected().judge(List.of());
@@ -99,16 +128,18 @@ class BenchPodsTest {
 
     @Test
     void podsThatNeverScheduleAreNamedWhenTheWaitEnds() throws Exception {
-        api.pods(FakeKubeApi.podList(FakeKubeApi.unschedulablePod("preflight-bench-0"),
-                FakeKubeApi.unschedulablePod("preflight-bench-0-1")));
         BenchPods.Ready ready;
-        try (BenchPods pods = BenchPods.create(api.client(), BenchPods.read(TEMPLATE), "run-8", lines::add)) {
+        try (BenchPods pods = BenchPods.create(client, BenchPods.read(TEMPLATE), "run-8", lines::add)) {
+            api.pods(KubeMock.unschedulablePod("preflight-bench-0", "run-8"),
+                    KubeMock.unschedulablePod("preflight-bench-0-1", "run-8"),
+                    // another run's pod: not this run's to count
+                    KubeMock.runningPod("other-0", "run-1", "gpu-09", "10.0.3.19"));
             ready = pods.await(Duration.ofSeconds(3));
         }
         assertTrue(ready.agents().isEmpty());
         assertTrue(ready.notReady().startsWith("2 of 2 pod(s) not ready after 3 s: preflight-bench-0 Pending"
                 + " (Unschedulable: 0/4 nodes are available"), ready.notReady());
-        assertEquals(1, api.deletes().size());
+        assertTrue(api.benchGroups().isEmpty(), "deleted: " + api.requests());
         CheckResult check = Discovery.of(ready).expected().judge(List.of());
         assertEquals(CheckResult.Status.FAIL, check.getStatus());
         assertTrue(check.getSummary().startsWith("expected at least 2 node(s), 0 answered (bench pods"), check.getSummary());
@@ -116,23 +147,31 @@ class BenchPodsTest {
 
     @Test
     void aGroupLeftFromAnEarlierRunIsAConflictThatSaysHowToClearIt() throws Exception {
-        api.refuseCreate(409, "AlreadyExists", "leaderworkersets.leaderworkerset.x-k8s.io \"preflight-bench\" already exists");
-        IOException conflict = assertThrows(IOException.class,
-                () -> BenchPods.create(api.client(), BenchPods.read(TEMPLATE), "run-9", lines::add));
-        assertEquals("creating LeaderWorkerSet preflight/preflight-bench: HTTP 409 leaderworkersets.leaderworkerset.x-k8s.io"
-                + " \"preflight-bench\" already exists; a bench group of that name exists (a run still going, or one that"
-                + " could not clean up): kubectl -n preflight delete leaderworkerset preflight-bench", conflict.getMessage());
-        assertTrue(api.deletes().isEmpty(), "not ours to delete");
+        try (BenchPods earlier = BenchPods.create(client, BenchPods.read(TEMPLATE), "run-1", line -> { })) {
+            IOException conflict = assertThrows(IOException.class,
+                    () -> BenchPods.create(client, BenchPods.read(TEMPLATE), "run-9", lines::add));
+            assertTrue(conflict.getMessage().startsWith("creating LeaderWorkerSet preflight/preflight-bench: HTTP 409 "),
+                    conflict.getMessage());
+            assertTrue(conflict.getMessage().endsWith("; a bench group of that name exists (a run still going, or one that"
+                    + " could not clean up): kubectl -n preflight delete leaderworkerset preflight-bench"),
+                    conflict.getMessage());
+            assertTrue(api.deletes().isEmpty(), "not ours to delete");
+            assertEquals("run-1", api.benchGroups().get(0).getMetadata().getLabels().get(BenchPods.RUN_LABEL));
+        }
     }
 
     @Test
     void aForbiddenCreateNamesTheRoleItNeeds() throws Exception {
-        api.refuseCreate(403, "Forbidden", "leaderworkersets.leaderworkerset.x-k8s.io is forbidden: User"
-                + " \"system:serviceaccount:preflight:preflight-coordinator\" cannot create resource \"leaderworkersets\"");
+        api.refuse("POST", LWS, 403, "Forbidden", "leaderworkersets.leaderworkerset.x-k8s.io is forbidden: User"
+                + " \"system:serviceaccount:preflight:preflight-coordinator\" cannot create resource \"leaderworkersets\""
+                + " in API group \"leaderworkerset.x-k8s.io\" in the namespace \"preflight\"");
         IOException refused = assertThrows(IOException.class,
-                () -> BenchPods.create(api.client(), BenchPods.read(TEMPLATE), "run-10", lines::add));
-        assertTrue(refused.getMessage().endsWith("; the coordinator's service account needs create/delete on"
-                + " LeaderWorkerSet and list on pods (deploy/kubernetes/rbac.yaml)"), refused.getMessage());
+                () -> BenchPods.create(client, BenchPods.read(TEMPLATE), "run-10", lines::add));
+        assertEquals("creating LeaderWorkerSet preflight/preflight-bench: HTTP 403 leaderworkersets.leaderworkerset.x-k8s.io"
+                + " is forbidden: User \"system:serviceaccount:preflight:preflight-coordinator\" cannot create resource"
+                + " \"leaderworkersets\" in API group \"leaderworkerset.x-k8s.io\" in the namespace \"preflight\"; the"
+                + " coordinator's service account needs create/delete on LeaderWorkerSet and list/watch on pods"
+                + " (deploy/kubernetes/rbac.yaml)", refused.getMessage());
     }
 
     @Test

@@ -4,108 +4,112 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.sun.net.httpserver.HttpsConfigurator;
-import com.sun.net.httpserver.HttpsServer;
-import dev.preflight.agent.security.PemFiles;
-import dev.preflight.agent.security.TestPki;
+import io.fabric8.kubernetes.api.model.NodeBuilder;
+import io.fabric8.kubernetes.api.model.NodeListBuilder;
+import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.KubernetesClient;
 import java.io.IOException;
-import java.io.OutputStream;
-import java.net.InetSocketAddress;
-import java.net.URLDecoder;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CopyOnWriteArrayList;
-import javax.net.ssl.KeyManager;
-import javax.net.ssl.SSLContext;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Against a fake API server on loopback over TLS, answering the way kube-apiserver does. */
+/** Against fabric8's mock API server: nodes kept as the API server keeps them, pages and refusals as it answers. */
 class KubernetesNodesTest {
     @TempDir
     Path dir;
-    private HttpsServer server;
-    private final List<String> requests = new CopyOnWriteArrayList<>();
-    private final List<String> authorizations = new CopyOnWriteArrayList<>();
-    private volatile int status = 200;
+    private KubeMock api;
+    private KubernetesClient client;
 
     @BeforeEach
-    void start() throws Exception {
-        TestPki pki = TestPki.create(dir, "cluster");
-        TestPki.Issued apiserver = pki.server("kube-apiserver", "127.0.0.1");
-        SSLContext tls = SSLContext.getInstance("TLS");
-        tls.init(new KeyManager[] {PemFiles.keyManager(apiserver.cert(), apiserver.key())}, null, null);
-        server = HttpsServer.create(new InetSocketAddress("127.0.0.1", 0), 8);
-        server.setHttpsConfigurator(new HttpsConfigurator(tls));
-        server.createContext("/api/v1/nodes", exchange -> {
-            String query = URLDecoder.decode(exchange.getRequestURI().getRawQuery(), StandardCharsets.UTF_8);
-            requests.add(query);
-            authorizations.add(exchange.getRequestHeaders().getFirst("Authorization"));
-            String body;
-            if (status != 200) {
-                body = "{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"status\":\"Failure\",\"message\":\"nodes is forbidden:"
-                        + " User \\\"system:serviceaccount:preflight:preflight-coordinator\\\" cannot list resource"
-                        + " \\\"nodes\\\" in API group \\\"\\\" at the cluster scope\",\"reason\":\"Forbidden\",\"code\":403}";
-            } else if (!query.contains("continue=")) {
-                body = "{\"kind\":\"NodeList\",\"apiVersion\":\"v1\",\"metadata\":{\"resourceVersion\":\"1234\","
-                        + "\"continue\":\"eyJ2IjoibWV0YS5rOHMuaW8vdjEifQ\"},\"items\":["
-                        + "{\"metadata\":{\"name\":\"gpu-01\",\"labels\":{\"nvidia.com/gpu.present\":\"true\"}}},"
-                        + "{\"metadata\":{\"name\":\"gpu-02\"}}]}";
-            } else {
-                body = "{\"kind\":\"NodeList\",\"apiVersion\":\"v1\",\"metadata\":{\"resourceVersion\":\"1234\"},"
-                        + "\"items\":[{\"metadata\":{\"name\":\"gpu-03\"}}]}";
-            }
-            byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
-            exchange.getResponseHeaders().set("Content-Type", "application/json");
-            exchange.sendResponseHeaders(status, bytes.length);
-            try (OutputStream out = exchange.getResponseBody()) {
-                out.write(bytes);
-            }
-        });
-        server.start();
-        Path serviceAccount = Files.createDirectories(dir.resolve("serviceaccount"));
-        Files.writeString(serviceAccount.resolve("token"), "eyJhbGciOiJSUzI1NiJ9.sa-token\n");
-        Files.copy(pki.caFile(), serviceAccount.resolve("ca.crt"));
+    void start() throws IOException {
+        api = KubeMock.start(dir);
+        client = KubernetesApi.connect(api.environment(), dir, "--k8s-nodes");
     }
 
     @AfterEach
     void stop() {
-        server.stop(0);
+        client.close();
+        api.close();
     }
 
-    private KubernetesNodes client() throws IOException {
-        return new KubernetesNodes(KubernetesApi.inCluster(Map.of("KUBERNETES_SERVICE_HOST", "127.0.0.1",
-                "KUBERNETES_SERVICE_PORT", String.valueOf(server.getAddress().getPort())), dir.resolve("serviceaccount"),
-                "--k8s-nodes"));
-    }
-
-    @Test
-    void everyPageOfMatchingNodesIsListedWithTheServiceAccountToken() throws Exception {
-        assertEquals(List.of("gpu-01", "gpu-02", "gpu-03"), client().list("nvidia.com/gpu.present=true"));
-        assertEquals(2, requests.size());
-        assertEquals("labelSelector=nvidia.com/gpu.present=true&limit=500", requests.get(0));
-        assertTrue(requests.get(1).endsWith("&continue=eyJ2IjoibWV0YS5rOHMuaW8vdjEifQ"), requests.get(1));
-        assertEquals("Bearer eyJhbGciOiJSUzI1NiJ9.sa-token", authorizations.get(0));
+    private void node(String name, Map<String, String> labels) {
+        api.admin.nodes().resource(new NodeBuilder().withNewMetadata().withName(name).withLabels(labels).endMetadata()
+                .build()).create();
     }
 
     @Test
-    void aForbiddenListingNamesTheMissingPermission() throws Exception {
-        status = 403;
-        IOException refused = assertThrows(IOException.class, () -> client().list("nvidia.com/gpu.present=true"));
-        assertTrue(refused.getMessage().startsWith("listing nodes: HTTP 403 nodes is forbidden: User"), refused.getMessage());
-        assertTrue(refused.getMessage().endsWith("needs get/list on nodes (deploy/kubernetes/rbac.yaml)"));
+    void theNodesMatchingTheSelectorAreListed() throws Exception {
+        node("gpu-01", Map.of("nvidia.com/gpu.present", "true"));
+        node("gpu-02", Map.of("nvidia.com/gpu.present", "true"));
+        node("cpu-01", Map.of());
+        assertEquals(List.of("gpu-01", "gpu-02"), new KubernetesNodes(client).list("nvidia.com/gpu.present=true"));
+        List<String> gets = api.requests().stream().filter(r -> r.startsWith("GET ")).toList();
+        assertTrue(gets.get(0).startsWith("GET /api/v1/nodes?labelSelector=nvidia.com%2Fgpu.present%3Dtrue"), gets.toString());
     }
 
     @Test
-    void outsideAPodTheErrorSaysSo() {
-        IOException missing = assertThrows(IOException.class, () -> KubernetesApi.inCluster(Map.of(), dir, "--k8s-nodes"));
-        assertEquals("KUBERNETES_SERVICE_HOST is not set: --k8s-nodes works from a pod inside the cluster",
-                missing.getMessage());
+    void everyPageIsFollowed() throws Exception {
+        String first = "/api/v1/nodes?labelSelector=nvidia.com%2Fgpu.present%3Dtrue&limit=500";
+        api.server.expect().get().withPath(first).andReturn(200, new NodeListBuilder().withNewMetadata()
+                .withContinue("eyJ2IjoibWV0YS5rOHMuaW8vdjEifQ").endMetadata()
+                .addNewItem().withNewMetadata().withName("gpu-01").endMetadata().endItem()
+                .addNewItem().withNewMetadata().withName("gpu-02").endMetadata().endItem().build()).once();
+        api.server.expect().get().withPath("/api/v1/nodes?continue=eyJ2IjoibWV0YS5rOHMuaW8vdjEifQ"
+                + "&labelSelector=nvidia.com%2Fgpu.present%3Dtrue&limit=500").andReturn(200,
+                new NodeListBuilder().addNewItem().withNewMetadata().withName("gpu-03").endMetadata().endItem().build())
+                .once();
+        assertEquals(List.of("gpu-01", "gpu-02", "gpu-03"), new KubernetesNodes(client).list("nvidia.com/gpu.present=true"),
+                api.requests().toString());
+    }
+
+    @Test
+    void aForbiddenListingNamesTheMissingPermission() {
+        api.refuse("GET", "/api/v1/nodes?labelSelector=nvidia.com%2Fgpu.present%3Dtrue&limit=500", 403, "Forbidden",
+                "nodes is forbidden: User \"system:serviceaccount:preflight:preflight-coordinator\" cannot list resource"
+                        + " \"nodes\" in API group \"\" at the cluster scope");
+        IOException refused = assertThrows(IOException.class,
+                () -> new KubernetesNodes(client).list("nvidia.com/gpu.present=true"));
+        assertEquals("listing nodes: HTTP 403 nodes is forbidden: User \"system:serviceaccount:preflight:preflight-coordinator\""
+                + " cannot list resource \"nodes\" in API group \"\" at the cluster scope; the coordinator's service account"
+                + " needs get/list on nodes (deploy/kubernetes/rbac.yaml)", refused.getMessage());
+    }
+
+    @Test
+    void inAPodTheServiceAccountIsUsedAndItsTokenReadAgainForEveryRequest() throws Exception {
+        Path account = Files.createDirectories(dir.resolve("serviceaccount"));
+        Files.writeString(account.resolve("token"), "eyJhbGciOiJSUzI1NiJ9.first\n");
+        Files.writeString(account.resolve("ca.crt"), "-----BEGIN CERTIFICATE-----\n");
+        Files.writeString(account.resolve("namespace"), "preflight");
+        Config config = KubernetesApi.config(Map.of("KUBERNETES_SERVICE_HOST", "10.96.0.1", "KUBERNETES_SERVICE_PORT", "443"),
+                account, "--k8s-nodes");
+        assertEquals("https://10.96.0.1:443/", config.getMasterUrl());
+        assertEquals(account.resolve("ca.crt").toString(), config.getCaCertFile());
+        assertEquals("preflight", config.getNamespace());
+        assertEquals("eyJhbGciOiJSUzI1NiJ9.first", config.getOauthTokenProvider().getToken());
+        // the kubelet rotates a projected token in place
+        Files.writeString(account.resolve("token"), "eyJhbGciOiJSUzI1NiJ9.second\n");
+        assertEquals("eyJhbGciOiJSUzI1NiJ9.second", config.getOauthTokenProvider().getToken());
+        assertEquals("https://[fd00::1]:6443/", KubernetesApi.config(Map.of("KUBERNETES_SERVICE_HOST", "fd00::1",
+                "KUBERNETES_SERVICE_PORT", "6443"), account, "--k8s-nodes").getMasterUrl());
+        assertEquals("KUBERNETES_SERVICE_PORT '44x': expected a port, 1-65535", assertThrows(IOException.class,
+                () -> KubernetesApi.config(Map.of("KUBERNETES_SERVICE_HOST", "10.96.0.1", "KUBERNETES_SERVICE_PORT", "44x"),
+                        account, "--k8s-nodes")).getMessage());
+    }
+
+    @Test
+    void outsideAPodWithNoKubeconfigTheErrorSaysSo() {
+        IOException missing = assertThrows(IOException.class,
+                () -> KubernetesApi.connect(Map.of("HOME", dir.toString()), dir, "--k8s-nodes"));
+        assertEquals("KUBERNETES_SERVICE_HOST is not set and there is no kubeconfig (KUBECONFIG, ~/.kube/config):"
+                + " --k8s-nodes works from a pod inside the cluster, or with kubectl's credentials", missing.getMessage());
+        assertEquals("KUBECONFIG names " + dir.resolve("nope") + ", which cannot be read", assertThrows(IOException.class,
+                () -> KubernetesApi.connect(Map.of("KUBECONFIG", dir.resolve("nope").toString()), dir, "--k8s-nodes"))
+                .getMessage());
         assertThrows(IllegalArgumentException.class, () -> KubernetesNodes.validateSelector("a=b&watch=true"));
     }
 }

@@ -21,7 +21,7 @@ class SlurmNodelistTest {
         "rack[1-2]-gpu[01-02]|rack1-gpu01 rack1-gpu02 rack2-gpu01 rack2-gpu02",
         "dgx-a[1,3],dgx-b[2-3],login|dgx-a1 dgx-a3 dgx-b2 dgx-b3 login",
         "h100-[7]|h100-7",
-        "n[0-1].cluster.local|n0.cluster.local n1.cluster.local",
+        "a.b[1-2]|a.b1 a.b2",
     })
     void expandsLikeSlurm(String nodelist, String names) {
         assertEquals(Arrays.asList(names.split(" ")), SlurmNodelist.expand(nodelist));
@@ -38,6 +38,8 @@ class SlurmNodelistTest {
         "gpu 01|Slurm nodelist 'gpu 01': whitespace at character 4",
         "gpu-[1-99999999]|Slurm nodelist 'gpu-[1-99999999]': more than 65536 nodes",
         "gpu;rm|Slurm nodelist 'gpu;rm': 'gpu;rm' is not a host name",
+        "n[0-1].cluster.local|Slurm nodelist 'n[0-1].cluster.local': '.cluster.local' follows a range; Slurm takes text"
+                + " after a range only before another range",
     })
     void malformedListsAreRefusedNamingTheProblem(String nodelist, String message) {
         assertEquals(message, assertThrows(IllegalArgumentException.class, () -> SlurmNodelist.expand(nodelist)).getMessage());

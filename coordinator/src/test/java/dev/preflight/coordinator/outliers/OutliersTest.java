@@ -45,6 +45,19 @@ class OutliersTest {
     }
 
     @Test
+    void withFewerThanTheFleetMinimumEachValueIsJudgedAgainstTheExpectedCeiling() {
+        // two nodes: no median to speak of; a ceiling of 47 GB/s and a 10% margin put the line at 42.3
+        List<Outliers.Outlier<String>> low = Outliers.judge(fleet(47.0, 42.2), Outliers.Settings.DEFAULT,
+                java.util.OptionalDouble.of(47.0));
+        assertEquals(1, low.size());
+        assertEquals("node-2", low.get(0).subject());
+        assertTrue(low.get(0).againstCeiling());
+        assertEquals(42.3, low.get(0).threshold(), 1e-9);
+        assertEquals(List.of(), Outliers.judge(fleet(47.0, 42.4), Outliers.Settings.DEFAULT, java.util.OptionalDouble.of(47.0)));
+        assertEquals(List.of(), Outliers.judge(fleet(47.0, 12.0), Outliers.Settings.DEFAULT, java.util.OptionalDouble.empty()));
+    }
+
+    @Test
     void medianAndMad() {
         assertEquals(2.5, Outliers.median(new double[] {4, 1, 3, 2}));
         assertEquals(1.0, Outliers.mad(new double[] {1, 2, 3, 4, 100}));

@@ -33,7 +33,7 @@ class RenderedReportsTest {
     void markdown() throws Exception {
         String md = MarkdownReport.render(scoredSample());
         Goldens.assertMatches("sample-report.md", md);
-        assertTrue(md.startsWith("## preflight: ⚠️ VIABLE_WITH_WARNINGS"), md);
+        assertTrue(md.startsWith("## preflight: ❌ NOT_VIABLE"), md);
     }
 
     @Test

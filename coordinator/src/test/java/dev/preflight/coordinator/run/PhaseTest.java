@@ -16,14 +16,16 @@ class PhaseTest {
 
     @Test
     void benchPhasesAreTheOnesThatTakeTheGpus() {
-        assertEquals(EnumSet.of(Phase.INTRA_NODE, Phase.ALL_NODES, Phase.RAILS, Phase.PAIRWISE, Phase.INFERENCE),
+        assertEquals(EnumSet.of(Phase.INTRA_NODE, Phase.ALL_NODES, Phase.RAILS, Phase.FAULT_ISOLATION, Phase.PAIRWISE,
+                Phase.INFERENCE),
                 EnumSet.copyOf(java.util.Arrays.stream(Phase.values()).filter(Phase::bench).toList()));
     }
 
     @Test
     void unknownPhasesAreNamed() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Phase.parse("checks,warp"));
-        assertEquals("unknown phase 'warp'; known: checks, consistency, intra_node, all_nodes, rails, pairwise, inference, "
+        assertEquals("unknown phase 'warp'; known: checks, consistency, intra_node, all_nodes, rails, fault_isolation, pairwise, "
+                + "inference, "
                 + "hostnet", e.getMessage());
         assertThrows(IllegalArgumentException.class, () -> Phase.parse(","));
     }

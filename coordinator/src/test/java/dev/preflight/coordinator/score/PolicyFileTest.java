@@ -31,10 +31,11 @@ class PolicyFileTest {
                 "statistic:",
                 "  largeMessageMin: 1GiB",
                 "intraNode:",
-                "  - part: H100 80GB HBM3",
+                "  - part: NVIDIA H100 80GB HBM3",
                 "    gpus: 8",
                 "    passFrom: 450GB/s",
-                "  - part: GH200",
+                "  - part: NVIDIA GH200 480GB",
+                "    interconnect: NVLink-C2C",
                 "    gpus: 4",
                 "    passFrom: 300GB/s",
                 "    failBelow: 200GB/s",
@@ -46,6 +47,10 @@ class PolicyFileTest {
                 "    failAbove: 90",
                 "outliers:",
                 "  minFleet: 8",
+                "collectives:",
+                "  alltoallFloor: 40%",
+                "latency:",
+                "  ppSendRecvWarnAbove: 80us",
                 "diff:",
                 "  regression: 10%",
                 "plan:",
@@ -61,6 +66,12 @@ class PolicyFileTest {
         assertEquals(450e9, h100.passFrom());
         assertEquals(280e9, h100.failBelow(), "unnamed fields keep their defaults");
         assertEquals(300e9, policy.band("NVIDIA GH200 480GB", 4).orElseThrow().passFrom());
+        assertEquals("NVLink-C2C", policy.band("NVIDIA GH200 480GB", 4).orElseThrow().interconnect());
+        assertTrue(policy.band("NVIDIA GH200 480GB", 8).isEmpty(), "a band covers 2 to its gpus GPUs");
+        assertEquals(0.40, policy.collectives().alltoall(), 1e-12);
+        assertEquals(0.60, policy.collectives().allReduce(), 1e-12, "unnamed floors keep their defaults");
+        assertEquals(80e-6, policy.latency().ppSendRecvWarnAbove(), 1e-15);
+        assertEquals(500e-6, policy.latency().ppSendRecvFailAbove(), 1e-15);
         assertEquals(8.0 * ByteSizes.GIB, policy.limits().get("shm_size_bytes").warnBelow());
         assertEquals((double) ByteSizes.GIB, policy.limits().get("shm_size_bytes").failBelow());
         assertNull(policy.limits().get("gpu_temperature_celsius").warnAbove());
@@ -88,11 +99,15 @@ class PolicyFileTest {
         "interconnect:\\n  warnFrom: optimal|p.yaml: interconnect.warnFrom: 'optimal' is not a tier no higher than passFrom",
         "statistic:\\n  largeMessageMin: 256|p.yaml: statistic.largeMessageMin: '256' is not a size with a unit",
         "limits:\\n  shm_size_bytes:\\n    warnBelow: 16GB/s|p.yaml: limits.shm_size_bytes.warnBelow: '16GB/s' is not a size with a unit",
-        "limits:\\n  ecc_uncorrectable_errors:\\n    failAbove: 1GiB|p.yaml: limits.ecc_uncorrectable_errors.failAbove: '1GiB' is not a whole number",
+        "limits:\\n  ecc_uncorrectable_errors:\\n    failAbove: 1GiB|p.yaml: limits.ecc_uncorrectable_errors.failAbove '1GiB' is not a whole number",
         "limits:\\n  nvlink_errors:\\n    failAbove: 1|p.yaml: unknown key limits.nvlink_errors",
-        "intraNode:\\n  - part: B200\\n    gpus: 8\\n    passFrom: 600GB/s|p.yaml: intraNode[0]: a new band needs passFrom and failBelow",
+        "intraNode:\\n  - part: NVIDIA B300\\n    gpus: 8\\n    passFrom: 600GB/s|p.yaml: intraNode[0]: a new band needs gpus, passFrom and failBelow",
+        "collectives:\\n  alltoallFloor: 0.5|p.yaml: collectives.alltoallFloor: '0.5' is not a percentage",
+        "collectives:\\n  allReduceFloor: 120%|p.yaml: collectives.allReduceFloor: '120%' is not a percentage in (0%, 100%]",
+        "latency:\\n  tpAllReduceWarnAbove: 30|p.yaml: latency.tpAllReduceWarnAbove: '30' is not a positive time with a unit",
+        "latency:\\n  ppSendRecvWarnAbove: 1ms\\n  ppSendRecvFailAbove: 500us|p.yaml: latency.ppSendRecvWarnAbove: '1ms' is not a time no higher",
         "intraNode:\\n  part: H100|p.yaml: intraNode: '{part=H100}' is not a list",
-        "outliers:\\n  minFleet: 2|p.yaml: outliers.minFleet: '2' is not at least 3",
+        "outliers:\\n  minFleet: 2|p.yaml: outliers.minFleet '2' is out of range (expected 3 to 1000000)",
         "plan:\\n  headroom: 100%|p.yaml: plan.headroom: '100%' is not a percentage below 100%",
         "diff: [5%]|p.yaml: diff: '[5%]' is not a mapping",
         "interconnect: {a: 1, a: 2}|p.yaml: not valid YAML",

@@ -1,5 +1,6 @@
 package dev.preflight.proto.units;
 
+import dev.preflight.proto.text.TerminalText;
 import java.math.BigDecimal;
 import java.util.Locale;
 import java.util.Map;
@@ -15,7 +16,7 @@ import java.util.regex.Pattern;
  */
 public final class Bandwidths {
     private static final Pattern FORM = Pattern.compile(
-            "([0-9]+(?:\\.[0-9]+)?(?:[eE][+-]?[0-9]+)?)\\s*(Ki|Mi|Gi|Ti|k|K|M|G|T)?(B|b|bit)(?:/s|ps)");
+            "([0-9]+(?:\\.[0-9]+)?(?:[eE][+-]?[0-9]{1,4})?)\\s*(Ki|Mi|Gi|Ti|k|K|M|G|T)?(B|b|bit)(?:/s|ps)");
     private static final Map<String, Double> PREFIXES = Map.of(
             "k", 1e3, "K", 1e3, "M", 1e6, "G", 1e9, "T", 1e12,
             "Ki", 1024.0, "Mi", 1024.0 * 1024, "Gi", 1024.0 * 1024 * 1024, "Ti", 1024.0 * 1024 * 1024 * 1024);
@@ -32,8 +33,10 @@ public final class Bandwidths {
     public static double parse(String text) {
         String value = text == null ? "" : text.strip();
         Matcher matcher = FORM.matcher(value);
-        if (!matcher.matches()) {
-            throw new IllegalArgumentException("'" + text + "' is not " + EXPECTED);
+        // no real size or rate is written in more than a few dozen characters; a megabyte of digits
+        // would cost the big-number parse seconds
+        if (value.length() > 64 || !matcher.matches()) {
+            throw new IllegalArgumentException("'" + TerminalText.excerpt(text) + "' is not " + EXPECTED);
         }
         double amount = new BigDecimal(matcher.group(1)).doubleValue();
         String prefix = matcher.group(2);
@@ -41,7 +44,7 @@ public final class Bandwidths {
         boolean bits = !matcher.group(3).equals("B");
         double bytes = amount * multiplier / (bits ? 8 : 1);
         if (!Double.isFinite(bytes)) {
-            throw new IllegalArgumentException("'" + text + "' is out of range");
+            throw new IllegalArgumentException("'" + TerminalText.excerpt(text) + "' is out of range");
         }
         return bytes;
     }

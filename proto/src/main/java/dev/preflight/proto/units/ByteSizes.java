@@ -1,5 +1,6 @@
 package dev.preflight.proto.units;
 
+import dev.preflight.proto.text.TerminalText;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
 import java.util.Locale;
@@ -21,7 +22,7 @@ public final class ByteSizes {
     public static final String EXPECTED = "a size with a unit, e.g. 80GB, 80GiB, 256MiB, 64k "
             + "(GB = 10^9 bytes, GiB = 2^30 bytes)";
 
-    private static final Pattern FORM = Pattern.compile("([0-9]+(?:\\.[0-9]+)?(?:[eE][+-]?[0-9]+)?)\\s*(?:(Ki|Mi|Gi|Ti|k|K|M|G|T|P)B?|B)");
+    private static final Pattern FORM = Pattern.compile("([0-9]+(?:\\.[0-9]+)?(?:[eE][+-]?[0-9]{1,4})?)\\s*(?:(Ki|Mi|Gi|Ti|k|K|M|G|T|P)B?|B)");
     private static final Map<String, BigDecimal> PREFIXES = Map.of(
             "k", BigDecimal.valueOf(1_000L), "K", BigDecimal.valueOf(1_000L), "M", BigDecimal.valueOf(1_000_000L),
             "G", BigDecimal.valueOf(1_000_000_000L), "T", BigDecimal.valueOf(1_000_000_000_000L),
@@ -39,14 +40,16 @@ public final class ByteSizes {
     public static long parse(String text) {
         String value = text == null ? "" : text.strip();
         Matcher matcher = FORM.matcher(value);
-        if (!matcher.matches()) {
-            throw new IllegalArgumentException("'" + text + "' is not " + EXPECTED);
+        // no real size or rate is written in more than a few dozen characters; a megabyte of digits
+        // would cost the big-number parse seconds
+        if (value.length() > 64 || !matcher.matches()) {
+            throw new IllegalArgumentException("'" + TerminalText.excerpt(text) + "' is not " + EXPECTED);
         }
         BigDecimal amount = new BigDecimal(matcher.group(1));
         String prefix = matcher.group(2);
         BigDecimal bytes = prefix == null ? amount : amount.multiply(PREFIXES.get(prefix));
         if (bytes.compareTo(BigDecimal.valueOf(Long.MAX_VALUE)) > 0) {
-            throw new IllegalArgumentException("'" + text + "' is out of range");
+            throw new IllegalArgumentException("'" + TerminalText.excerpt(text) + "' is out of range");
         }
         return bytes.setScale(0, RoundingMode.HALF_UP).longValueExact();
     }

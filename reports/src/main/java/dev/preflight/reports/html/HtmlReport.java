@@ -2,10 +2,13 @@ package dev.preflight.reports.html;
 
 import dev.preflight.proto.units.Bandwidths;
 import dev.preflight.proto.units.ByteSizes;
+import dev.preflight.proto.units.Micros;
 import dev.preflight.proto.v1.CheckResult;
 import dev.preflight.proto.v1.Interconnect;
 import dev.preflight.proto.v1.Measurements.Sweep;
+import dev.preflight.proto.v1.LayoutOption;
 import dev.preflight.proto.v1.ModelPlan;
+import dev.preflight.proto.v1.PlanEvidence;
 import dev.preflight.proto.v1.NodeReport;
 import dev.preflight.proto.v1.PreflightReport;
 import dev.preflight.proto.v1.ReportArtifact;
@@ -98,6 +101,9 @@ public final class HtmlReport {
         appendLinks(out, report.getScoring().getLinksList());
         if (report.hasPlan()) {
             appendPlan(out, report.getPlan());
+        }
+        if (report.hasPlanEvidence()) {
+            appendPlanEvidence(out, report.getPlanEvidence());
         }
         if (!report.getArtifactsList().isEmpty()) {
             out.append("<h2>Artifacts</h2>\n<ul>\n");
@@ -226,10 +232,62 @@ public final class HtmlReport {
         planRow(out, "nodes needed", Integer.toString(plan.getNodesNeeded()));
         planRow(out, "plan", "TP=" + plan.getTensorParallel() + " × PP=" + plan.getPipelineParallel());
         planRow(out, "weights per GPU", ByteSizes.formatDecimal(plan.getWeightBytesPerGpu()));
+        if (plan.getTotalBytesPerGpu() > 0) {
+            planRow(out, "memory per GPU", ByteSizes.formatDecimal(plan.getWeightBytesPerGpu()) + " weights + "
+                    + ByteSizes.formatDecimal(plan.getKvBytesPerGpu()) + " KV cache + "
+                    + ByteSizes.formatDecimal(plan.getActivationBytesPerGpu()) + " activations + "
+                    + ByteSizes.formatDecimal(plan.getCudaGraphBytesPerGpu()) + " CUDA graphs = "
+                    + ByteSizes.formatDecimal(plan.getTotalBytesPerGpu()) + " of " + ByteSizes.formatDecimal(plan.getUsableBytesPerGpu()));
+            planRow(out, "serving", plan.getContextTokens() + " tokens x " + plan.getConcurrency() + " sequences, KV in "
+                    + plan.getKvPrecision());
+        }
+        for (LayoutOption layout : plan.getLayoutsList()) {
+            planRow(out, layout.getChosen() ? "layout (chosen)" : "layout", layout.getName() + " on " + layout.getNodes()
+                    + " node(s): " + (layout.getFits() ? "fits" : "does not fit") + ", "
+                    + ByteSizes.formatDecimal(layout.getTotalBytesPerGpu()) + " per GPU, "
+                    + ByteSizes.formatDecimal(layout.getInterNodeBytesPerStep()) + " across nodes per step, needs "
+                    + tier(layout.getRequiredTier()) + "; " + layout.getDescription());
+        }
+        if (plan.hasArchitecture()) {
+            planRow(out, "source", plan.getArchitecture().getSource());
+        }
+        for (String assumption : plan.getAssumptionsList()) {
+            planRow(out, "assumed", assumption);
+        }
         for (String note : plan.getNotesList()) {
             planRow(out, "note", note);
         }
         out.append("</tbody>\n</table>\n");
+    }
+
+    /** The plan's communication per decode step, collective by collective, each with the measurement it came from. */
+    private static void appendPlanEvidence(StringBuilder out, PlanEvidence evidence) {
+        out.append("<h2>Plan on this cluster</h2>\n<p id=\"plan-verdict\" class=\"s-")
+                .append(evidence.getFits() && evidence.getWithinBudget() ? "PASS" : "FAIL").append("\">")
+                .append(e(evidence.getSummary())).append("</p>\n");
+        if (!evidence.getSuggestion().isEmpty()) {
+            out.append("<p>").append(e(evidence.getSuggestion())).append("</p>\n");
+        }
+        costTable(out, evidence.getLayout(), evidence.getCostsList(), evidence.getStepUs());
+        costTable(out, evidence.getAlternativeLayout(), evidence.getAlternativeCostsList(), evidence.getAlternativeStepUs());
+    }
+
+    private static void costTable(StringBuilder out, String layout, List<PlanEvidence.CollectiveCost> costs, double stepUs) {
+        if (costs.isEmpty()) {
+            return;
+        }
+        out.append("<table class=\"plan-costs\">\n<caption>").append(e(layout)).append(": communication per decode step</caption>\n")
+                .append("<thead><tr><th>collective</th><th>nodes</th><th>bytes</th><th>op</th><th>per step</th>")
+                .append("<th>per step total</th><th>measured by</th></tr></thead>\n<tbody>\n");
+        for (PlanEvidence.CollectiveCost cost : costs) {
+            out.append("<tr><td>").append(e(cost.getCollective())).append("</td><td>").append(e(String.join(", ", cost.getNodesList())))
+                    .append("</td><td>").append(e(ByteSizes.format(cost.getBytes()))).append("</td><td>")
+                    .append(e(Micros.format(cost.getOpUs()) + " (" + cost.getStatistic() + ", p99 " + Micros.format(cost.getP99Us()) + ")"))
+                    .append("</td><td>").append(cost.getPerStep()).append("</td><td>").append(e(Micros.format(cost.getStepUs())))
+                    .append("</td><td>").append(e(cost.getMeasurement())).append("</td></tr>\n");
+        }
+        out.append("<tr><th colspan=\"5\">step</th><th>").append(e(Micros.format(stepUs))).append("</th><td></td></tr>\n")
+                .append("</tbody>\n</table>\n");
     }
 
     private static void planRow(StringBuilder out, String label, String value) {

@@ -5,10 +5,12 @@ import dev.preflight.agent.check.CheckContext;
 import dev.preflight.agent.check.Finding;
 import dev.preflight.agent.check.Outcome;
 import dev.preflight.agent.check.Threshold;
+import dev.preflight.proto.v1.PortFact;
 import dev.preflight.proto.v1.Scope;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.TreeSet;
 
 /**
@@ -52,18 +54,34 @@ public final class IbPortsCheck implements Check {
     public Finding run(CheckContext context) throws Exception {
         FabricView fabric = FabricView.read(context);
         List<RdmaPort> ports = RdmaDevices.ports(fabric.devices());
-        if (ports.isEmpty()) {
+        List<String> unreadable = new ArrayList<>();
+        fabric.devices().forEach(device -> unreadable.addAll(device.unreadablePorts()));
+        if (ports.isEmpty() && unreadable.isEmpty()) {
             return Finding.skip("no RDMA device (" + RdmaDevices.root(context) + " is absent or empty): nothing to judge; "
                     + "fabric.rdma_devices says whether that is expected");
         }
         double failBelow = FAIL_BELOW.value(context);
         double warnBelow = WARN_BELOW.value(context);
         Outcome outcome = new Outcome();
+        unreadable.forEach(outcome::unknown);
         List<String> observed = new ArrayList<>();
+        unreadable.forEach(port -> observed.add(port + " unreadable"));
         TreeSet<String> requiredRates = new TreeSet<>();
+        Map<Integer, List<RdmaDevice>> railNics = RailNics.of(fabric);
+        List<PortFact> facts = new ArrayList<>();
         for (RdmaPort port : ports) {
             observed.add(describe(port));
-            List<String> reasons = fabric.requirements(port);
+            List<String> reasons = new ArrayList<>(fabric.requirements(port));
+            List<Integer> rails = RailNics.gpusOf(railNics, port.device());
+            for (int gpu : rails) {
+                String reason = "rail of GPU" + gpu + " (" + fabric.gpus().get(gpu).bdf() + ")";
+                if (!reasons.contains(reason)) {
+                    reasons.add(reason);
+                }
+            }
+            facts.add(PortFact.newBuilder().setDevice(port.device()).setPort(port.number()).setLinkLayer(port.linkLayer())
+                    .setState(port.state().name()).setRateBitsPerSecond(Math.round(port.rate().bytesPerSecond() * 8))
+                    .setNetdev(netdev(fabric, port)).setRequired(!reasons.isEmpty()).addAllRails(rails).build());
             boolean required = !reasons.isEmpty();
             String because = required ? " and " + String.join(", ", reasons) + " needs it" : "";
             if (!port.active()) {
@@ -123,8 +141,17 @@ public final class IbPortsCheck implements Check {
             finding.measurement("port_rate", port.rate().bytesPerSecond(), "B/s", port.id());
             finding.fact("port", port.linkLayer() + " " + port.state().name() + " " + port.rate(), port.id());
         }
+        facts.forEach(finding::port);
         return finding.observed(String.join("; ", observed))
                 .expected("ports NCCL needs ACTIVE/LinkUp" + ", at least " + format(warnBelow) + " GB/s per link; IB ports with LID and SM LID");
+    }
+
+    /** The network interface of a RoCE port; empty for InfiniBand or when the device names none. */
+    private static String netdev(FabricView fabric, RdmaPort port) {
+        if (!port.ethernet()) {
+            return "";
+        }
+        return fabric.device(port.device()).map(d -> d.netdevs().isEmpty() ? "" : d.netdevs().get(0)).orElse("");
     }
 
     static String describe(RdmaPort port) {

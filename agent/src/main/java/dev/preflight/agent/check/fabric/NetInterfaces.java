@@ -1,7 +1,7 @@
 package dev.preflight.agent.check.fabric;
 
 import dev.preflight.agent.check.CheckContext;
-import dev.preflight.agent.check.MalformedInputException;
+import dev.preflight.agent.hostfs.MalformedInputException;
 import dev.preflight.agent.check.host.HostViews;
 import dev.preflight.agent.hostfs.ProcNet;
 import dev.preflight.agent.hostfs.SysfsValues;
@@ -21,6 +21,8 @@ import java.util.Set;
  */
 public final class NetInterfaces {
     private static final int IFF_UP = 0x1;
+    /** Loopback's 64 KiB is the largest MTU Linux sets (IP's own limit). */
+    private static final int MAX_MTU = 65536;
 
     private NetInterfaces() {}
 
@@ -33,14 +35,13 @@ public final class NetInterfaces {
             if (!Files.isDirectory(dir)) {
                 continue;
             }
-            Path ifindexPath = dir.resolve("ifindex");
-            int ifindex = (int) SysfsValues.decimal(ifindexPath.toString(), context.read(ifindexPath));
+            int ifindex = ifindex(context, dir.resolve("ifindex"));
             String operstate = context.readIfPresent(dir.resolve("operstate")).map(SysfsValues::value).orElse("unknown");
             Path flagsPath = dir.resolve("flags");
             Optional<String> flags = context.readIfPresent(flagsPath);
             boolean adminUp = flags.isEmpty() || (SysfsValues.hex(flagsPath.toString(), flags.get()) & IFF_UP) != 0;
             Path mtuPath = dir.resolve("mtu");
-            int mtu = (int) SysfsValues.decimal(mtuPath.toString(), context.read(mtuPath));
+            int mtu = (int) SysfsValues.decimal(mtuPath.toString(), context.read(mtuPath), 0, MAX_MTU);
             OptionalLong speed = OptionalLong.empty();
             try {
                 Path speedPath = dir.resolve("speed");
@@ -63,6 +64,23 @@ public final class NetInterfaces {
         interfaces.sort(Comparator.comparingInt(NetInterface::ifindex));
         return interfaces;
     }
+
+    /**
+     * The interface's index, which only orders it: an unreadable or malformed one (recorded as
+     * evidence by the read) sorts it last instead of costing every fabric check the whole list, as
+     * a named interface's existence or an address does not depend on it.
+     */
+    private static int ifindex(CheckContext context, Path path) {
+        try {
+            return (int) SysfsValues.decimal(path.toString(), context.read(path), 1, Integer.MAX_VALUE - 1);
+        } catch (IOException | MalformedInputException e) {
+            context.evidence(path.toString(), "(not used: " + e.getMessage() + "; ordered last)");
+            return UNKNOWN_IFINDEX;
+        }
+    }
+
+    /** Sorts after every real index (the kernel's are positive ints far below this). */
+    static final int UNKNOWN_IFINDEX = Integer.MAX_VALUE;
 
     /** IPv4 from net/fib_trie and net/route, IPv6 from net/if_inet6; absent files mean no addresses of that kind. */
     static List<ProcNet.Address> addresses(CheckContext context) throws IOException, MalformedInputException {

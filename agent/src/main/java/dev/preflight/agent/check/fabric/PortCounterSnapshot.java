@@ -1,7 +1,7 @@
 package dev.preflight.agent.check.fabric;
 
+import dev.preflight.agent.hostfs.IoErrors;
 import com.google.protobuf.Timestamp;
-import dev.preflight.agent.check.CheckContext;
 import dev.preflight.agent.hostfs.HostFs;
 import dev.preflight.agent.hostfs.SysfsValues;
 import dev.preflight.proto.v1.PortCounterSet;
@@ -58,7 +58,7 @@ public final class PortCounterSnapshot {
                 try {
                     set.setLinkLayer(SysfsValues.value(HostFs.readText(dir.resolve("link_layer"))));
                 } catch (IOException e) {
-                    set.addUnreadable("link_layer: " + CheckContext.reason(e));
+                    set.addUnreadable("link_layer: " + IoErrors.reason(e));
                 }
                 read(dir, "counters", set.getMutableCounters(), set);
                 read(dir, "hw_counters", set.getMutableHwCounters(), set);
@@ -78,7 +78,7 @@ public final class PortCounterSnapshot {
                 String value = SysfsValues.value(HostFs.readText(file));
                 into.put(name, Long.parseUnsignedLong(value));
             } catch (IOException e) {
-                set.addUnreadable(kind + "/" + name + ": " + CheckContext.reason(e));
+                set.addUnreadable(kind + "/" + name + ": " + IoErrors.reason(e));
             } catch (NumberFormatException e) {
                 set.addUnreadable(kind + "/" + name + ": not a counter");
             }

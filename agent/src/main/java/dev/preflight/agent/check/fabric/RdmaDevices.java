@@ -1,10 +1,11 @@
 package dev.preflight.agent.check.fabric;
 
 import dev.preflight.agent.check.CheckContext;
-import dev.preflight.agent.check.MalformedInputException;
+import dev.preflight.agent.hostfs.MalformedInputException;
 import dev.preflight.agent.check.host.HostViews;
 import dev.preflight.agent.check.host.PciTopology;
 import dev.preflight.agent.hostfs.IbRate;
+import dev.preflight.agent.hostfs.IoErrors;
 import dev.preflight.agent.hostfs.SysfsValues;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -38,10 +39,18 @@ public final class RdmaDevices {
             }
             List<String> netdevs = HostViews.list(context, dir.resolve("device/net"));
             List<RdmaPort> ports = new ArrayList<>();
+            List<String> unreadable = new ArrayList<>();
             for (String port : HostViews.list(context, dir.resolve("ports"))) {
-                ports.add(readPort(context, name, dir.resolve("ports").resolve(port), port));
+                try {
+                    ports.add(readPort(context, name, dir.resolve("ports").resolve(port), port));
+                } catch (IOException e) {
+                    unreadable.add(name + "/" + port + " (" + IoErrors.describe(e) + ")");
+                } catch (MalformedInputException e) {
+                    unreadable.add(name + "/" + port + " (" + e.getMessage() + ")");
+                }
             }
-            devices.add(new RdmaDevice(name, hcaType, firmware, bdf, function, netdevs, List.copyOf(ports)));
+            devices.add(new RdmaDevice(name, hcaType, firmware, bdf, function, netdevs, List.copyOf(ports),
+                    List.copyOf(unreadable)));
         }
         return devices;
     }

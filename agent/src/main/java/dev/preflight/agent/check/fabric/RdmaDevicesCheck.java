@@ -1,12 +1,13 @@
 package dev.preflight.agent.check.fabric;
 
+import dev.preflight.agent.hostfs.IoErrors;
+import dev.preflight.agent.hostfs.BoundedFile;
 import dev.preflight.agent.check.Check;
 import dev.preflight.agent.check.CheckContext;
 import dev.preflight.agent.check.Finding;
-import dev.preflight.agent.check.MalformedInputException;
+import dev.preflight.agent.hostfs.MalformedInputException;
 import dev.preflight.agent.check.Outcome;
 import dev.preflight.agent.check.host.HostViews;
-import dev.preflight.agent.hostfs.HostFs;
 import dev.preflight.agent.hostfs.LdSoCache;
 import dev.preflight.proto.v1.Scope;
 import java.io.IOException;
@@ -110,7 +111,7 @@ public final class RdmaDevicesCheck implements Check {
         try (FileChannel channel = FileChannel.open(node, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
             return Optional.empty();
         } catch (IOException e) {
-            return Optional.of("cannot be opened read-write: " + CheckContext.reason(e));
+            return Optional.of("cannot be opened read-write: " + IoErrors.reason(e));
         }
     }
 
@@ -118,10 +119,7 @@ public final class RdmaDevicesCheck implements Check {
     static Optional<String> libibverbs(CheckContext context) throws IOException, MalformedInputException {
         Path cache = context.fs().root("/etc/ld.so.cache");
         if (Files.isRegularFile(cache)) {
-            byte[] bytes;
-            try (var in = Files.newInputStream(cache)) {
-                bytes = in.readNBytes(HostFs.MAX_READ_BYTES);
-            }
+            byte[] bytes = BoundedFile.readBytes(cache, BoundedFile.HOST);
             List<LdSoCache.Entry> entries = LdSoCache.parse(cache.toString(), bytes);
             for (LdSoCache.Entry entry : entries) {
                 if (entry.name().equals(LIBIBVERBS) && Files.exists(context.fs().root(entry.path()))) {

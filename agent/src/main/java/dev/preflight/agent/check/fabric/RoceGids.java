@@ -1,7 +1,7 @@
 package dev.preflight.agent.check.fabric;
 
 import dev.preflight.agent.check.CheckContext;
-import dev.preflight.agent.check.MalformedInputException;
+import dev.preflight.agent.hostfs.MalformedInputException;
 import dev.preflight.agent.hostfs.HostFs;
 import dev.preflight.agent.hostfs.ProcNet;
 import dev.preflight.agent.hostfs.SysfsValues;

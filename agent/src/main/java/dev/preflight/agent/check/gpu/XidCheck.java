@@ -2,7 +2,7 @@ package dev.preflight.agent.check.gpu;
 
 import dev.preflight.agent.check.CheckContext;
 import dev.preflight.agent.check.Finding;
-import dev.preflight.agent.check.MalformedInputException;
+import dev.preflight.agent.hostfs.MalformedInputException;
 import dev.preflight.nativelib.KernelLog;
 import dev.preflight.proto.v1.GpuInventory;
 import java.io.IOException;

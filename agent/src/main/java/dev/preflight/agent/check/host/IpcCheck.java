@@ -3,7 +3,7 @@ package dev.preflight.agent.check.host;
 import dev.preflight.agent.check.Check;
 import dev.preflight.agent.check.CheckContext;
 import dev.preflight.agent.check.Finding;
-import dev.preflight.agent.check.MalformedInputException;
+import dev.preflight.agent.hostfs.MalformedInputException;
 import dev.preflight.agent.check.Outcome;
 import dev.preflight.agent.hostfs.Capabilities;
 import dev.preflight.agent.hostfs.SysfsValues;

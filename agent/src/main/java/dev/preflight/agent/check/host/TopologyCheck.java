@@ -6,6 +6,10 @@ import dev.preflight.agent.check.Finding;
 import dev.preflight.agent.check.Outcome;
 import dev.preflight.agent.check.fabric.FabricView;
 import dev.preflight.agent.check.fabric.PathType;
+import dev.preflight.agent.check.fabric.RailNics;
+import dev.preflight.agent.check.fabric.RdmaDevice;
+import dev.preflight.agent.check.fabric.RdmaPort;
+import dev.preflight.proto.v1.RailFact;
 import dev.preflight.proto.v1.Scope;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -77,8 +81,17 @@ public final class TopologyCheck implements Check {
         });
         Finding finding = outcome.finding(gpus.size() + " GPUs on " + sharing.size() + " rails, each with a NIC within "
                 + DEFAULT_GDR_LEVEL);
+        Map<Integer, List<RdmaDevice>> railNics = RailNics.of(fabric);
         for (FabricView.Rail rail : fabric.rails()) {
             finding.fact("rail", rail.nic().name() + " " + rail.path(), "GPU" + rail.gpuIndex() + " " + rail.gpu().bdf());
+            RailFact.Builder fact = RailFact.newBuilder().setGpu(rail.gpuIndex()).setGpuPciBusId(rail.gpu().bdf())
+                    .setPath(rail.path().name());
+            for (RdmaDevice nic : railNics.getOrDefault(rail.gpuIndex(), List.of(rail.nic()))) {
+                for (RdmaPort port : nic.ports()) {
+                    fact.addNics(port.id());
+                }
+            }
+            finding.rail(fact.build());
         }
         return finding.observed(String.join("; ", map))
                 .expected("every GPU's nearest NIC within " + DEFAULT_GDR_LEVEL + " (same PCIe switch)")

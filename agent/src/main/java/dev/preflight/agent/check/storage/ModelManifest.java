@@ -1,7 +1,7 @@
 package dev.preflight.agent.check.storage;
 
+import dev.preflight.agent.hostfs.BoundedFile;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
@@ -101,9 +101,7 @@ public final class ModelManifest {
     static String hash(Path file, long size, boolean weights) throws IOException {
         MessageDigest digest = sha256();
         if (!weights && size <= SMALL_FILE_BYTES) {
-            try (InputStream in = Files.newInputStream(file)) {
-                digest.update(in.readAllBytes());
-            }
+            digest.update(BoundedFile.readBytes(file, new BoundedFile.Limits(SMALL_FILE_BYTES, BoundedFile.USER.maxTime())));
         } else {
             try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
                 digest.update(sample(channel, 0, (int) Math.min(SAMPLE_BYTES, size)));

@@ -1,10 +1,13 @@
 package dev.preflight.agent.check.fabric;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.preflight.agent.AgentSettings;
 import dev.preflight.agent.Fixtures;
+import dev.preflight.agent.check.Check;
+import dev.preflight.agent.check.Checks;
 import dev.preflight.agent.check.Thresholds;
 import dev.preflight.agent.hostfs.HostFs;
 import dev.preflight.proto.v1.CheckResult;
@@ -108,6 +111,37 @@ class FabricChecksTest {
         CheckResult result = Fixtures.run(new IbPortsCheck(), HostFs.under(root));
         assertEquals(Status.ERROR, result.getStatus());
         assertTrue(result.getSummary().contains("mlx5_0/ports/1/rate") && result.getSummary().contains("'400'"), result.getSummary());
+    }
+
+    @Test
+    void aMalformedPortFileCostsOnlyThatPortsJudgement(@TempDir Path root) throws Exception {
+        Fixtures.copy(NODE, root);
+        Files.writeString(root.resolve("sys/class/infiniband/mlx5_0/ports/1/rate"), "99999999999999999999 Gb/sec (4X NDR)\n");
+        CheckResult ports = Fixtures.run(new IbPortsCheck(), HostFs.under(root));
+        assertEquals(Status.ERROR, ports.getStatus());
+        assertTrue(ports.getSummary().startsWith("cannot judge mlx5_0/1 (malformed ") && ports.getSummary()
+                .contains("; the rest: 7 of 7 RDMA ports ACTIVE"), ports.getSummary());
+        for (Check check : Checks.standard().all()) {
+            if (check instanceof IbPortsCheck) {
+                continue;
+            }
+            CheckResult result = Fixtures.run(check, HostFs.under(root));
+            assertFalse(result.getStatus() == Status.ERROR && result.getSummary().contains("mlx5_0"), result.toString());
+        }
+    }
+
+    @Test
+    void aMissingIfindexOnlyOrdersThatInterfaceLast(@TempDir Path root) throws Exception {
+        Fixtures.copy(NODE, root);
+        try (var interfaces = Files.list(root.resolve("sys/class/net"))) {
+            for (Path iface : interfaces.toList()) {
+                Files.deleteIfExists(iface.resolve("ifindex"));
+            }
+        }
+        for (Check check : List.<Check>of(new SocketIfnameCheck(), new NcclEnvCheck())) {
+            CheckResult result = Fixtures.run(check, HostFs.under(root), env(Map.of("NCCL_SOCKET_IFNAME", "=nosuch0")));
+            assertFalse(result.getStatus() == Status.ERROR, result.toString());
+        }
     }
 
     @Test

@@ -1,6 +1,7 @@
 package dev.preflight.agent.check.fabric;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.preflight.agent.AgentSettings;
@@ -216,11 +217,13 @@ class RoceAndNcclChecksTest {
     }
 
     @Test
-    void ncclEnvErrorsOnAMalformedPortState(@TempDir Path root) throws Exception {
+    void aMalformedPortStateIsThePortChecksErrorNotNcclEnvs(@TempDir Path root) throws Exception {
         Fixtures.copy(NODE, root);
         Files.writeString(root.resolve("sys/class/infiniband/mlx5_0/ports/1/state"), "ACTIVE\n");
-        CheckResult result = Fixtures.run(new NcclEnvCheck(), HostFs.under(root));
-        assertEquals(Status.ERROR, result.getStatus());
-        assertTrue(result.getSummary().contains("ports/1/state"), result.getSummary());
+        CheckResult env = Fixtures.run(new NcclEnvCheck(), HostFs.under(root));
+        assertNotEquals(Status.ERROR, env.getStatus(), env.toString());
+        CheckResult ports = Fixtures.run(new IbPortsCheck(), HostFs.under(root));
+        assertEquals(Status.ERROR, ports.getStatus());
+        assertTrue(ports.getSummary().contains("ports/1/state"), ports.getSummary());
     }
 }

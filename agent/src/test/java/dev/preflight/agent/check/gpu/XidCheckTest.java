@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.preflight.agent.AgentSettings;
-import dev.preflight.agent.check.MalformedInputException;
+import dev.preflight.agent.hostfs.MalformedInputException;
 import dev.preflight.agent.gpu.FakeNvml;
 import dev.preflight.agent.gpu.GpuSettings;
 import dev.preflight.agent.gpu.GpuTestNode;

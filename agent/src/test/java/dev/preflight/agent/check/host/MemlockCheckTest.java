@@ -11,11 +11,42 @@ import dev.preflight.proto.v1.Evidence;
 import dev.preflight.proto.v1.Scope;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class MemlockCheckTest {
     private final MemlockCheck check = new MemlockCheck();
+
+    @Test
+    void aFifoAsTheLimitsFileIsAnErrorAtOnceAndLeavesNoThreadBlocked(@TempDir Path root) throws Exception {
+        Fixtures.copy("memlock-unlimited", root);
+        Path limits = root.resolve("proc/self/limits");
+        Files.delete(limits);
+        Process mkfifo;
+        try {
+            mkfifo = new ProcessBuilder("mkfifo", limits.toString()).start();
+        } catch (java.io.IOException e) {
+            Assumptions.assumeTrue(false, "mkfifo is not installed");
+            return;
+        }
+        Assumptions.assumeTrue(mkfifo.waitFor() == 0, "mkfifo failed");
+        long blockedBefore = checkThreadsBlocked();
+        for (int i = 0; i < 3; i++) {
+            CheckResult result = Fixtures.run(check, HostFs.under(root));
+            assertEquals(Status.ERROR, result.getStatus(), result.toString());
+            assertEquals("cannot read " + limits + ": is a FIFO, socket or device, not a regular file", result.getSummary());
+        }
+        assertEquals(blockedBefore, checkThreadsBlocked(), "a check thread is still blocked on the FIFO");
+    }
+
+    /** Check threads not idle in the pool: one stuck in open() on a FIFO would stay RUNNABLE in native code. */
+    private static long checkThreadsBlocked() {
+        return Thread.getAllStackTraces().entrySet().stream()
+                .filter(e -> e.getKey().getName().startsWith("preflight-check-"))
+                .filter(e -> java.util.Arrays.stream(e.getValue()).anyMatch(frame -> frame.getMethodName().startsWith("open")))
+                .count();
+    }
 
     @Test
     void unlimitedLockedMemoryPasses() {

@@ -1,11 +1,11 @@
-package dev.preflight.agent.check;
+package dev.preflight.agent.hostfs;
 
+import dev.preflight.proto.text.TerminalText;
 import java.nio.file.Path;
 
 /** A file's content is not what the kernel ABI (or the tool that wrote it) promises. */
 public final class MalformedInputException extends Exception {
     private static final long serialVersionUID = 1L;
-    private static final int SNIPPET = 200;
 
     public MalformedInputException(Path path, String content, String expectation) {
         super("malformed " + path + ": expected " + expectation + ", got " + snippet(content));
@@ -19,10 +19,11 @@ public final class MalformedInputException extends Exception {
         if (content == null) {
             return "nothing";
         }
-        String oneLine = content.strip().replace("\n", "\\n");
-        if (oneLine.isEmpty()) {
+        String stripped = content.strip();
+        if (stripped.isEmpty()) {
             return "an empty file";
         }
-        return "'" + (oneLine.length() > SNIPPET ? oneLine.substring(0, SNIPPET) + "…" : oneLine) + "'";
+        // one line, control bytes shown: the message reaches terminals and one-line report fields
+        return "'" + TerminalText.excerpt(stripped) + "'";
     }
 }

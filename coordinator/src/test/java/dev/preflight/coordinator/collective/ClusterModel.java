@@ -1,0 +1,119 @@
+package dev.preflight.coordinator.collective;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+
+/**
+ * A modelled cluster for the fault-isolation logic: N nodes of G GPUs, each node's NIC at a line
+ * rate, and injected faults of each shape. A group's all-to-all is modelled as every node
+ * exchanging with every other at once, each node's NIC shared by its peers' flows: a slow node
+ * slows every group it is in by its factor; a link at fraction f of line rate between two nodes
+ * caps their flow, which bounds the group once f (n - 1) < 1 for a group of n nodes (in a large
+ * group the one flow is a small share of each NIC); a broken node makes any group with it fail;
+ * an intermittent node fails a group with a given probability (seeded, so runs repeat).
+ */
+final class ClusterModel implements Bisection.Probe {
+    private final List<String> nodes = new ArrayList<>();
+    private final double lineRate;
+    private final Map<String, Double> slowNodes = new HashMap<>();
+    private final Map<Set<String>, Double> slowLinks = new HashMap<>();
+    private final Set<String> broken = new java.util.HashSet<>();
+    private final Map<String, Double> intermittent = new HashMap<>();
+    private final Random random;
+    private final List<List<Bisection.Group>> rounds = new ArrayList<>();
+    private final List<List<Double>> rates = new ArrayList<>();
+
+    ClusterModel(int n, double lineRate, long seed) {
+        for (int i = 1; i <= n; i++) {
+            nodes.add(name(i));
+        }
+        this.lineRate = lineRate;
+        this.random = new Random(seed);
+    }
+
+    static String name(int i) {
+        return "node-" + i;
+    }
+
+    List<String> nodes() {
+        return nodes;
+    }
+
+    ClusterModel slowNode(String node, double factor) {
+        slowNodes.put(node, factor);
+        return this;
+    }
+
+    ClusterModel slowLink(String a, String b, double fraction) {
+        slowLinks.put(Set.of(a, b), fraction);
+        return this;
+    }
+
+    ClusterModel brokenNode(String node) {
+        broken.add(node);
+        return this;
+    }
+
+    ClusterModel intermittentNode(String node, double failureProbability) {
+        intermittent.put(node, failureProbability);
+        return this;
+    }
+
+    /** The groups of every round measured so far. */
+    List<List<Bisection.Group>> rounds() {
+        return rounds;
+    }
+
+    /** The rates each round's groups measured (0: failed), as {@link #rounds()}. */
+    List<List<Double>> rates() {
+        return rates;
+    }
+
+    /** The modelled per-node rate of an all-to-all over these nodes, 0 when it fails. */
+    double rate(List<String> group) {
+        int n = group.size();
+        double factor = 1;
+        for (String node : group) {
+            if (broken.contains(node)) {
+                return 0;
+            }
+            Double p = intermittent.get(node);
+            if (p != null && random.nextDouble() < p) {
+                return 0;
+            }
+            factor = Math.min(factor, slowNodes.getOrDefault(node, 1.0));
+        }
+        for (Map.Entry<Set<String>, Double> link : slowLinks.entrySet()) {
+            if (group.containsAll(link.getKey())) {
+                factor = Math.min(factor, Math.min(1, link.getValue() * (n - 1)));
+            }
+        }
+        return lineRate * factor;
+    }
+
+    @Override
+    public List<Bisection.Result> round(List<Bisection.Group> groups) {
+        Set<String> seen = new java.util.HashSet<>();
+        for (Bisection.Group group : groups) {
+            for (String node : group.nodes()) {
+                if (!seen.add(node)) {
+                    throw new AssertionError("node " + node + " in two groups of one round: " + groups);
+                }
+            }
+        }
+        rounds.add(List.copyOf(groups));
+        List<Double> measured = new ArrayList<>();
+        rates.add(measured);
+        List<Bisection.Result> results = new ArrayList<>();
+        for (Bisection.Group group : groups) {
+            double rate = rate(group.nodes());
+            measured.add(rate);
+            results.add(rate == 0 ? Bisection.Result.failed("TIMEOUT") : Bisection.Result.measured(rate, rate + " B/s"));
+        }
+        return results;
+    }
+}
