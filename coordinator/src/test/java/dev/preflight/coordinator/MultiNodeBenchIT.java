@@ -3,6 +3,8 @@ package dev.preflight.coordinator;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
 import dev.preflight.proto.v1.BenchWorker;
 import dev.preflight.proto.v1.CheckResult;
 import dev.preflight.proto.v1.CollectiveResults;
@@ -60,7 +62,9 @@ class MultiNodeBenchIT {
             Path out = dir.resolve("out");
             List<String> command = AgentProcess.javaCommand("run", "--agents",
                     a.address() + "," + b.address() + "," + c.address(), "--profile", "full", "--max-bytes", "64K",
-                    "--iters", "3", "--checks", "host.shm", "--out", out.toString());
+                    "--iters", "3", "--checks", "host.shm", "--out", out.toString(),
+                    // three agents' first connections on two busy shared cores can pass the 10 s default
+                    "--connect-timeout", "60s");
             Process run = new ProcessBuilder(command).redirectErrorStream(true).start();
             String output = new String(run.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             assertTrue(run.waitFor(200, TimeUnit.SECONDS), output);
@@ -109,12 +113,28 @@ class MultiNodeBenchIT {
                     .filter(r -> r.getPhase().equals("inference") && r.getCommunicator().startsWith("pp send/recv")
                             && r.getCommunicator().endsWith("(per op)"))
                     .findFirst().orElseThrow();
+            Map<Integer, String> nodeOfRank = new LinkedHashMap<>();
+            boundary.getWorkersList().forEach(w -> nodeOfRank.put(w.getRank(), w.getNode()));
+            List<String> rankNodes = List.of(nodeOfRank.get(0), nodeOfRank.get(1));
             for (SizeRow row : boundary.getResults(0).getRowsList()) {
                 List<RankIterations> ranks = row.getOutOfPlace().getRankIterationsList();
                 assertEquals(List.of(0, 1), ranks.stream().map(RankIterations::getRank).toList());
-                assertEquals(boundary.getNodesList(), ranks.stream().map(RankIterations::getNode).toList());
+                assertEquals(rankNodes, ranks.stream().map(RankIterations::getNode).toList());
                 assertTrue(ranks.stream().allMatch(r -> r.getIterationUsCount() == 3), ranks.toString());
             }
+
+            // every communicator is also a file in nccl-tests' JSON, the per-op one with each rank's iterations
+            List<ReportArtifact> ncclTests = report.getArtifactsList().stream()
+                    .filter(f -> f.getKind() == ReportArtifact.Kind.NCCL_TESTS_JSON).toList();
+            assertEquals(report.getCollectivesCount(), ncclTests.size(), ncclTests.toString());
+            Path boundaryFile = out.resolve("artifacts/nccl-tests/" + ("inference-" + boundary.getCommunicator())
+                    .replaceAll("[^A-Za-z0-9._-]+", "-").replaceAll("-+$", "") + ".json");
+            JsonObject boundaryJson = JsonParser.parseString(Files.readString(boundaryFile)).getAsJsonObject();
+            JsonObject firstRow = boundaryJson.getAsJsonArray("results").get(0).getAsJsonObject();
+            assertEquals(2, firstRow.getAsJsonObject("out_of_place_per_iter").getAsJsonArray("per_process_max_times_us").size());
+            assertEquals(rankNodes, List.of(
+                    boundaryJson.getAsJsonObject("config").getAsJsonArray("devices").get(0).getAsJsonObject().get("hostname").getAsString(),
+                    boundaryJson.getAsJsonObject("config").getAsJsonArray("devices").get(1).getAsJsonObject().get("hostname").getAsString()));
 
             // ranks are node-major: node-3's only GPU is rank 4 of the all-node communicator
             CollectiveResults all = report.getCollectivesList().stream()

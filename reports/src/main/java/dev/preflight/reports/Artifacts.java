@@ -3,6 +3,7 @@ package dev.preflight.reports;
 import dev.preflight.proto.v1.BenchWorker;
 import dev.preflight.proto.v1.CollectiveResults;
 import dev.preflight.proto.v1.Measurements.Sweep;
+import dev.preflight.proto.v1.NodeReport;
 import dev.preflight.proto.v1.PreflightReport;
 import dev.preflight.proto.v1.ReportArtifact;
 import java.io.IOException;
@@ -18,18 +19,56 @@ import java.util.Set;
 public final class Artifacts {
     public static final String DIRECTORY = "artifacts";
     public static final String COMMAND_LINES = "nccl-tests-commands.sh";
+    /** Where each communicator's nccl-tests JSON goes, relative to the report's directory. */
+    public static final String NCCL_TESTS_DIRECTORY = DIRECTORY + "/nccl-tests";
 
     private Artifacts() {}
 
     /** Writes a file under artifacts/ atomically and returns its entry (path relative to the report's directory). */
     public static ReportArtifact write(Path reportDirectory, String name, String content, ReportArtifact.Kind kind, String node,
             String description) throws IOException {
+        return write(reportDirectory, DIRECTORY, name, content, kind, node, description);
+    }
+
+    /** As {@link #write}, into a folder (relative to the report's directory) under artifacts/. */
+    private static ReportArtifact write(Path reportDirectory, String folder, String name, String content,
+            ReportArtifact.Kind kind, String node, String description) throws IOException {
         if (name.contains("/") || name.contains("\\") || name.startsWith(".") || name.isBlank()) {
             throw new IllegalArgumentException("artifact name '" + name + "' must be a plain file name");
         }
-        AtomicFiles.write(reportDirectory.resolve(DIRECTORY).resolve(name), content);
-        return ReportArtifact.newBuilder().setPath(DIRECTORY + "/" + name).setKind(kind).setNode(node)
+        AtomicFiles.write(reportDirectory.resolve(folder).resolve(name), content);
+        return ReportArtifact.newBuilder().setPath(folder + "/" + name).setKind(kind).setNode(node)
                 .setDescription(description).build();
+    }
+
+    /**
+     * Every benched communicator (a run's collectives, a node's own bench) as the JSON nccl-tests
+     * writes with -J, one file each under artifacts/nccl-tests/, listed in place of earlier entries
+     * of that kind.
+     */
+    static PreflightReport writeNcclTestsJson(PreflightReport report, Path reportDirectory) throws IOException {
+        PreflightReport.Builder builder = without(report, ReportArtifact.Kind.NCCL_TESTS_JSON);
+        Set<String> names = new HashSet<>();
+        for (CollectiveResults collective : report.getCollectivesList()) {
+            if (collective.getResultsList().stream().allMatch(r -> r.getRowsCount() == 0)) {
+                continue;
+            }
+            String base = collective.getPhase() + "-" + collective.getCommunicator()
+                    + (collective.getAttempt() > 1 ? "-attempt" + collective.getAttempt() : "");
+            builder.addArtifacts(write(reportDirectory, NCCL_TESTS_DIRECTORY, unique(names, slug(base).replaceAll("-+$", ""), ".json"),
+                    NcclTestsJson.render(report, collective, ""), ReportArtifact.Kind.NCCL_TESTS_JSON, "",
+                    "nccl-tests JSON (-J) of " + collective.getPhase() + " " + collective.getCommunicator()));
+        }
+        for (NodeReport node : report.getNodesList()) {
+            if (node.getBench().getResultsList().stream().allMatch(r -> r.getRowsCount() == 0)) {
+                continue;
+            }
+            builder.addArtifacts(write(reportDirectory, NCCL_TESTS_DIRECTORY, unique(names, slug("bench-" + Names.node(node)), ".json"),
+                    NcclTestsJson.render(report, node.getBench(), node.getHostname().isEmpty() ? Names.node(node)
+                            : node.getHostname()), ReportArtifact.Kind.NCCL_TESTS_JSON, Names.node(node),
+                    "nccl-tests JSON (-J) of the bench on " + Names.node(node)));
+        }
+        return builder.build();
     }
 
     /**

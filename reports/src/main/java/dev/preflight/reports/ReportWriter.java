@@ -17,7 +17,8 @@ public final class ReportWriter {
      * @return the paths of the files written
      */
     public static List<Path> write(PreflightReport report, Path directory, Set<ReportFormat> formats) throws IOException {
-        PreflightReport withArtifacts = Artifacts.writeCommandLines(Artifacts.writeNcclFiles(report, directory), directory);
+        PreflightReport withArtifacts = Artifacts.writeNcclTestsJson(
+                Artifacts.writeCommandLines(Artifacts.writeNcclFiles(report, directory), directory), directory);
         List<Path> files = new ArrayList<>();
         for (ReportFormat format : formats) {
             Path target = directory.resolve(format.fileName());

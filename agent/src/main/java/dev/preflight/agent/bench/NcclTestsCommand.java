@@ -1,6 +1,7 @@
 package dev.preflight.agent.bench;
 
 import dev.preflight.proto.v1.BenchSpec;
+import dev.preflight.reports.NcclTestsJson;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -54,29 +55,11 @@ public final class NcclTestsCommand {
     }
 
     private static String binary(BenchSpec.Op op) {
-        switch (op) {
-            case ALL_REDUCE:
-                return "all_reduce_perf";
-            case ALL_GATHER:
-                return "all_gather_perf";
-            case REDUCE_SCATTER:
-                return "reduce_scatter_perf";
-            case ALLTOALL:
-                return "alltoall_perf";
-            default:
-                return "sendrecv_perf";
-        }
+        return NcclTestsJson.binary(op);
     }
 
     /** nccl-tests' -d names, as its table's type column prints them too. */
     public static String dtype(BenchSpec.DataType dtype) {
-        switch (dtype) {
-            case FLOAT16:
-                return "half";
-            case BFLOAT16:
-                return "bfloat16";
-            default:
-                return "float";
-        }
+        return NcclTestsJson.dtype(dtype);
     }
 }

@@ -25,12 +25,14 @@ import java.util.concurrent.atomic.AtomicReference;
 public final class AgentMetrics {
     /** Check ids come from the agent's catalog; the bound guards against a bug turning them unbounded. */
     static final int MAX_SERIES_PER_METRIC = 1000;
+    private static final String[] VERDICTS = {"viable", "viable_with_warnings", "not_viable", "incomplete"};
     private static final CheckResult.Status[] STATUSES = {CheckResult.Status.PASS, CheckResult.Status.WARN,
         CheckResult.Status.FAIL, CheckResult.Status.SKIP, CheckResult.Status.ERROR};
 
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final MultiGauge checkStatus;
     private final MultiGauge checkDuration;
+    private final MultiGauge nodeVerdict;
     private final MultiGauge busBandwidth;
     private final AtomicReference<Double> checksLastRun = new AtomicReference<>(Double.NaN);
     private final AtomicReference<Double> benchLastRun = new AtomicReference<>(Double.NaN);
@@ -50,6 +52,11 @@ public final class AgentMetrics {
         checkDuration = MultiGauge.builder("preflight.check.duration")
                 .description("How long the check took at its last run")
                 .baseUnit("seconds")
+                .register(registry);
+        nodeVerdict = MultiGauge.builder("preflight.node.verdict")
+                .description("1 for this node's verdict from its host-scoped checks at their last run (any FAIL: "
+                        + "not_viable, else any ERROR: incomplete, else any WARN: viable_with_warnings, else viable), "
+                        + "0 for the others")
                 .register(registry);
         Gauge.builder("preflight.checks.last.run.timestamp", checksLastRun, AtomicReference::get)
                 .description("When the host-scoped checks last finished, Unix time; NaN before the first run")
@@ -87,6 +94,12 @@ public final class AgentMetrics {
         }
         checkStatus.register(status, true);
         checkDuration.register(duration, true);
+        String verdict = verdict(results);
+        List<MultiGauge.Row<?>> verdicts = new ArrayList<>();
+        for (String candidate : VERDICTS) {
+            verdicts.add(MultiGauge.Row.of(Tags.of("verdict", candidate), candidate.equals(verdict) ? 1 : 0));
+        }
+        nodeVerdict.register(verdicts, true);
         checksLastRun.set(seconds(finished));
     }
 
@@ -105,6 +118,27 @@ public final class AgentMetrics {
     /** The Prometheus text exposition format (version 0.0.4). */
     public String scrape() {
         return registry.scrape();
+    }
+
+    /** The node's part of the run's verdict, as the coordinator scores host-scoped results. */
+    static String verdict(List<CheckResult> results) {
+        boolean warn = false;
+        boolean error = false;
+        for (CheckResult result : results) {
+            switch (result.getStatus()) {
+                case FAIL:
+                    return "not_viable";
+                case ERROR:
+                    error = true;
+                    break;
+                case WARN:
+                    warn = true;
+                    break;
+                default:
+                    break;
+            }
+        }
+        return error ? "incomplete" : warn ? "viable_with_warnings" : "viable";
     }
 
     private static double seconds(Instant instant) {

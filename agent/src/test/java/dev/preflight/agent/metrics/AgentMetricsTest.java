@@ -54,6 +54,9 @@ class AgentMetricsTest {
             assertEquals(5, scrape.find("preflight_check_status", "check", "gpu.ecc").size());
             assertEquals("gauge", scrape.type("preflight_check_status"));
             assertEquals(0.25, scrape.value("preflight_check_duration_seconds", "check", "gpu.ecc"));
+            assertEquals(1.0, scrape.value("preflight_node_verdict", "verdict", "not_viable", "node", "gpu-07"));
+            assertEquals(0.0, scrape.value("preflight_node_verdict", "verdict", "viable"));
+            assertEquals(4, scrape.find("preflight_node_verdict").size());
             assertEquals(AT.getEpochSecond(), scrape.value("preflight_checks_last_run_timestamp_seconds"));
             assertEquals(4.7e10, scrape.value("preflight_nccl_bus_bandwidth_bytes_per_second", "collective", "all_reduce",
                     "phase", "rail", "gpu", "3", "UUID", "GPU-6a2b9c1e-7f4d-4e0b-9d8e-0123456789ab",
@@ -82,6 +85,8 @@ class AgentMetricsTest {
         PrometheusText scrape = PrometheusText.parse(metrics.scrape());
         assertEquals(1.0, scrape.value("preflight_check_status", "check", "gpu.ecc", "status", "pass"));
         assertEquals(0.0, scrape.value("preflight_check_status", "check", "gpu.ecc", "status", "fail"));
+        assertEquals(1.0, scrape.value("preflight_node_verdict", "verdict", "viable"));
+        assertEquals(0.0, scrape.value("preflight_node_verdict", "verdict", "not_viable"));
         assertTrue(Double.isNaN(scrape.value("preflight_bench_last_run_timestamp_seconds")));
         assertTrue(scrape.find("preflight_nccl_bus_bandwidth_bytes_per_second").isEmpty());
     }

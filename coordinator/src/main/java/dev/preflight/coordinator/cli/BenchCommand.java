@@ -31,7 +31,9 @@ import dev.preflight.proto.v1.RunCollectiveRequest;
 import dev.preflight.proto.v1.Scope;
 import dev.preflight.proto.v1.SizeProgress;
 import dev.preflight.proto.units.ByteSizes;
+import dev.preflight.reports.AtomicFiles;
 import dev.preflight.reports.Names;
+import dev.preflight.reports.NcclTestsJson;
 import dev.preflight.reports.ReportFormat;
 import dev.preflight.reports.ReportWriter;
 import dev.preflight.reports.TerminalSummary;
@@ -39,6 +41,7 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -157,6 +160,11 @@ public final class BenchCommand implements Callable<Integer> {
             description = "Report formats, comma-separated: json, junit, md, html (default: ${DEFAULT-VALUE}).")
     Set<ReportFormat> formats;
 
+    @Option(names = "--nccl-tests-json", paramLabel = "FILE",
+            description = "Also write the results as nccl-tests 2.19 writes them with -J (its tools/analyze_perf_json.py "
+                    + "reads them; with --per-iteration, every rank's time of every iteration).")
+    Path ncclTestsJson;
+
     @Option(names = "--node-name", paramLabel = "NAME", description = "Name this node reports (default: the hostname).")
     String nodeName;
 
@@ -236,6 +244,17 @@ public final class BenchCommand implements Callable<Integer> {
             err.println("preflight: cannot write the report to " + outDir + ": " + e.getMessage());
             err.flush();
             return ExitCodes.INCOMPLETE;
+        }
+        if (ncclTestsJson != null && report.getCollectivesCount() > 0) {
+            try {
+                AtomicFiles.write(ncclTestsJson, NcclTestsJson.render(report, report.getCollectives(0), ""));
+                err.println("preflight: nccl-tests JSON written to " + ncclTestsJson);
+                err.flush();
+            } catch (IOException e) {
+                err.println("preflight: --nccl-tests-json: cannot write " + ncclTestsJson + ": " + e.getMessage());
+                err.flush();
+                return ExitCodes.INCOMPLETE;
+            }
         }
         return RunCommand.exitCode(report.getVerdict(), failOnWarn);
     }
@@ -349,6 +368,8 @@ public final class BenchCommand implements Callable<Integer> {
                 + "(CUDA events cannot sit between captured ops)");
         require(peers.isEmpty() || ops.contains(BenchSpec.Op.SENDRECV), "--peers applies to --op sendrecv only");
         require(timeout.getSeconds() >= 1, "--timeout " + timeout + ": must be at least 1s");
+        require(ncclTestsJson == null || !Files.isDirectory(ncclTestsJson),
+                "--nccl-tests-json " + ncclTestsJson + ": is a directory, expected a file name");
         for (int gpu : gpus) {
             require(gpu >= 0, "--gpus " + gpu + ": not a device index");
         }

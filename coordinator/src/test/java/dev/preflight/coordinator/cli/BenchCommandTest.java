@@ -4,6 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.google.gson.JsonArray;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
 import dev.preflight.proto.v1.CheckResult;
 import dev.preflight.proto.v1.CollectiveResult;
 import dev.preflight.proto.v1.CollectiveResults;
@@ -114,6 +117,36 @@ class BenchCommandTest {
         String html = Files.readString(dir.resolve("out").resolve("preflight-report.html"));
         assertFalse(html.contains("No collective was benchmarked"), html);
         assertTrue(html.contains("bus bandwidth of all_reduce"), html);
+    }
+
+    @Test
+    void perIterationResultsAreAlsoWrittenAsNcclTestsJson() throws Exception {
+        Path file = dir.resolve("nccl-tests").resolve("all_reduce.json");
+        Result result = bench("--op", "all_reduce", "--min-bytes", "1K", "--max-bytes", "4K", "--iters", "6",
+                "--per-iteration", "--timeout", "60s", "--nccl-tests-json", file.toString());
+        assertEquals(0, result.exit(), result.err() + result.out());
+        assertTrue(result.err().contains("preflight: nccl-tests JSON written to " + file), result.err());
+        JsonObject json = JsonParser.parseString(Files.readString(file)).getAsJsonObject();
+        assertEquals(3, json.get("version").getAsInt());
+        assertEquals(6, json.getAsJsonObject("config").get("iterations").getAsInt());
+        assertEquals(2, json.getAsJsonObject("config").getAsJsonArray("devices").size());
+        JsonArray results = json.getAsJsonArray("results");
+        assertEquals(3, results.size());
+        for (int i = 0; i < results.size(); i++) {
+            JsonObject perIter = results.get(i).getAsJsonObject().getAsJsonObject("out_of_place_per_iter");
+            JsonArray ranks = perIter.getAsJsonArray("per_process_max_times_us");
+            assertEquals(2, ranks.size());
+            for (int iter = 0; iter < 6; iter++) {
+                double slowest = Math.max(ranks.get(0).getAsJsonArray().get(iter).getAsDouble(),
+                        ranks.get(1).getAsJsonArray().get(iter).getAsDouble());
+                assertEquals(slowest, perIter.getAsJsonArray("times_us").get(iter).getAsDouble());
+            }
+        }
+
+        Result directory = bench("--nccl-tests-json", dir.toString());
+        assertEquals(ExitCodes.USAGE, directory.exit());
+        assertTrue(directory.err().contains("--nccl-tests-json " + dir + ": is a directory, expected a file name"),
+                directory.err());
     }
 
     @Test

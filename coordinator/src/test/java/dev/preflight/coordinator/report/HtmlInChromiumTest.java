@@ -45,8 +45,17 @@ class HtmlInChromiumTest {
             + "document.querySelectorAll('figure.chart').forEach(function(f){var s=f.querySelector('svg');"
             + "var r=s?s.getBoundingClientRect():{width:0,height:0};"
             + "lines.push('chart '+f.dataset.chart+' '+(f.dataset.empty==='true'?'empty':'drawn')+' '+Math.round(r.width)+'x'+Math.round(r.height));});"
+            + "var g=document.querySelector('figure[data-chart=fleet]');"
+            + "if(g){lines.push('fleet groups '+g.dataset.groups+' cells '+g.querySelectorAll('rect').length"
+            + "+' labelled '+g.querySelectorAll('text[font-weight=\"600\"]').length);}"
+            + "if(window.__gridLaidOut!==undefined){lines.push('grid laid out at '+Math.round(window.__gridLaidOut)+' ms');}"
+            + "lines.push('laid out at '+Math.round(performance.now())+' ms');"
             + "var p=document.createElement('pre');p.id='harness';p.textContent=lines.join('\\n');document.body.appendChild(p);});"
             + "</script>";
+
+    /** Put right after the fleet grid: the time at which the parser has reached and laid out the grid. */
+    private static final String GRID_TIMER = "<script>document.querySelector('figure[data-chart=fleet] svg')"
+            + ".getBoundingClientRect();window.__gridLaidOut=performance.now();</script>";
 
     private static Path chromium() {
         for (String dir : System.getenv().getOrDefault("PATH", "").split(File.pathSeparator)) {
@@ -109,7 +118,7 @@ class HtmlInChromiumTest {
                     "chart " + chart.group(1) + " laid out at " + chart.group(3) + "x" + chart.group(4));
             drawn.merge(chart.group(1), 1, Integer::sum);
         }
-        assertEquals(Map.of("busbw", 3, "latency", 1, "pairwise", 1, "rails", 1), drawn, lines);
+        assertEquals(Map.of("busbw", 3, "fleet", 1, "latency", 1, "pairwise", 1, "rails", 1), drawn, lines);
         assertNoConsoleMessagesOrFetches(dom.err());
 
         Path screenshots = Path.of("target", "chromium");
@@ -123,6 +132,47 @@ class HtmlInChromiumTest {
         byte[] image = Files.readAllBytes(png);
         assertTrue(image.length > 20_000, "a screenshot of a drawn page, not a blank one: " + image.length + " bytes");
         assertEquals("\u0089PNG", new String(image, 0, 4, java.nio.charset.StandardCharsets.ISO_8859_1));
+    }
+
+    /**
+     * The acceptance check for the fleet picture: a 1,000-node checks-only report's grid is parsed and laid out
+     * in under 3 seconds from navigation start, measured inside the browser (performance.now()
+     * right after the grid, its layout forced). The figure and the whole page's are printed.
+     */
+    @Test
+    void aThousandNodeReportsGridRendersInUnderThreeSeconds(@TempDir Path dir) throws Exception {
+        Path chromium = chromium();
+        Assumptions.assumeTrue(chromium != null,
+                "chromium is not installed (Debian: apt-get install chromium; .ci/run installs it)");
+        // a checks-only run over a fleet, the page the grid is for: 1,000 nodes, one with a small /dev/shm
+        PreflightReport.Builder checksOnly = RenderBenchmarkTest.thousandNodes().toBuilder().clearMeasurements();
+        checksOnly.setNodes(42, checksOnly.getNodes(42).toBuilder().setChecks(1, SampleReports.shm(8L << 30, 8L << 30)));
+        PreflightReport report = new Scorer(Policy.defaults()).score(checksOnly.build());
+        String html = HtmlReport.render(report);
+        // the parser reaches this right after the grid: it forces the grid's layout and notes the time
+        int gridEnd = html.indexOf("</figure>", html.indexOf("data-chart=\"fleet\"")) + "</figure>".length();
+        String timed = html.substring(0, gridEnd) + GRID_TIMER + html.substring(gridEnd);
+        Path harness = dir.resolve("harness.html");
+        Files.writeString(harness, timed.replaceFirst("<head>", "<head>" + Matcher.quoteReplacement(HARNESS)));
+        Run dom = run(chromium, dir.resolve("profile-dom"), dir, "--dump-dom", harness.toUri().toString());
+        assertEquals(0, dom.code(), dom.err());
+        Matcher result = Pattern.compile("<pre id=\"harness\">([^<]*)</pre>").matcher(dom.out());
+        assertTrue(result.find(), "the page loaded and ran its load handler\n" + dom.err());
+        String lines = result.group(1);
+        assertTrue(lines.startsWith("errors=0"), "page errors: " + lines);
+        Matcher fleet = Pattern.compile("fleet groups (\\d+) cells (\\d+) labelled (\\d+)").matcher(lines);
+        assertTrue(fleet.find(), lines);
+        // 999 nodes with the same results are one row, the odd one out its own
+        assertEquals("2", fleet.group(1), lines);
+        assertEquals(fleet.group(2), fleet.group(3), "every cell has a text label: " + lines);
+        Matcher grid = Pattern.compile("grid laid out at (\\d+) ms").matcher(lines);
+        assertTrue(grid.find(), lines);
+        Matcher page = Pattern.compile("\nlaid out at (\\d+) ms").matcher(lines);
+        assertTrue(page.find(), lines);
+        long millis = Long.parseLong(grid.group(1));
+        System.out.printf(java.util.Locale.ROOT, "1,000-node report (%d kB of HTML, %s grid rows): grid laid out %d ms "
+                + "after navigation start, whole page %s ms%n", html.length() / 1000, fleet.group(1), millis, page.group(1));
+        assertTrue(millis < 3000, "the 1,000-node report's grid took " + millis + " ms to lay out; the acceptance bound is 3 s");
     }
 
     /** Chromium logs console messages as CONSOLE lines and failed loads as net errors; the page must cause neither. */

@@ -8,6 +8,7 @@ import dev.preflight.coordinator.Goldens;
 import dev.preflight.coordinator.SampleReports;
 import dev.preflight.coordinator.score.Policy;
 import dev.preflight.coordinator.score.Scorer;
+import dev.preflight.proto.v1.NodeReport;
 import dev.preflight.proto.v1.PreflightReport;
 import dev.preflight.reports.JsonReport;
 import dev.preflight.reports.JunitReport;
@@ -47,7 +48,7 @@ class RenderedReportsTest {
         for (String fetch : new String[] {"http://", "https://", "src=", "href=", "url(", "<script", "<link", "@import"}) {
             assertFalse(html.contains(fetch), "the page must fetch nothing: found " + fetch);
         }
-        for (String chart : new String[] {"busbw", "pairwise", "rails", "latency"}) {
+        for (String chart : new String[] {"fleet", "busbw", "pairwise", "rails", "latency"}) {
             assertTrue(html.contains("<svg class=\"chart-svg\" data-chart=\"" + chart + "\""), chart);
         }
         assertFalse(html.contains("data-empty"), "the sample holds data for every chart");
@@ -64,6 +65,38 @@ class RenderedReportsTest {
             count++;
         }
         assertEquals(4, count, html);
-        assertFalse(html.contains("<svg"), "no empty axes drawn");
+        // the fleet picture is the one drawing: a node with its checks is always there to show
+        assertEquals(1, html.split("<svg", -1).length - 1, "no empty axes drawn");
+        assertTrue(html.contains("<svg class=\"chart-svg\" data-chart=\"fleet\""), html);
+    }
+
+    @Test
+    void theOverviewFoldsIdenticalNodesIntoOneRowAndListsWhatDecidesTheVerdict() {
+        PreflightReport.Builder fleet = PreflightReport.newBuilder();
+        for (int i = 0; i < 999; i++) {
+            fleet.addNodes(SampleReports.node(String.format(java.util.Locale.ROOT, "gpu-%04d", i), false));
+        }
+        NodeReport odd = SampleReports.node("gpu-0999", false);
+        fleet.addNodes(odd.toBuilder().setChecks(1, SampleReports.shm(512L << 20, 500L << 20)));
+        fleet.addNodes(NodeReport.newBuilder().setNodeName("gpu-1000").setAddress("gpu-1000:7744")
+                .setReachability(NodeReport.Reachability.UNREACHABLE).setError("connection refused"));
+        String html = HtmlReport.render(new Scorer(Policy.defaults()).score(fleet.build()));
+        // the picture comes first, then the verdict and its findings, then the charts
+        int grid = html.indexOf("data-chart=\"fleet\"");
+        int verdict = html.indexOf("id=\"verdict\"");
+        int findings = html.indexOf("id=\"findings\"");
+        assertTrue(grid > 0 && grid < verdict && verdict < findings && findings < html.indexOf("data-chart=\"busbw\""), html);
+        // 999 identical nodes are one row; the FAIL and the unreachable node have rows of their own, worst first
+        assertTrue(html.contains("data-groups=\"3\""), html);
+        String svg = html.substring(grid, html.indexOf("</svg>", grid));
+        assertTrue(svg.indexOf(">gpu-1000</text>") < svg.indexOf(">gpu-0999</text>")
+                && svg.indexOf(">gpu-0999</text>") < svg.indexOf(">999 nodes: gpu-0000, gpu-0001, …</text>"), svg);
+        // each cell says its status in words as well as in colour
+        assertTrue(svg.contains(">FAIL</text>") && svg.contains(">DOWN</text>") && svg.contains(">PASS</text>"), svg);
+        assertTrue(svg.contains("<title>host.shm on 999 nodes: PASS</title>"), svg);
+        String decided = html.substring(findings, html.indexOf("</ul>", findings));
+        assertTrue(decided.contains("<code>host.shm</code>: /dev/shm is a 512 MiB tmpfs"), decided);
+        assertTrue(decided.contains("on 1 node: gpu-0999"), decided);
+        assertTrue(decided.contains("UNREACHABLE</span> <code>node.reachable</code>"), decided);
     }
 }

@@ -24,9 +24,10 @@ import java.util.Map;
 
 /**
  * One self-contained HTML file: inline CSS and inline SVG, no script, no fetch of anything, so it
- * opens the same from a CI artifact store, an air-gapped laptop or an email attachment. The
- * verdict and its reasons lead; then the charts (each with a clear "no data" state), the checks
- * with their remediation, the links, the plan and the artifacts.
+ * opens the same from a CI artifact store, an air-gapped laptop or an email attachment. A fleet
+ * picture leads (nodes x checks, identical nodes folded together), then the verdict and the
+ * findings that decide it; then the charts (each with a clear "no data" state), the checks with
+ * their remediation, the links, the plan and the artifacts.
  */
 public final class HtmlReport {
     private static final String STYLE = String.join("\n",
@@ -47,7 +48,9 @@ public final class HtmlReport {
             "svg .tick{fill:#444}svg .legend{fill:#222}svg .axis-label{fill:#333;font-size:12px}",
             "svg .band-label{fill:#555;font-size:10px}",
             ".no-data{color:#666;font-style:italic;border:1px dashed #bbb;padding:18px;border-radius:4px}",
-            "code{font-size:12px}");
+            "code{font-size:12px}",
+            ".grid-scroll{overflow-x:auto}.grid-scroll svg.chart-svg{max-width:none}",
+            "ul.findings{font-size:13px;padding-left:20px}ul.findings li{margin:3px 0}");
 
     private HtmlReport() {}
 
@@ -70,6 +73,7 @@ public final class HtmlReport {
         }
         out.append("</p>\n");
 
+        FleetOverview.appendGrid(out, report);
         out.append("<section class=\"verdict v-").append(report.getVerdict().name()).append("\" id=\"verdict\">")
                 .append("<div class=\"name\">").append(report.getVerdict().name()).append("</div>");
         if (report.getScoring().getClusterTier() != Interconnect.Tier.TIER_UNSPECIFIED) {
@@ -83,6 +87,7 @@ public final class HtmlReport {
             out.append("</ul>");
         }
         out.append("</section>\n");
+        FleetOverview.appendFindings(out, report);
         for (RunPhase phase : report.getPhasesList()) {
             if (phase.getOutcome() != RunPhase.Outcome.COMPLETED) {
                 out.append("<p class=\"s-WARN\">Partial report: phase ").append(e(phase.getName())).append(' ')
