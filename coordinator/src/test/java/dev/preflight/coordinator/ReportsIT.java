@@ -53,6 +53,6 @@ class ReportsIT {
         Result plan = preflight(dir, "plan", "--model", "deepseek-r1", "--precision", "fp8", "--gpus-per-node", "8",
                 "--gpu-memory", "80GB", "-o", "json");
         assertEquals(0, plan.code(), plan.err());
-        assertTrue(plan.out().contains("\"weightBytes\": \"671000000000\"") && plan.out().contains("\"nodesNeeded\": 2"), plan.out());
+        assertTrue(plan.out().contains("\"weightBytes\": \"685000000000\"") && plan.out().contains("\"nodesNeeded\": 2"), plan.out());
     }
 }
