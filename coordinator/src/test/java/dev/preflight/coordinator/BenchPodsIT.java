@@ -182,7 +182,8 @@ class BenchPodsIT {
             }
         }, "--bench-pods-timeout", "5m", "--out", dir.resolve("out").toString());
         assertTrue(stopped.get(), result.output());
-        assertEquals(143, result.exitCode(), "SIGTERM: " + result.output());
+        // a stopped run writes its partial report and says it is incomplete
+        assertEquals(4, result.exitCode(), "SIGTERM: " + result.output());
         assertTrue(api.benchGroups().isEmpty(), api.requests().toString());
     }
 

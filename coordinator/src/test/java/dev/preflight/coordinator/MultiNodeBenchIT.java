@@ -60,9 +60,12 @@ class MultiNodeBenchIT {
     void theFullProfileRunsEveryBenchPhaseAcrossUnevenNodes() throws Exception {
         try (AgentProcess a = agent(1, 2); AgentProcess b = agent(2, 2); AgentProcess c = agent(3, 1)) {
             Path out = dir.resolve("out");
+            // the fake NCCL on a CPU takes hundreds of microseconds per op: judge its latency on a loose policy
+            Path policy = Files.writeString(dir.resolve("loose-latency.yaml"), "latency:\n  tpAllReduceWarnAbove: 100ms\n"
+                    + "  tpAllReduceFailAbove: 1s\n  ppSendRecvWarnAbove: 100ms\n  ppSendRecvFailAbove: 1s\n");
             List<String> command = AgentProcess.javaCommand("run", "--agents",
                     a.address() + "," + b.address() + "," + c.address(), "--profile", "full", "--max-bytes", "64K",
-                    "--iters", "3", "--checks", "host.shm", "--out", out.toString(),
+                    "--iters", "3", "--checks", "host.shm", "--out", out.toString(), "--policy", policy.toString(),
                     // three agents' first connections on two busy shared cores can pass the 10 s default
                     "--connect-timeout", "60s");
             Process run = new ProcessBuilder(command).redirectErrorStream(true).start();
