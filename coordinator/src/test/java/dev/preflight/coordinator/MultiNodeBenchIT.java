@@ -78,8 +78,11 @@ class MultiNodeBenchIT {
             for (RunPhase phase : report.getPhasesList()) {
                 assertEquals(RunPhase.Outcome.COMPLETED, phase.getOutcome(), phase.toString());
             }
+            // fault_isolation runs only when a collective failed, ran slow or had straggling iterations,
+            // which on two shared cores is a matter of load: the other phases always run, in order
             assertEquals(List.of("checks", "consistency", "intra_node", "all_nodes", "rails", "pairwise", "inference",
-                    "hostnet"), report.getPhasesList().stream().map(RunPhase::getName).toList());
+                    "hostnet"), report.getPhasesList().stream().map(RunPhase::getName)
+                    .filter(name -> !name.equals("fault_isolation")).toList());
             Measurements m = report.getMeasurements();
             assertEquals(List.of(2, 2, 1), m.getGpusList().stream().map(NodeGpus::getCount).toList());
 

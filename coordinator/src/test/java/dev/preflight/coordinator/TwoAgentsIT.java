@@ -53,8 +53,10 @@ class TwoAgentsIT {
             assertEquals(1, report.getHostNetwork().getLinksCount(), "two nodes: one pair");
             assertTrue(report.getHostNetwork().getLinks(0).getThroughputBytesPerSecond() > 0);
             assertTrue(report.getHostNetwork().getLinks(0).getRendezvousChecked());
-            assertTrue(report.getClusterChecksList().stream()
-                    .allMatch(c -> c.getStatus() == CheckResult.Status.PASS), report.getClusterChecksList().toString());
+            // no GPUs, so no NCCL ran between the nodes: that is said, and everything else passes
+            assertTrue(report.getClusterChecksList().stream().allMatch(c -> c.getStatus()
+                    == (c.getId().equals("interconnect.measured") ? CheckResult.Status.WARN : CheckResult.Status.PASS)),
+                    report.getClusterChecksList().toString());
             assertTrue(output.contains("node node-a (" + good.address() + ")"), output);
         }
     }
