@@ -13,7 +13,6 @@ import dev.preflight.proto.v1.RunPhase;
 import dev.preflight.reports.JsonReport;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -56,13 +55,8 @@ class FaultIsolationTestbedIT {
         String why = Testbed.unavailableReason();
         assumeTrue(why == null, why);
         bed = Testbed.up("fi" + (ProcessHandle.current().pid() % 10000), NODES, work);
-        String fake = System.getProperty("preflight.fake.dir");
         for (int node = 1; node <= NODES; node++) {
-            bed.startAgent(node, "memlock-unlimited", Map.of("FAKE_CUDA_DEVICE_COUNT", "2", "FAKE_NCCL_HOST", "node-" + node),
-                    "--cudart-lib", Paths.get(fake, "libfakecudart.so").toString(),
-                    "--nccl-lib", Paths.get(fake, "libfakenccl.so").toString(),
-                    "--bench-lock-dir", work.resolve("lock-" + node).toString(),
-                    "--bench-dir", work.resolve("bench-" + node).toString());
+            bed.startFakeGpuAgent(node, Map.of());
         }
     }
 

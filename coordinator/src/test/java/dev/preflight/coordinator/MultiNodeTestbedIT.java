@@ -16,7 +16,6 @@ import dev.preflight.proto.v1.RunPhase;
 import dev.preflight.reports.JsonReport;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -52,20 +51,9 @@ class MultiNodeTestbedIT {
         String why = Testbed.unavailableReason();
         assumeTrue(why == null, why);
         bed = Testbed.up("mb" + (ProcessHandle.current().pid() % 10000), 4, work, "3=200mbit");
-        String fake = System.getProperty("preflight.fake.dir");
         for (int node = 1; node <= 4; node++) {
-            // the fake bootstraps on the namespace's eth0, as NCCL would pick it: no address to set
-            Map<String, String> env = new java.util.HashMap<>(Map.of("FAKE_CUDA_DEVICE_COUNT", "2",
-                    "FAKE_NCCL_HOST", "node-" + node));
-            if (node == 4) {
-                env.put("FAKE_NCCL_FAULT_HANG", "7");
-                env.put("FAKE_NCCL_FAULT_ONLY_IF", hangSwitch().toString());
-            }
-            agents.add(bed.startAgent(node, "memlock-unlimited", env,
-                    "--cudart-lib", Paths.get(fake, "libfakecudart.so").toString(),
-                    "--nccl-lib", Paths.get(fake, "libfakenccl.so").toString(),
-                    "--bench-lock-dir", work.resolve("lock-" + node).toString(),
-                    "--bench-dir", work.resolve("bench-" + node).toString()));
+            agents.add(bed.startFakeGpuAgent(node, node == 4
+                    ? Map.of("FAKE_NCCL_FAULT_HANG", "7", "FAKE_NCCL_FAULT_ONLY_IF", hangSwitch().toString()) : Map.of()));
         }
     }
 

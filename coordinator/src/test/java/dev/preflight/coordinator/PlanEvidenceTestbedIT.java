@@ -20,8 +20,6 @@ import dev.preflight.proto.v1.Verdict;
 import dev.preflight.reports.JsonReport;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.Paths;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -48,16 +46,8 @@ class PlanEvidenceTestbedIT {
         String why = Testbed.unavailableReason();
         assumeTrue(why == null, why);
         bed = Testbed.up("pe" + (ProcessHandle.current().pid() % 10000), 2, work);
-        String fake = System.getProperty("preflight.fake.dir");
         for (int node = 1; node <= 2; node++) {
-            Map<String, String> env = new HashMap<>(Map.of("FAKE_CUDA_DEVICE_COUNT", "2",
-                    "FAKE_NCCL_HOST", "node-" + node,
-                    "FAKE_NCCL_BOOTSTRAP_ADDR", Testbed.address(node)));
-            bed.startAgent(node, "memlock-unlimited", env,
-                    "--cudart-lib", Paths.get(fake, "libfakecudart.so").toString(),
-                    "--nccl-lib", Paths.get(fake, "libfakenccl.so").toString(),
-                    "--bench-lock-dir", work.resolve("lock-" + node).toString(),
-                    "--bench-dir", work.resolve("bench-" + node).toString());
+            bed.startFakeGpuAgent(node, Map.of());
         }
     }
 

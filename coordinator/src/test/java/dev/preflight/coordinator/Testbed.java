@@ -86,6 +86,22 @@ public final class Testbed implements AutoCloseable {
         return String.join(",", addresses);
     }
 
+    /**
+     * Starts node i's agent on the fake CUDA and NCCL with two fake GPUs, its own node lock and bench
+     * folder; extra environment (fault knobs) on top. The fake bootstraps on the namespace's eth0,
+     * as NCCL would pick it: no address to set.
+     */
+    public Process startFakeGpuAgent(int node, Map<String, String> extraEnvironment) throws IOException, InterruptedException {
+        String fake = System.getProperty("preflight.fake.dir");
+        Map<String, String> env = new java.util.HashMap<>(Map.of("FAKE_CUDA_DEVICE_COUNT", "2", "FAKE_NCCL_HOST", "node-" + node));
+        env.putAll(extraEnvironment);
+        return startAgent(node, "memlock-unlimited", env,
+                "--cudart-lib", Paths.get(fake, "libfakecudart.so").toString(),
+                "--nccl-lib", Paths.get(fake, "libfakenccl.so").toString(),
+                "--bench-lock-dir", work.resolve("lock-" + node).toString(),
+                "--bench-dir", work.resolve("bench-" + node).toString());
+    }
+
     /** Starts an agent in node i's namespace, named node-i, and waits until it serves. */
     public Process startAgent(int node, String scenario, Map<String, String> environment, String... extraArgs)
             throws IOException, InterruptedException {
