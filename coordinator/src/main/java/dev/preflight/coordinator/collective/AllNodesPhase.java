@@ -17,7 +17,7 @@ public final class AllNodesPhase {
 
     public static void run(BenchContext ctx) {
         ctx.countersBefore(NAME);
-        List<CommOutcome> outcomes = ctx.run(NAME, plan(ctx.nodes(), ctx.settings()));
+        List<CommRun> outcomes = ctx.run(NAME, plan(ctx.nodes(), ctx.settings()));
         outcomes = ctx.repeatFailures(NAME, outcomes);
         ctx.addSeries(outcomes);
         ctx.reportFailures(outcomes);

@@ -76,11 +76,11 @@ public final class BenchContext implements AutoCloseable {
     private final ScheduledExecutorService timers;
     private final ExecutorService pool;
     private final CommunicatorRunner runner;
-    private final Function<Communicator, CommOutcome> runOne;
+    private final Function<Communicator, CommRun> runOne;
     private final BenchResults results = new BenchResults();
     /** By label: the attempt of a repeated communicator that the phase's list does not keep. */
-    private final Map<String, CommOutcome> otherAttempts = new LinkedHashMap<>();
-    private final List<CommOutcome> log = java.util.Collections.synchronizedList(new ArrayList<>());
+    private final Map<String, CommRun> otherAttempts = new LinkedHashMap<>();
+    private final List<CommRun> log = java.util.Collections.synchronizedList(new ArrayList<>());
     /** Free memory of each node's smallest GPU, as its workers found it when the node first benched. */
     private final Map<String, Long> freeBytes = new ConcurrentHashMap<>();
     private final Set<String> memoryNotes = ConcurrentHashMap.newKeySet();
@@ -112,7 +112,7 @@ public final class BenchContext implements AutoCloseable {
      * A context over nodes whose GPUs are known, running communicators through {@code runOne}: the
      * phases' logic without agents.
      */
-    BenchContext(BenchSettings settings, List<BenchNode> nodes, Function<Communicator, CommOutcome> runOne,
+    BenchContext(BenchSettings settings, List<BenchNode> nodes, Function<Communicator, CommRun> runOne,
             Consumer<String> lines, Clock clock) {
         this.settings = settings;
         this.candidates = List.of();
@@ -215,11 +215,11 @@ public final class BenchContext implements AutoCloseable {
      * how the run learns each node's GPUs. A node that refuses to bench (no CUDA runtime, GPUs busy,
      * another bench running) is named and left out of the later phases.
      */
-    List<CommOutcome> benchEachNode(String phase, IntFunction<BenchSpec> specForRanks) {
+    List<CommRun> benchEachNode(String phase, IntFunction<BenchSpec> specForRanks) {
         start();
         requireBudget(phase, 0, 1);
         lines.accept(phase + ": " + candidateCount() + " node(s) at once, each on its own GPUs");
-        List<CompletableFuture<CommOutcome>> futures = new ArrayList<>();
+        List<CompletableFuture<CommRun>> futures = new ArrayList<>();
         List<BenchNode> started = new ArrayList<>();
         for (int i = 0; i < candidates.size(); i++) {
             Candidate candidate = candidates.get(i);
@@ -232,10 +232,10 @@ public final class BenchContext implements AutoCloseable {
             futures.add(CompletableFuture.supplyAsync(() -> startNode(phase, index, candidate, specForRanks, started),
                     pool));
         }
-        List<CommOutcome> outcomes = new ArrayList<>();
+        List<CommRun> outcomes = new ArrayList<>();
         List<BenchNode> benched = new ArrayList<>();
         for (int i = 0; i < futures.size(); i++) {
-            CommOutcome outcome = futures.get(i).join();
+            CommRun outcome = futures.get(i).join();
             if (outcome == null) {
                 continue;
             }
@@ -256,7 +256,7 @@ public final class BenchContext implements AutoCloseable {
         return outcomes;
     }
 
-    private CommOutcome startNode(String phase, int index, Candidate candidate, IntFunction<BenchSpec> specForRanks,
+    private CommRun startNode(String phase, int index, Candidate candidate, IntFunction<BenchSpec> specForRanks,
             List<BenchNode> started) {
         long begun = System.nanoTime();
         CreateCommIdResponse id;
@@ -286,7 +286,7 @@ public final class BenchContext implements AutoCloseable {
                 memory);
         Communicator comm = withinMemory(new Communicator(phase, "intra-node " + candidate.name(), Sweep.Kind.INTRA_NODE,
                 -1, List.of(Member.whole(node)), specForRanks.apply(id.getLocalRanks())));
-        CommOutcome outcome = runner.join(withTimeLeft(comm), id, begun);
+        CommRun outcome = runner.join(withTimeLeft(comm), id, begun);
         if (memory == 0 && outcome.results().getWorkersCount() > 0) {
             BenchWorker worker = outcome.results().getWorkers(0);
             node = new BenchNode(index, node.name(), node.target(), node.gpus(), node.gpuModel(), worker.getTotalBytes());
@@ -301,9 +301,9 @@ public final class BenchContext implements AutoCloseable {
      *
      * @throws BudgetSpent when the budget ends before a round, after recording what ran
      */
-    public List<CommOutcome> run(String phase, List<List<Communicator>> rounds) {
+    public List<CommRun> run(String phase, List<List<Communicator>> rounds) {
         start();
-        List<CommOutcome> outcomes = new ArrayList<>();
+        List<CommRun> outcomes = new ArrayList<>();
         for (int r = 0; r < rounds.size(); r++) {
             List<Communicator> round = withoutLost(phase, rounds.get(r));
             if (round.isEmpty()) {
@@ -322,7 +322,7 @@ public final class BenchContext implements AutoCloseable {
      *
      * @throws BudgetSpent when the budget ends before it
      */
-    public List<CommOutcome> runRound(String phase, String title, List<Communicator> communicators) {
+    public List<CommRun> runRound(String phase, String title, List<Communicator> communicators) {
         start();
         List<Communicator> round = withoutLost(phase, communicators);
         if (round.isEmpty()) {
@@ -348,15 +348,15 @@ public final class BenchContext implements AutoCloseable {
         return round;
     }
 
-    private List<CommOutcome> runAtOnce(List<Communicator> round) {
-        List<CompletableFuture<CommOutcome>> futures = new ArrayList<>();
+    private List<CommRun> runAtOnce(List<Communicator> round) {
+        List<CompletableFuture<CommRun>> futures = new ArrayList<>();
         for (Communicator comm : round) {
             Communicator timed = withTimeLeft(withinMemory(comm));
             futures.add(CompletableFuture.supplyAsync(() -> runOne.apply(timed), pool));
         }
-        List<CommOutcome> outcomes = new ArrayList<>();
-        for (CompletableFuture<CommOutcome> future : futures) {
-            CommOutcome outcome = future.join();
+        List<CommRun> outcomes = new ArrayList<>();
+        for (CompletableFuture<CommRun> future : futures) {
+            CommRun outcome = future.join();
             record(outcome);
             outcomes.add(outcome);
         }
@@ -364,7 +364,7 @@ public final class BenchContext implements AutoCloseable {
     }
 
     /** Every attempt of every communicator of a phase so far, repeats included, in the order they ended. */
-    public List<CommOutcome> outcomes(String phase) {
+    public List<CommRun> outcomes(String phase) {
         synchronized (log) {
             return log.stream().filter(o -> o.comm().phase().equals(phase)).toList();
         }
@@ -382,7 +382,7 @@ public final class BenchContext implements AutoCloseable {
         return round.size() == 1 ? round.get(0).label() : round.size() + " communicators at once";
     }
 
-    private void record(CommOutcome outcome) {
+    private void record(CommRun outcome) {
         results.addCollective(outcome);
         log.add(outcome);
         OptionalDouble busbw = outcome.busbw();
@@ -480,12 +480,12 @@ public final class BenchContext implements AutoCloseable {
      * Nothing hides behind the repeat: wrong data on the first attempt is a FAIL whatever the
      * repeat shows; a hang or error that passes when repeated is a WARN that says "flaky" and quotes
      * both outcomes. The report keeps both attempts (their results, and their series where the
-     * phase records series). A deterministic refusal ({@link CommOutcome#deterministic}) is not
+     * phase records series). A deterministic refusal ({@link CommRun#deterministic}) is not
      * repeated: it would be refused again.
      */
-    public List<CommOutcome> repeatFailures(String phase, List<CommOutcome> outcomes) {
+    public List<CommRun> repeatFailures(String phase, List<CommRun> outcomes) {
         List<Communicator> again = new ArrayList<>();
-        for (CommOutcome outcome : outcomes) {
+        for (CommRun outcome : outcomes) {
             if (!outcome.ok() && outcome.comm().attempt() == 1 && !outcome.deterministic()
                     && outcome.comm().nodeNames().stream().noneMatch(results::isLost)) {
                 again.add(outcome.comm().repeat());
@@ -495,10 +495,10 @@ public final class BenchContext implements AutoCloseable {
             return outcomes;
         }
         lines.accept(phase + ": repeating " + again.size() + " failed communicator(s) once");
-        Map<String, CommOutcome> repeated = byLabel(run(phase, Rounds.disjoint(again)));
-        List<CommOutcome> kept = new ArrayList<>();
-        for (CommOutcome outcome : outcomes) {
-            CommOutcome repeat = repeated.get(outcome.comm().label());
+        Map<String, CommRun> repeated = byLabel(run(phase, Rounds.disjoint(again)));
+        List<CommRun> kept = new ArrayList<>();
+        for (CommRun outcome : outcomes) {
+            CommRun repeat = repeated.get(outcome.comm().label());
             if (repeat == null) {
                 kept.add(outcome);
                 continue;
@@ -542,19 +542,19 @@ public final class BenchContext implements AutoCloseable {
      * Repeats the low measurements once. Both attempts stay in the report and the worse of the two
      * is judged: a link that is slow once is slow under load too.
      */
-    public List<CommOutcome> repeatLow(String phase, List<CommOutcome> outcomes, List<CommOutcome> low) {
+    public List<CommRun> repeatLow(String phase, List<CommRun> outcomes, List<CommRun> low) {
         if (low.isEmpty()) {
             return outcomes;
         }
         lines.accept(phase + ": repeating " + low.size() + " low measurement(s) once");
         List<Communicator> again = new ArrayList<>();
-        for (CommOutcome outcome : low) {
+        for (CommRun outcome : low) {
             again.add(outcome.comm().repeat());
         }
-        Map<String, CommOutcome> repeated = byLabel(run(phase, Rounds.disjoint(again)));
-        List<CommOutcome> kept = new ArrayList<>();
-        for (CommOutcome outcome : outcomes) {
-            CommOutcome repeat = repeated.get(outcome.comm().label());
+        Map<String, CommRun> repeated = byLabel(run(phase, Rounds.disjoint(again)));
+        List<CommRun> kept = new ArrayList<>();
+        for (CommRun outcome : outcomes) {
+            CommRun repeat = repeated.get(outcome.comm().label());
             if (repeat == null) {
                 kept.add(outcome);
                 continue;
@@ -562,7 +562,7 @@ public final class BenchContext implements AutoCloseable {
             OptionalDouble before = outcome.busbw();
             OptionalDouble after = repeat.busbw();
             boolean repeatWorse = after.isEmpty() || (before.isPresent() && after.getAsDouble() < before.getAsDouble());
-            CommOutcome worse = repeatWorse ? repeat : outcome;
+            CommRun worse = repeatWorse ? repeat : outcome;
             earlier(worse == repeat ? outcome : repeat);
             kept.add(worse);
         }
@@ -570,13 +570,13 @@ public final class BenchContext implements AutoCloseable {
     }
 
     /** The other attempt of a repeated communicator, whose series {@link #addSeries} records beside the kept one. */
-    private synchronized void earlier(CommOutcome outcome) {
+    private synchronized void earlier(CommRun outcome) {
         otherAttempts.put(outcome.comm().label(), outcome);
     }
 
-    private static Map<String, CommOutcome> byLabel(List<CommOutcome> outcomes) {
-        Map<String, CommOutcome> map = new LinkedHashMap<>();
-        for (CommOutcome outcome : outcomes) {
+    private static Map<String, CommRun> byLabel(List<CommRun> outcomes) {
+        Map<String, CommRun> map = new LinkedHashMap<>();
+        for (CommRun outcome : outcomes) {
             map.put(outcome.comm().label(), outcome);
         }
         return map;
@@ -586,8 +586,8 @@ public final class BenchContext implements AutoCloseable {
      * A result for every communicator that did not complete: FAIL for a hang or wrong data among
      * live nodes (after its repeat), ERROR where a node was lost or the bench itself failed.
      */
-    public void reportFailures(List<CommOutcome> outcomes) {
-        for (CommOutcome outcome : outcomes) {
+    public void reportFailures(List<CommRun> outcomes) {
+        for (CommRun outcome : outcomes) {
             CollectiveResult failure = outcome.firstFailure();
             if (failure == null) {
                 continue;
@@ -632,10 +632,10 @@ public final class BenchContext implements AutoCloseable {
     }
 
     /** The series of every completed result of these outcomes, and of the other attempt of those repeated. */
-    void addSeries(List<CommOutcome> outcomes) {
-        List<CommOutcome> all = new ArrayList<>();
-        for (CommOutcome outcome : outcomes) {
-            CommOutcome other;
+    void addSeries(List<CommRun> outcomes) {
+        List<CommRun> all = new ArrayList<>();
+        for (CommRun outcome : outcomes) {
+            CommRun other;
             synchronized (this) {
                 other = otherAttempts.get(outcome.comm().label());
             }
@@ -644,7 +644,7 @@ public final class BenchContext implements AutoCloseable {
             }
             all.add(outcome);
         }
-        for (CommOutcome outcome : all) {
+        for (CommRun outcome : all) {
             Communicator comm = outcome.comm();
             boolean acrossNodes = comm.members().size() > 1;
             String transport = outcome.transports().isEmpty() ? ""

@@ -79,7 +79,7 @@ public final class BenchResults {
      * (the transports and the topology NCCL chose there), within {@link #KEPT_BYTES}. Every log of
      * every communicator would make a large cluster's report gigabytes.
      */
-    synchronized void addCollective(CommOutcome outcome) {
+    synchronized void addCollective(CommRun outcome) {
         CollectiveResults.Builder results = outcome.results().toBuilder()
                 .setPhase(outcome.comm().phase())
                 .setCommunicator(outcome.comm().label())

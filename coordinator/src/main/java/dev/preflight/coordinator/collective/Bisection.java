@@ -86,10 +86,12 @@ public final class Bisection {
     }
 
     /**
+     * What a bisection concluded: the culprits it named, the rounds that led there, whether it finished.
+     *
      * @param rounds every round run, in order
      * @param complete false when the round limit ended it with suspects still open
      */
-    public record Outcome(List<Culprit> culprits, List<Round> rounds, boolean complete) {}
+    public record Conclusion(List<Culprit> culprits, List<Round> rounds, boolean complete) {}
 
     private final List<String> suspects;
     private final Set<String> good = new LinkedHashSet<>();
@@ -166,7 +168,7 @@ public final class Bisection {
         }
     }
 
-    public Outcome run(Probe probe) {
+    public Conclusion run(Probe probe) {
         List<Culprit> culprits = new ArrayList<>();
         List<Round> rounds = new ArrayList<>();
         List<Inquiry> open = new ArrayList<>();
@@ -225,7 +227,7 @@ public final class Bisection {
             }
             open = next;
         }
-        return new Outcome(narrowIntermittent(culprits, rounds), rounds, open.isEmpty());
+        return new Conclusion(narrowIntermittent(culprits, rounds), rounds, open.isEmpty());
     }
 
     /**

@@ -84,7 +84,7 @@ public final class CommunicatorRunner {
     }
 
     /** Makes a fresh unique id on the first member's agent, then runs the communicator on every member. */
-    public CommOutcome run(Communicator comm) {
+    public CommRun run(Communicator comm) {
         long started = System.nanoTime();
         Member root = comm.members().get(0);
         CreateCommIdResponse id;
@@ -156,18 +156,18 @@ public final class CommunicatorRunner {
     }
 
     /** The outcome of a communicator whose id could not be made: its root is lost when it no longer answers. */
-    public CommOutcome notStarted(Communicator comm, StatusRuntimeException e, long startedNanos) {
+    public CommRun notStarted(Communicator comm, StatusRuntimeException e, long startedNanos) {
         BenchNode root = comm.members().get(0).node();
         Map<String, String> lost = new LinkedHashMap<>();
         if (!answered(e.getStatus()) && !alive(root)) {
             lost.put(root.name(), "lost while starting " + comm.label() + ": " + Calls.describe(e));
         }
-        return CommOutcome.failed(comm, "could not start on " + root.name() + ": " + Calls.describe(e), lost,
+        return CommRun.failed(comm, "could not start on " + root.name() + ": " + Calls.describe(e), lost,
                 elapsed(startedNanos));
     }
 
     /** RunCollective on every member with the id the first member's agent made. */
-    public CommOutcome join(Communicator comm, CreateCommIdResponse id, long startedNanos) {
+    public CommRun join(Communicator comm, CreateCommIdResponse id, long startedNanos) {
         RankLayout layout = comm.layout();
         List<MemberCall> calls = new ArrayList<>();
         for (int i = 0; i < comm.members().size(); i++) {
@@ -206,7 +206,7 @@ public final class CommunicatorRunner {
         }
     }
 
-    private CommOutcome merge(Communicator comm, List<MemberCall> calls, Duration wall) {
+    private CommRun merge(Communicator comm, List<MemberCall> calls, Duration wall) {
         Map<String, String> lost = new LinkedHashMap<>();
         Map<String, TransportProof> transports = new LinkedHashMap<>();
         List<String> problems = new ArrayList<>();
@@ -241,14 +241,14 @@ public final class CommunicatorRunner {
             }
         }
         if (reporting == null) {
-            return CommOutcome.failed(comm, problems.isEmpty() ? "no member returned results" : String.join("; ", problems),
+            return CommRun.failed(comm, problems.isEmpty() ? "no member returned results" : String.join("; ", problems),
                     lost, wall);
         }
         merged.setTransport(reporting.results.getTransport()).setSpec(reporting.results.getSpec());
         for (int op = 0; op < reporting.results.getResultsCount(); op++) {
             merged.addResults(worst(calls, op));
         }
-        return new CommOutcome(comm, merged.build(), transports, lost, wall);
+        return new CommRun(comm, merged.build(), transports, lost, wall);
     }
 
     /**

@@ -81,7 +81,7 @@ public final class FaultIsolationPhase {
                 + Estimate.format(Duration.ofMillis((long) (roundSeconds * 1000))) + (maxRounds < bound
                         ? " (the budget left allows no more than that; one fault can take " + bound + ")" : ""));
         Probe probe = new Probe(ctx, byName, trigger.rail());
-        Bisection.Outcome outcome;
+        Bisection.Conclusion outcome;
         try {
             outcome = new Bisection(new ArrayList<>(byName.keySet()), List.of(), slowFraction(settings), maxRounds)
                     .run(probe);
@@ -111,9 +111,9 @@ public final class FaultIsolationPhase {
         List<String> reasons = new ArrayList<>();
         Set<Integer> rails = new LinkedHashSet<>();
         Set<String> flagged = new LinkedHashSet<>();
-        List<CommOutcome> measured = new ArrayList<>(ctx.outcomes(AllNodesPhase.NAME));
+        List<CommRun> measured = new ArrayList<>(ctx.outcomes(AllNodesPhase.NAME));
         measured.addAll(ctx.outcomes(RailsPhase.NAME));
-        for (CommOutcome outcome : measured) {
+        for (CommRun outcome : measured) {
             if (!outcome.ok() && outcome.comm().nodeNames().stream().noneMatch(ctx.results()::isLost)) {
                 reasons.add(outcome.comm().phase() + " " + outcome.comm().label() + (outcome.comm().attempt() > 1
                         ? " (repeat)" : "") + ": " + outcome.problem());
@@ -139,7 +139,7 @@ public final class FaultIsolationPhase {
         // an iteration is a spike where it is as much slower as a slow group is: 1 / (1 - slow fraction), at least 1.5x
         IterationAnalysis.Settings iterations = new IterationAnalysis.Settings(slowFraction(settings),
                 Math.max(IterationAnalysis.SPIKE_FACTOR, 1 / (1 - slowFraction(settings))));
-        for (CommOutcome outcome : measured) {
+        for (CommRun outcome : measured) {
             if (outcome.ok()) {
                 findings.addAll(IterationAnalysis.of(outcome.comm().phase(), outcome.comm().label(),
                         outcome.results().getResultsList(), iterations));
@@ -162,15 +162,15 @@ public final class FaultIsolationPhase {
      * Rail pairs (two nodes) below the rail's median pair by more than the relative floor, each
      * judged by the better of its attempts, where the rail has enough pairs to compare.
      */
-    static List<SlowPair> slowRailPairs(List<CommOutcome> outcomes, Outliers.Settings settings) {
-        Map<Integer, Map<String, CommOutcome>> byRail = new LinkedHashMap<>();
-        for (CommOutcome outcome : outcomes) {
+    static List<SlowPair> slowRailPairs(List<CommRun> outcomes, Outliers.Settings settings) {
+        Map<Integer, Map<String, CommRun>> byRail = new LinkedHashMap<>();
+        for (CommRun outcome : outcomes) {
             Communicator comm = outcome.comm();
             if (comm.members().size() != 2 || outcome.busbw().isEmpty()) {
                 continue;
             }
-            Map<String, CommOutcome> pairs = byRail.computeIfAbsent(comm.rail(), k -> new LinkedHashMap<>());
-            CommOutcome kept = pairs.get(comm.label());
+            Map<String, CommRun> pairs = byRail.computeIfAbsent(comm.rail(), k -> new LinkedHashMap<>());
+            CommRun kept = pairs.get(comm.label());
             if (kept == null || kept.busbw().getAsDouble() < outcome.busbw().getAsDouble()) {
                 pairs.put(comm.label(), outcome);
             }
@@ -181,7 +181,7 @@ public final class FaultIsolationPhase {
                 return;
             }
             double median = Outliers.median(pairs.values().stream().mapToDouble(o -> o.busbw().getAsDouble()).toArray());
-            for (CommOutcome outcome : pairs.values()) {
+            for (CommRun outcome : pairs.values()) {
                 double busbw = outcome.busbw().getAsDouble();
                 if (busbw < (1 - settings.relativeFloor()) * median) {
                     slow.add(new SlowPair(outcome.comm().label(), rail, outcome.comm().nodeNames(), busbw, median));
@@ -230,7 +230,7 @@ public final class FaultIsolationPhase {
      * per rank per second) times the ranks of a node times the share that leaves it. Unlike bus
      * bandwidth it does not depend on how many nodes the group has, so groups of a round compare.
      */
-    static OptionalDouble nodeRate(CommOutcome outcome) {
+    static OptionalDouble nodeRate(CommRun outcome) {
         if (!outcome.ok()) {
             return OptionalDouble.empty();
         }
@@ -244,7 +244,7 @@ public final class FaultIsolationPhase {
         return OptionalDouble.of(algbw * perNode * (n - 1) / n);
     }
 
-    private static boolean failedWith(Bisection.Outcome outcome, Bisection.Culprit culprit) {
+    private static boolean failedWith(Bisection.Conclusion outcome, Bisection.Culprit culprit) {
         for (Bisection.Round round : outcome.rounds()) {
             for (Bisection.Measured m : round.groups()) {
                 if (m.result().failed() && m.group().nodes().containsAll(culprit.nodes())) {
@@ -356,18 +356,18 @@ public final class FaultIsolationPhase {
                 comms.add(probe(label, members, rail, ctx.settings()));
             }
             long started = System.nanoTime();
-            List<CommOutcome> outcomes = ctx.runRound(NAME, "round " + number + " (" + groups.get(0).purpose() + "): "
+            List<CommRun> outcomes = ctx.runRound(NAME, "round " + number + " (" + groups.get(0).purpose() + "): "
                     + String.join(" | ", labels), comms);
             seconds.add((System.nanoTime() - started) / 1e9);
-            Map<String, CommOutcome> byLabel = new LinkedHashMap<>();
-            for (CommOutcome outcome : outcomes) {
+            Map<String, CommRun> byLabel = new LinkedHashMap<>();
+            for (CommRun outcome : outcomes) {
                 byLabel.put(outcome.comm().label(), outcome);
             }
             List<Bisection.Result> results = new ArrayList<>();
             IsolationRound.Builder round = IsolationRound.newBuilder().setNumber(number)
                     .setSeconds(seconds.get(seconds.size() - 1));
             for (Communicator comm : comms) {
-                CommOutcome outcome = byLabel.get(comm.label());
+                CommRun outcome = byLabel.get(comm.label());
                 OptionalDouble rate = outcome == null ? OptionalDouble.empty() : nodeRate(outcome);
                 Bisection.Result result;
                 if (rate.isPresent()) {
@@ -383,7 +383,7 @@ public final class FaultIsolationPhase {
         }
 
         /** The rounds with each group's verdict as the bisection judged it. */
-        List<IsolationRound> rounds(Bisection.Outcome outcome) {
+        List<IsolationRound> rounds(Bisection.Conclusion outcome) {
             List<IsolationRound> judged = new ArrayList<>();
             for (int r = 0; r < outcome.rounds().size(); r++) {
                 IsolationRound.Builder round = rounds.get(r).toBuilder();

@@ -33,16 +33,16 @@ public final class InferencePhase {
         InferenceLayout layout = InferenceLayout.of(ctx.nodes(), ctx.settings().tp(), ctx.settings().pp());
         ctx.line(NAME + ": TP " + layout.tp() + " x PP " + layout.pp());
         ctx.countersBefore(NAME);
-        List<CommOutcome> outcomes = ctx.repeatFailures(NAME, ctx.run(NAME, Rounds.disjoint(plan(layout, ctx.settings()))));
-        Map<String, CommOutcome> graphs = new LinkedHashMap<>();
-        for (CommOutcome outcome : outcomes) {
+        List<CommRun> outcomes = ctx.repeatFailures(NAME, ctx.run(NAME, Rounds.disjoint(plan(layout, ctx.settings()))));
+        Map<String, CommRun> graphs = new LinkedHashMap<>();
+        for (CommRun outcome : outcomes) {
             if (outcome.comm().label().endsWith(GRAPHS)) {
                 graphs.put(base(outcome.comm().label(), GRAPHS), outcome);
             }
         }
-        for (CommOutcome outcome : outcomes) {
+        for (CommRun outcome : outcomes) {
             if (outcome.comm().label().endsWith(PER_OP) && outcome.ok()) {
-                CommOutcome graph = graphs.get(base(outcome.comm().label(), PER_OP));
+                CommRun graph = graphs.get(base(outcome.comm().label(), PER_OP));
                 for (LatencyResult result : latency(outcome, graph != null && graph.ok() ? graph : null)) {
                     ctx.results().addLatency(result);
                 }
@@ -121,7 +121,7 @@ public final class InferencePhase {
     }
 
     /** A latency row per size: p50/p99 from the per-op run, the mean from the graph run where it completed. */
-    static List<LatencyResult> latency(CommOutcome perOp, CommOutcome graphs) {
+    static List<LatencyResult> latency(CommRun perOp, CommRun graphs) {
         CollectiveResult result = perOp.results().getResults(0);
         Map<Long, Double> graphMean = new LinkedHashMap<>();
         if (graphs != null) {

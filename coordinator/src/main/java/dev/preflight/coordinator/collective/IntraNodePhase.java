@@ -19,7 +19,7 @@ public final class IntraNodePhase {
     public static void run(BenchContext ctx) {
         ctx.countersBefore(NAME);
         BenchSettings settings = ctx.settings();
-        List<CommOutcome> outcomes;
+        List<CommRun> outcomes;
         if (ctx.benched()) {
             outcomes = ctx.run(NAME, List.of(plan(ctx.nodes(), settings)));
         } else {
@@ -39,7 +39,7 @@ public final class IntraNodePhase {
     /** Learns every node's GPUs with one small all-reduce each, when no intra-node sweep does. */
     public static void probe(BenchContext ctx) {
         BenchSpec.Builder tiny = BenchSpec.newBuilder();
-        List<CommOutcome> outcomes = ctx.benchEachNode(PROBE, ranks -> ctx.settings().spec(
+        List<CommRun> outcomes = ctx.benchEachNode(PROBE, ranks -> ctx.settings().spec(
                 new BenchProfile.Shape(8, 8, 2, 1, 0), List.of(BenchSpec.Op.ALL_REDUCE), BenchSpec.DataType.BFLOAT16,
                 ranks, false, tiny));
         ctx.reportFailures(outcomes);

@@ -30,9 +30,9 @@ public final class NodeOutliers {
     private NodeOutliers() {}
 
     /** Each node's figure over the completed communicators it is in, in first-seen order. */
-    public static Map<String, Double> perNode(List<CommOutcome> outcomes, Aggregate aggregate) {
+    public static Map<String, Double> perNode(List<CommRun> outcomes, Aggregate aggregate) {
         Map<String, List<Double>> byNode = new LinkedHashMap<>();
-        for (CommOutcome outcome : outcomes) {
+        for (CommRun outcome : outcomes) {
             OptionalDouble value = outcome.busbw();
             if (value.isEmpty()) {
                 continue;
@@ -51,7 +51,7 @@ public final class NodeOutliers {
         return figures;
     }
 
-    public static Suspects suspects(List<CommOutcome> outcomes, Aggregate aggregate, Outliers.Settings settings) {
+    public static Suspects suspects(List<CommRun> outcomes, Aggregate aggregate, Outliers.Settings settings) {
         Map<String, Double> values = perNode(outcomes, aggregate);
         if (values.isEmpty()) {
             return new Suspects(values, Set.of(), 0, 0);
@@ -62,9 +62,9 @@ public final class NodeOutliers {
     }
 
     /** The communicators of the suspects whose own figure is below the threshold: the measurements to repeat. */
-    public static List<CommOutcome> measurementsOf(List<CommOutcome> outcomes, Suspects suspects) {
-        List<CommOutcome> low = new ArrayList<>();
-        for (CommOutcome outcome : outcomes) {
+    public static List<CommRun> measurementsOf(List<CommRun> outcomes, Suspects suspects) {
+        List<CommRun> low = new ArrayList<>();
+        for (CommRun outcome : outcomes) {
             OptionalDouble value = outcome.busbw();
             if (value.isPresent() && value.getAsDouble() < suspects.threshold()
                     && outcome.comm().nodeNames().stream().anyMatch(suspects.nodes()::contains)) {

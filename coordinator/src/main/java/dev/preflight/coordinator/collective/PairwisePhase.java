@@ -31,7 +31,7 @@ public final class PairwisePhase {
         ctx.countersBefore(NAME);
         BenchSettings settings = ctx.settings();
         List<BenchNode> nodes = ctx.nodes();
-        List<CommOutcome> outcomes = new ArrayList<>(ctx.repeatFailures(NAME, ctx.run(NAME, plan(nodes, settings))));
+        List<CommRun> outcomes = new ArrayList<>(ctx.repeatFailures(NAME, ctx.run(NAME, plan(nodes, settings))));
         boolean allPairs = nodes.size() <= PairSchedule.ALL_PAIRS_UP_TO;
         if (!allPairs) {
             Set<String> suspects = new LinkedHashSet<>();
@@ -49,7 +49,7 @@ public final class PairwisePhase {
                 outcomes.addAll(ctx.repeatFailures(NAME, ctx.run(NAME, Rounds.disjoint(followUp))));
             }
         }
-        List<CommOutcome> kept = outcomes;
+        List<CommRun> kept = outcomes;
         if (settings.outliers().isPresent()) {
             NodeOutliers.Aggregate aggregate = allPairs ? NodeOutliers.Aggregate.MEDIAN : NodeOutliers.Aggregate.BEST;
             kept = ctx.repeatLow(NAME, kept, NodeOutliers.measurementsOf(kept,
@@ -63,7 +63,7 @@ public final class PairwisePhase {
             names.add(node.name());
         }
         ctx.results().pairwiseNodes(names);
-        for (CommOutcome outcome : kept) {
+        for (CommRun outcome : kept) {
             CollectiveResult result = outcome.results().getResults(0);
             if (outcome.ok() && result.getRowsCount() > 0) {
                 List<String> pair = outcome.comm().nodeNames();
@@ -110,10 +110,10 @@ public final class PairwisePhase {
     }
 
     /** Each suspect with up to {@link #REFERENCES} non-suspects it was not yet paired with, spread around the ring. */
-    static List<Communicator> around(List<BenchNode> nodes, Set<String> suspects, List<CommOutcome> measured,
+    static List<Communicator> around(List<BenchNode> nodes, Set<String> suspects, List<CommRun> measured,
             BenchSettings settings) {
         Set<String> done = new HashSet<>();
-        for (CommOutcome outcome : measured) {
+        for (CommRun outcome : measured) {
             done.add(String.join("~", outcome.comm().nodeNames()));
         }
         List<Communicator> comms = new ArrayList<>();

@@ -31,13 +31,13 @@ public final class RailsPhase {
         ctx.countersBefore(NAME);
         BenchSettings settings = ctx.settings();
         List<BenchNode> nodes = ctx.nodes();
-        List<CommOutcome> outcomes = ctx.run(NAME, plan(nodes, settings));
+        List<CommRun> outcomes = ctx.run(NAME, plan(nodes, settings));
         outcomes = ctx.repeatFailures(NAME, outcomes);
         Set<String> named = new LinkedHashSet<>();
         if (settings.outliers().isPresent()) {
-            List<CommOutcome> low = new ArrayList<>();
+            List<CommRun> low = new ArrayList<>();
             for (int rail = 0; rail < maxGpus(nodes); rail++) {
-                List<CommOutcome> pairs = pairsOf(outcomes, rail);
+                List<CommRun> pairs = pairsOf(outcomes, rail);
                 low.addAll(NodeOutliers.measurementsOf(pairs,
                         NodeOutliers.suspects(pairs, NodeOutliers.Aggregate.BEST, settings.outliers().get())));
             }
@@ -109,9 +109,9 @@ public final class RailsPhase {
     }
 
     /** The rail's pair measurements (two nodes) among the outcomes. */
-    private static List<CommOutcome> pairsOf(List<CommOutcome> outcomes, int rail) {
-        List<CommOutcome> pairs = new ArrayList<>();
-        for (CommOutcome outcome : outcomes) {
+    private static List<CommRun> pairsOf(List<CommRun> outcomes, int rail) {
+        List<CommRun> pairs = new ArrayList<>();
+        for (CommRun outcome : outcomes) {
             if (outcome.comm().rail() == rail && outcome.comm().members().size() == 2) {
                 pairs.add(outcome);
             }

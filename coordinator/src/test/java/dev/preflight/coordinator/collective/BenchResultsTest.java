@@ -17,7 +17,7 @@ import org.junit.jupiter.api.Test;
 class BenchResultsTest {
     private static final List<BenchNode> NODES = FakeBench.nodes(2, 2, 2);
 
-    private static CommOutcome outcome(String label, CollectiveResult.Outcome result, int logChars, BenchNode... nodes) {
+    private static CommRun outcome(String label, CollectiveResult.Outcome result, int logChars, BenchNode... nodes) {
         List<Member> members = new ArrayList<>();
         CollectiveResults.Builder results = CollectiveResults.newBuilder()
                 .addResults(CollectiveResult.newBuilder().setOp(BenchSpec.Op.ALL_REDUCE).setOutcome(result));
@@ -33,7 +33,7 @@ class BenchResultsTest {
         }
         Communicator comm = new Communicator("phase", label, nodes.length > 1 ? Sweep.Kind.ALL_NODES : Sweep.Kind.INTRA_NODE,
                 -1, members, BenchSpec.getDefaultInstance());
-        return new CommOutcome(comm, results.build(), Map.of(), Map.of(), Duration.ofSeconds(1));
+        return new CommRun(comm, results.build(), Map.of(), Map.of(), Duration.ofSeconds(1));
     }
 
     /** "node/rank" of every worker whose log was kept, per collective. */

@@ -17,10 +17,10 @@ import org.junit.jupiter.api.Test;
 
 /** A refusal that would be refused again is reported once, not repeated; what may not recur still is. */
 class DeterministicRefusalTest {
-    private static CommOutcome outcome(CollectiveResult.Outcome outcome, String error) {
+    private static CommRun outcome(CollectiveResult.Outcome outcome, String error) {
         CollectiveResults results = CollectiveResults.newBuilder()
                 .addResults(CollectiveResult.newBuilder().setOutcome(outcome).setError(error)).build();
-        return new CommOutcome(null, results, Map.of(), Map.of(), Duration.ZERO);
+        return new CommRun(null, results, Map.of(), Map.of(), Duration.ZERO);
     }
 
     @Test
@@ -53,7 +53,7 @@ class DeterministicRefusalTest {
         List<String> lines = new ArrayList<>();
         try (BenchContext ctx = new BenchContext(FakeBench.settings(BenchProfile.QUICK), FakeBench.nodes(2, 2), comm -> {
             ran.add(comm);
-            return CommOutcome.failed(comm, "could not start on node-1: INVALID_ARGUMENT: spec.max_bytes: 8589934592 "
+            return CommRun.failed(comm, "could not start on node-1: INVALID_ARGUMENT: spec.max_bytes: 8589934592 "
                     + "bytes needs 16.0 GiB of send and receive buffers plus 1.0 GiB for NCCL on GPU 0, which has 15.2 GiB "
                     + "free", Map.of(), Duration.ofMillis(1));
         }, lines::add, Clock.systemUTC())) {

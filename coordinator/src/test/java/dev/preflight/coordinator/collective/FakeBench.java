@@ -61,10 +61,10 @@ final class FakeBench {
         return this;
     }
 
-    CommOutcome run(Communicator comm) {
+    CommRun run(Communicator comm) {
         ran.add(comm);
         if (comm.label().equals(dyingIn)) {
-            return CommOutcome.failed(comm, dying + ": UNAVAILABLE: Network closed for unknown reason",
+            return CommRun.failed(comm, dying + ": UNAVAILABLE: Network closed for unknown reason",
                     Map.of(dying, "lost during " + comm.label()), Duration.ofMillis(10));
         }
         CollectiveResult.Outcome result = outcome.apply(comm, comm.attempt());
@@ -85,7 +85,7 @@ final class FakeBench {
             }
             results.addResults(r);
         }
-        return new CommOutcome(comm, results.build(), Map.of(), Map.of(), Duration.ofMillis(10));
+        return new CommRun(comm, results.build(), Map.of(), Map.of(), Duration.ofMillis(10));
     }
 
     static boolean involves(Communicator comm, String node) {

@@ -117,7 +117,7 @@ class FaultIsolationScaleBenchmarkTest {
 
     private static Run bisection(Fault fault, int n, List<BenchNode> nodes, BenchSettings settings) {
         ClusterModel model = fault.inject().apply(new ClusterModel(n, LINE_RATE, 42));
-        Bisection.Outcome outcome = new Bisection(model.nodes(), List.of(), 0.2, 1000).run(model);
+        Bisection.Conclusion outcome = new Bisection(model.nodes(), List.of(), 0.2, 1000).run(model);
         double seconds = 0;
         for (int r = 0; r < model.rounds().size(); r++) {
             List<List<String>> groups = new ArrayList<>();

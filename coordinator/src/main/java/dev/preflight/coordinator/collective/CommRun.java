@@ -12,24 +12,25 @@ import java.util.OptionalDouble;
 import java.util.regex.Pattern;
 
 /**
- * How one communicator went: its results (one per op and dtype of the spec, the same rows every
+ * One run of one communicator: its results (one per op and dtype of the spec, the same rows every
  * member saw), each member's transport proof, and the nodes found dead or stalled while it ran.
+ * (How each collective ended, OK or an error, is {@code CollectiveResult.Outcome}.)
  *
  * @param transports by node name, for the members that answered
  * @param lost node name to why it is considered lost
  */
-public record CommOutcome(Communicator comm, CollectiveResults results, Map<String, TransportProof> transports,
+public record CommRun(Communicator comm, CollectiveResults results, Map<String, TransportProof> transports,
         Map<String, String> lost, Duration wall) {
     private static final Pattern DETERMINISTIC = Pattern.compile(
             "\\bINVALID_ARGUMENT: |\\(NCCL error [45]\\)|\\(CUDA error [12]\\)");
 
-    public CommOutcome {
+    public CommRun {
         transports = Map.copyOf(transports);
         lost = Map.copyOf(lost);
     }
 
     /** A communicator that never ran: the first (op, dtype) carries the error, the rest are NOT_RUN. */
-    static CommOutcome failed(Communicator comm, String error, Map<String, String> lost, Duration wall) {
+    static CommRun failed(Communicator comm, String error, Map<String, String> lost, Duration wall) {
         CollectiveResults.Builder results = CollectiveResults.newBuilder();
         int nranks = comm.layout().nranks();
         for (BenchSpec.Op op : comm.spec().getOpsList()) {
@@ -43,7 +44,7 @@ public record CommOutcome(Communicator comm, CollectiveResults results, Map<Stri
                 results.addResults(result);
             }
         }
-        return new CommOutcome(comm, results.build(), Map.of(), lost, wall);
+        return new CommRun(comm, results.build(), Map.of(), lost, wall);
     }
 
     /** Every op completed with correct data. */
