@@ -1,7 +1,7 @@
 package dev.preflight.coordinator.cli;
 
 import dev.preflight.coordinator.cluster.KubernetesWrites;
-import dev.preflight.coordinator.cluster.NodeOutcome;
+import dev.preflight.coordinator.cluster.NodeStanding;
 import dev.preflight.coordinator.cluster.SlurmDrain;
 import dev.preflight.coordinator.cluster.Written;
 import dev.preflight.proto.v1.PreflightReport;
@@ -53,7 +53,7 @@ public final class ClusterWriteOptions {
 
         /** Makes the writes the flags ask for; false when one of them failed (each says why on err). */
         boolean write(PreflightReport report, PrintWriter err) throws InterruptedException {
-            List<NodeOutcome> outcomes = NodeOutcome.of(report);
+            List<NodeStanding> outcomes = NodeStanding.of(report);
             List<Written> written = new ArrayList<>();
             if (drain != null) {
                 written.addAll(drain.drain(outcomes));

@@ -43,10 +43,10 @@ public final class KubernetesWrites {
     }
 
     /** Sets {@value #RESULT_LABEL} (pass, warn, error, fail, unreachable) and {@value #CHECKED_LABEL} on every node. */
-    public List<Written> label(List<NodeOutcome> outcomes, Instant finished) {
+    public List<Written> label(List<NodeStanding> outcomes, Instant finished) {
         List<Written> lines = new ArrayList<>();
         String checked = LABEL_TIME.format(finished);
-        for (NodeOutcome outcome : outcomes) {
+        for (NodeStanding outcome : outcomes) {
             Map<String, Object> patch = Map.of("metadata", Map.of("labels",
                     Map.of(RESULT_LABEL, outcome.result().word(), CHECKED_LABEL, checked)));
             try {
@@ -65,10 +65,10 @@ public final class KubernetesWrites {
      * the node already carries the PreferNoSchedule one (it failed the run before too). A node that
      * passes (or only warns) loses the taint; one that errs or did not answer keeps what it has.
      */
-    public List<Written> taint(List<NodeOutcome> outcomes) {
+    public List<Written> taint(List<NodeStanding> outcomes) {
         List<Written> lines = new ArrayList<>();
-        for (NodeOutcome outcome : outcomes) {
-            boolean passes = outcome.result() == NodeOutcome.Result.PASS || outcome.result() == NodeOutcome.Result.WARN;
+        for (NodeStanding outcome : outcomes) {
+            boolean passes = outcome.result() == NodeStanding.Result.PASS || outcome.result() == NodeStanding.Result.WARN;
             if (!outcome.failing() && !passes) {
                 continue;
             }
@@ -116,14 +116,14 @@ public final class KubernetesWrites {
     }
 
     /** Writes the run's summary to the ConfigMap {@code name} in the coordinator's namespace, replacing the last. */
-    public Written summary(String name, PreflightReport report, List<NodeOutcome> outcomes) {
+    public Written summary(String name, PreflightReport report, List<NodeStanding> outcomes) {
         String namespace = KubernetesApi.namespace(client);
         if (namespace.isEmpty()) {
             return Written.failed("could not write the summary ConfigMap " + name + ": the credentials name no namespace");
         }
         StringBuilder nodes = new StringBuilder();
         int listed = 0;
-        for (NodeOutcome outcome : outcomes) {
+        for (NodeStanding outcome : outcomes) {
             if (listed++ == MAX_SUMMARY_NODES) {
                 nodes.append("… and ").append(outcomes.size() - MAX_SUMMARY_NODES).append(" more\n");
                 break;

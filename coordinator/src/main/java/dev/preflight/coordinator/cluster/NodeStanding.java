@@ -10,13 +10,13 @@ import java.util.Locale;
 import java.util.Set;
 
 /**
- * One node's result as the cluster's scheduler should learn it: the worst status among its
+ * One node's standing as the cluster's scheduler should learn it: the worst status among its
  * counted checks, and the checks that failed. A node that did not answer is {@code unreachable},
  * which says nothing about its health, so nothing drains or taints it for that.
  *
  * @param node the node's name as its agent reports it (the Slurm or Kubernetes node name)
  */
-public record NodeOutcome(String node, Result result, List<String> failed) {
+public record NodeStanding(String node, Result result, List<String> failed) {
     /** Label-safe words, in the order of severity. */
     public enum Result {
         PASS, WARN, ERROR, FAIL, UNREACHABLE;
@@ -31,15 +31,15 @@ public record NodeOutcome(String node, Result result, List<String> failed) {
     }
 
     /** Every node of the report with a name, in report order. */
-    public static List<NodeOutcome> of(PreflightReport report) {
-        List<NodeOutcome> outcomes = new ArrayList<>();
+    public static List<NodeStanding> of(PreflightReport report) {
+        List<NodeStanding> outcomes = new ArrayList<>();
         for (NodeReport node : report.getNodesList()) {
             String name = node.getNodeName().isEmpty() ? node.getHostname() : node.getNodeName();
             if (name.isEmpty()) {
                 continue;
             }
             if (node.getReachability() != NodeReport.Reachability.REACHABLE) {
-                outcomes.add(new NodeOutcome(name, Result.UNREACHABLE, List.of()));
+                outcomes.add(new NodeStanding(name, Result.UNREACHABLE, List.of()));
                 continue;
             }
             Result result = Result.PASS;
@@ -61,7 +61,7 @@ public record NodeOutcome(String node, Result result, List<String> failed) {
                     result = status;
                 }
             }
-            outcomes.add(new NodeOutcome(name, result, List.copyOf(failed)));
+            outcomes.add(new NodeStanding(name, result, List.copyOf(failed)));
         }
         return outcomes;
     }

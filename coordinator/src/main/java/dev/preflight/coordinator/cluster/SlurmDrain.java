@@ -45,15 +45,15 @@ public final class SlurmDrain {
     }
 
     /** The reason Slurm records: the failed checks, as many as fit. */
-    static String reason(NodeOutcome outcome) {
+    static String reason(NodeStanding outcome) {
         String reason = "preflight FAIL: " + String.join(", ", outcome.failed());
         return reason.length() <= MAX_REASON ? reason : reason.substring(0, MAX_REASON - 1) + "…";
     }
 
     /** Drains every failing node; one line per node says what happened. */
-    public List<Written> drain(List<NodeOutcome> outcomes) throws InterruptedException {
+    public List<Written> drain(List<NodeStanding> outcomes) throws InterruptedException {
         List<Written> lines = new ArrayList<>();
-        for (NodeOutcome outcome : outcomes) {
+        for (NodeStanding outcome : outcomes) {
             if (!outcome.failing()) {
                 continue;
             }

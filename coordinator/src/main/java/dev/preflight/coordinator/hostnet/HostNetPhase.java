@@ -44,7 +44,8 @@ public final class HostNetPhase {
         public static final Settings DEFAULT = new Settings(4, Duration.ofSeconds(2), 200, 29500, Outliers.Settings.DEFAULT);
     }
 
-    public record Outcome(HostNetworkResult result, List<CheckResult> checks) {}
+    /** The measured host network for the report and the cluster checks that judge it (as {@code PlanCost.Assessment}). */
+    public record Assessment(HostNetworkResult result, List<CheckResult> checks) {}
 
     /** Slack on every call beyond its own work: connection set-up, acknowledgements, a loaded machine. */
     private static final Duration CALL_SLACK = Duration.ofSeconds(30);
@@ -55,11 +56,11 @@ public final class HostNetPhase {
         this.settings = settings;
     }
 
-    public Outcome run(List<Node> nodes, boolean ncclOverSockets) {
+    public Assessment run(List<Node> nodes, boolean ncclOverSockets) {
         HostNetworkResult.Builder result = HostNetworkResult.newBuilder().setScored(ncclOverSockets)
                 .setRendezvousPort(settings.rendezvousPort());
         if (nodes.size() < 2) {
-            return new Outcome(result.build(), List.of());
+            return new Assessment(result.build(), List.of());
         }
         result.setRendezvousNode(nodes.get(0).name());
         List<List<PairSchedule.Pair>> rounds = PairSchedule.rounds(nodes.size());
@@ -87,7 +88,7 @@ public final class HostNetPhase {
         }
         result.addAllLinks(links);
         HostNetworkResult built = result.build();
-        return new Outcome(built, List.of(bandwidthCheck(nodes, built), rendezvousCheck(nodes, built)));
+        return new Assessment(built, List.of(bandwidthCheck(nodes, built), rendezvousCheck(nodes, built)));
     }
 
     /** Wall time of so many rounds, for the listeners' lifetime and the run's prediction. */

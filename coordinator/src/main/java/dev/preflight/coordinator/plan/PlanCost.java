@@ -33,7 +33,7 @@ public final class PlanCost {
     public static final String COMMUNICATION_ID = "plan.communication";
 
     /** The evidence for the report and the cluster checks that carry its verdict. */
-    public record Outcome(PlanEvidence evidence, List<CheckResult> checks) {}
+    public record Assessment(PlanEvidence evidence, List<CheckResult> checks) {}
 
     private PlanCost() {}
 
@@ -72,7 +72,7 @@ public final class PlanCost {
      * @param latency the run's latency rows; those of the inference phase carry the labels it finds
      * @param nodesInRun nodes that could bench
      */
-    public static Outcome evaluate(ModelPlan plan, String displayName, List<LatencyResult> latency, int nodesInRun,
+    public static Assessment evaluate(ModelPlan plan, String displayName, List<LatencyResult> latency, int nodesInRun,
             Policy.TokenBudget budget) {
         PlanEvidence.Builder evidence = PlanEvidence.newBuilder()
                 .setLayout("TP" + plan.getTensorParallel() + " x PP" + plan.getPipelineParallel())
@@ -90,7 +90,7 @@ public final class PlanCost {
         if (!plan.hasArchitecture()) {
             evidence.setSummary(name + ": " + fit + "; communication not derived: the architecture is unknown (--params)");
             checks.add(skip("the architecture is unknown (--params): no layer count to multiply the measured ops by"));
-            return new Outcome(evidence.build(), checks);
+            return new Assessment(evidence.build(), checks);
         }
         ModelArchitecture a = plan.getArchitecture();
         long decode = decodeBytes(plan);
@@ -131,7 +131,7 @@ public final class PlanCost {
                     + (pp - 1) + " PP hop(s) of " + evidence.getLayout() + " (see its phase outcome)";
             evidence.setSummary(name + ": " + fit + "; communication not measured: " + why);
             checks.add(skip(why));
-            return new Outcome(evidence.build(), checks);
+            return new Assessment(evidence.build(), checks);
         }
         double allowed = budget.communicationSeconds() * 1e6;
         boolean within = step <= allowed;
@@ -157,7 +157,7 @@ public final class PlanCost {
                 .setRemediation(within ? "" : suggestion.isEmpty()
                         ? "fix the slowest collective above (its link or NVLink) or raise tokenBudget in the policy" : suggestion)
                 .build());
-        return new Outcome(evidence.build(), checks);
+        return new Assessment(evidence.build(), checks);
     }
 
     private static final String EP_FALLBACK = "expert parallel";

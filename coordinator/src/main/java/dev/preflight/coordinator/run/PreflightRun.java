@@ -189,7 +189,7 @@ public final class PreflightRun {
         }
         if (plan != null) {
             String display = ModelCatalog.find(plan.getModel()).map(Model::displayName).orElse(plan.getModel());
-            PlanCost.Outcome cost = PlanCost.evaluate(plan, display, sections.getMeasurements().getLatencyList(), benchedNodes,
+            PlanCost.Assessment cost = PlanCost.evaluate(plan, display, sections.getMeasurements().getLatencyList(), benchedNodes,
                     options.plan().policy().tokenBudget());
             sections.setPlan(plan).setPlanEvidence(cost.evidence());
             clusterChecks.addAll(cost.checks());
@@ -205,7 +205,7 @@ public final class PreflightRun {
             HostNetPhase hostNet = new HostNetPhase(options.hostNet());
             progress.line("phase hostnet: TCP between " + alive.size() + " nodes, about "
                     + hostNet.estimate(PairSchedule.rounds(alive.size()).size()).toSeconds() + " s");
-            HostNetPhase.Outcome outcome = hostNet.run(alive, ncclOverSockets(nodes));
+            HostNetPhase.Assessment outcome = hostNet.run(alive, ncclOverSockets(nodes));
             sections.setHostNetwork(outcome.result());
             clusterChecks.addAll(outcome.checks());
         });

@@ -79,10 +79,10 @@ class KubernetesWritesTest {
 
     @Test
     void everyNodeIsLabelledWithItsResult() {
-        List<NodeOutcome> outcomes = NodeOutcome.of(report(true));
-        assertEquals(List.of(new NodeOutcome("gpu-01", NodeOutcome.Result.WARN, List.of()),
-                new NodeOutcome("gpu-02", NodeOutcome.Result.FAIL, List.of("host.memlock")),
-                new NodeOutcome("gpu-03", NodeOutcome.Result.UNREACHABLE, List.of())), outcomes);
+        List<NodeStanding> outcomes = NodeStanding.of(report(true));
+        assertEquals(List.of(new NodeStanding("gpu-01", NodeStanding.Result.WARN, List.of()),
+                new NodeStanding("gpu-02", NodeStanding.Result.FAIL, List.of("host.memlock")),
+                new NodeStanding("gpu-03", NodeStanding.Result.UNREACHABLE, List.of())), outcomes);
         List<Written> written = new KubernetesWrites(client).label(outcomes, Instant.parse("2026-12-04T16:20:05Z"));
         assertTrue(written.stream().allMatch(Written::ok), written.toString());
         assertEquals("warn", get("gpu-01").getMetadata().getLabels().get("preflight.dev/result"));
@@ -94,21 +94,21 @@ class KubernetesWritesTest {
     @Test
     void aFailingNodeIsTaintedPreferNoScheduleThenNoScheduleAndUntaintedWhenItPasses() {
         KubernetesWrites writes = new KubernetesWrites(client);
-        List<Written> first = writes.taint(NodeOutcome.of(report(true)));
+        List<Written> first = writes.taint(NodeStanding.of(report(true)));
         assertEquals(List.of("tainted node gpu-02 preflight.dev/failed:PreferNoSchedule"),
                 first.stream().map(Written::line).toList());
         assertEquals("PreferNoSchedule", ours("gpu-02").get(0).getEffect());
         assertEquals("host.memlock", ours("gpu-02").get(0).getValue());
         assertTrue(ours("gpu-01").isEmpty() && ours("gpu-03").isEmpty());
 
-        writes.taint(NodeOutcome.of(report(true)));
+        writes.taint(NodeStanding.of(report(true)));
         assertEquals(1, ours("gpu-02").size());
         assertEquals("NoSchedule", ours("gpu-02").get(0).getEffect(), "failed again");
         assertEquals("node gpu-02 failed again; it keeps preflight.dev/failed:NoSchedule",
-                writes.taint(NodeOutcome.of(report(true))).get(0).line());
+                writes.taint(NodeStanding.of(report(true))).get(0).line());
 
         assertEquals("removed preflight.dev/failed from node gpu-02 (it passes)",
-                writes.taint(NodeOutcome.of(report(false))).get(0).line());
+                writes.taint(NodeStanding.of(report(false))).get(0).line());
         assertTrue(ours("gpu-02").isEmpty());
         assertEquals(List.of("nvidia.com/gpu"), get("gpu-02").getSpec().getTaints().stream().map(Taint::getKey).toList());
     }
@@ -117,13 +117,13 @@ class KubernetesWritesTest {
     void theSummaryIsWrittenToAConfigMapAndReplacedByTheNextRun() {
         KubernetesWrites writes = new KubernetesWrites(client);
         assertEquals("wrote the summary to ConfigMap preflight/preflight-summary",
-                writes.summary("preflight-summary", report(true), NodeOutcome.of(report(true))).line());
+                writes.summary("preflight-summary", report(true), NodeStanding.of(report(true))).line());
         ConfigMap map = api.admin.configMaps().withName("preflight-summary").get();
         assertEquals("NOT_VIABLE", map.getData().get("verdict"));
         assertEquals("gpu-01 warn\ngpu-02 fail host.memlock\ngpu-03 unreachable\n", map.getData().get("nodes"));
         assertEquals("host.memlock FAIL on gpu-02: RLIMIT_MEMLOCK 64 KiB", map.getData().get("reasons"));
 
-        Written again = writes.summary("preflight-summary", report(false), NodeOutcome.of(report(false)));
+        Written again = writes.summary("preflight-summary", report(false), NodeStanding.of(report(false)));
         assertTrue(again.ok(), again.line());
         assertEquals("INCOMPLETE", api.admin.configMaps().withName("preflight-summary").get().getData().get("verdict"));
     }
@@ -133,7 +133,7 @@ class KubernetesWritesTest {
         api.refuse("PATCH", "/api/v1/nodes/gpu-01", 403, "Forbidden", "nodes \"gpu-01\" is forbidden: User"
                 + " \"system:serviceaccount:preflight:preflight-coordinator\" cannot patch resource \"nodes\" in API group \"\""
                 + " at the cluster scope");
-        List<Written> written = new KubernetesWrites(client).label(NodeOutcome.of(report(true)), Instant.EPOCH);
+        List<Written> written = new KubernetesWrites(client).label(NodeStanding.of(report(true)), Instant.EPOCH);
         assertFalse(written.get(0).ok());
         assertEquals("could not label node gpu-01: HTTP 403 nodes \"gpu-01\" is forbidden: User"
                 + " \"system:serviceaccount:preflight:preflight-coordinator\" cannot patch resource \"nodes\" in API group \"\""

@@ -50,7 +50,7 @@ class PlanCostTest {
 
     @Test
     void theStepAddsTwoAllReducesPerLayerOfEachStageAndEveryHop() {
-        PlanCost.Outcome outcome = PlanCost.evaluate(deepseek(), "DeepSeek-R1", measured(15, 18), 2, BUDGET);
+        PlanCost.Assessment outcome = PlanCost.evaluate(deepseek(), "DeepSeek-R1", measured(15, 18), 2, BUDGET);
         PlanEvidence evidence = outcome.evidence();
         // 61 layers over two stages: 31 and 30; two all-reduces per layer; one hop
         assertEquals(2 * 31 * 20 + 2 * 30 * 25 + 15, evidence.getStepUs(), 1e-9);
@@ -71,9 +71,9 @@ class PlanCostTest {
     void aSlowHopPastTheBudgetIsNotViable() {
         // 10 ms budget: 2.745 ms of all-reduces + a 7.3 ms hop passes, a 7.3 ms hop + 1 µs more does not
         double allReduces = 2 * 31 * 20 + 2 * 30 * 25;
-        PlanCost.Outcome inside = PlanCost.evaluate(deepseek(), "DeepSeek-R1", measured(10_000 - allReduces, 9_000), 2, BUDGET);
+        PlanCost.Assessment inside = PlanCost.evaluate(deepseek(), "DeepSeek-R1", measured(10_000 - allReduces, 9_000), 2, BUDGET);
         assertEquals(Status.PASS, status(inside, PlanCost.COMMUNICATION_ID));
-        PlanCost.Outcome over = PlanCost.evaluate(deepseek(), "DeepSeek-R1", measured(10_000 - allReduces + 1, 9_000), 2, BUDGET);
+        PlanCost.Assessment over = PlanCost.evaluate(deepseek(), "DeepSeek-R1", measured(10_000 - allReduces + 1, 9_000), 2, BUDGET);
         assertEquals(Status.FAIL, status(over, PlanCost.COMMUNICATION_ID));
         assertFalse(over.evidence().getWithinBudget());
         PreflightReport report = new Scorer(Policy.defaults()).score(PreflightReport.newBuilder().addAllClusterChecks(over.checks())
@@ -90,7 +90,7 @@ class PlanCostTest {
         // two sequences per rank x 8 experts x 7168 x 2 bytes, rounded to split over 16 ranks
         assertEquals(2L * 8 * 7168 * 2, dispatch);
         rows.add(row("ep all-to-all gpu-a~gpu-b", List.of("gpu-a", "gpu-b"), dispatch, 30, 32, 40));
-        PlanCost.Outcome outcome = PlanCost.evaluate(deepseek(), "DeepSeek-R1", rows, 2, BUDGET);
+        PlanCost.Assessment outcome = PlanCost.evaluate(deepseek(), "DeepSeek-R1", rows, 2, BUDGET);
         assertEquals(Status.FAIL, status(outcome, PlanCost.COMMUNICATION_ID));
         assertEquals(116 * 30, outcome.evidence().getAlternativeStepUs(), 1e-9);
         assertEquals("TP16 x EP16 (DP attention) would fit: its all-to-alls measured 3.48 ms per step",
@@ -99,7 +99,7 @@ class PlanCostTest {
 
     @Test
     void aPlanNeedingMoreNodesThanBenchedDoesNotFit() {
-        PlanCost.Outcome outcome = PlanCost.evaluate(deepseek(), "DeepSeek-R1", measured(15, 18), 1, BUDGET);
+        PlanCost.Assessment outcome = PlanCost.evaluate(deepseek(), "DeepSeek-R1", measured(15, 18), 1, BUDGET);
         assertEquals(Status.FAIL, status(outcome, PlanCost.FIT_ID));
         assertTrue(summary(outcome, PlanCost.FIT_ID).contains("needs 2 nodes, this run benched 1"), outcome.checks().toString());
     }
@@ -107,7 +107,7 @@ class PlanCostTest {
     @Test
     void aPlanThatDoesNotFitItsGpusIsNotViableAndSaysWhatWould() {
         ModelPlan tooBig = deepseek().toBuilder().setTotalBytesPerGpu(75 * 1_000_000_000L).build();
-        PlanCost.Outcome outcome = PlanCost.evaluate(tooBig, "DeepSeek-R1", measured(15, 18), 2, BUDGET);
+        PlanCost.Assessment outcome = PlanCost.evaluate(tooBig, "DeepSeek-R1", measured(15, 18), 2, BUDGET);
         assertEquals(Status.FAIL, status(outcome, PlanCost.FIT_ID));
         assertTrue(summary(outcome, PlanCost.FIT_ID).contains("TP16 x EP16 (DP attention) on 2 nodes would fit"),
                 summary(outcome, PlanCost.FIT_ID));
@@ -115,14 +115,14 @@ class PlanCostTest {
 
     @Test
     void aPhaseThatMeasuredNothingSkipsTheCommunicationCheck() {
-        PlanCost.Outcome outcome = PlanCost.evaluate(deepseek(), "DeepSeek-R1", measured(15, 18).subList(0, 1), 2, BUDGET);
+        PlanCost.Assessment outcome = PlanCost.evaluate(deepseek(), "DeepSeek-R1", measured(15, 18).subList(0, 1), 2, BUDGET);
         assertEquals(Status.SKIP, status(outcome, PlanCost.COMMUNICATION_ID));
         assertTrue(summary(outcome, PlanCost.COMMUNICATION_ID).contains("measured 1 of 2 TP stage(s) and 0 of 1 PP hop(s)"));
     }
 
     @Test
     void theReportsShowThePlanItsCostsAndTheirMeasurements() {
-        PlanCost.Outcome outcome = PlanCost.evaluate(deepseek(), "DeepSeek-R1", measured(15, 18), 2, BUDGET);
+        PlanCost.Assessment outcome = PlanCost.evaluate(deepseek(), "DeepSeek-R1", measured(15, 18), 2, BUDGET);
         PreflightReport report = new Scorer(Policy.defaults()).score(PreflightReport.newBuilder().addAllClusterChecks(outcome.checks())
                 .setPlan(deepseek()).setPlanEvidence(outcome.evidence()).build());
         String md = MarkdownReport.render(report);
@@ -136,11 +136,11 @@ class PlanCostTest {
         assertTrue(html.contains(ByteSizes.formatDecimal(deepseek().getKvBytesPerGpu()) + " KV cache"), html);
     }
 
-    private static Status status(PlanCost.Outcome outcome, String id) {
+    private static Status status(PlanCost.Assessment outcome, String id) {
         return outcome.checks().stream().filter(c -> c.getId().equals(id)).map(CheckResult::getStatus).findFirst().orElseThrow();
     }
 
-    private static String summary(PlanCost.Outcome outcome, String id) {
+    private static String summary(PlanCost.Assessment outcome, String id) {
         return outcome.checks().stream().filter(c -> c.getId().equals(id)).map(CheckResult::getSummary).findFirst().orElseThrow();
     }
 }
