@@ -10,8 +10,8 @@ import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.Function;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 
 /**
  * The scale model: the real bisection ({@link Bisection}) and the real probe and pairwise planners
@@ -20,10 +20,11 @@ import org.junit.jupiter.api.Test;
  * predicted wall time ({@link Estimate}'s model: a start-up per communicator, the sweep at the
  * nominal 10 GB/s between nodes, slower by the fault's factor; a failing collective costs its
  * deadline) against pairwise send/recv and a plain binary search (one half at a time, no
- * confirmation, no cross-boundary stage). Prints a table; asserts nothing about time. Runs only
- * with -Dpreflight.benchmark=true (see docs/benchmarks.md).
+ * confirmation, no cross-boundary stage). Prints a table; asserts nothing about time. A
+ * performance benchmark: runs only with -Dpreflight.perf=true (see docs/benchmarks.md).
  */
-class FaultIsolationScaleBenchmarkTest {
+@EnabledIfSystemProperty(named = "preflight.perf", matches = "true", disabledReason = "a performance benchmark: run with -Dpreflight.perf=true")
+class FaultIsolationScalePerfTest {
     static final int GPUS = 8;
     static final double LINE_RATE = 8 * 48e9;
     static final int[] SIZES = {16, 64, 256, 1000, 4096};
@@ -34,7 +35,6 @@ class FaultIsolationScaleBenchmarkTest {
 
     @Test
     void roundsAndWallTimeAgainstPairwiseAndBinarySearch() {
-        Assumptions.assumeTrue(Boolean.getBoolean("preflight.benchmark"), "benchmark: run with -Dpreflight.benchmark=true");
         BenchSettings probeSettings = profile(BenchProfile.QUICK);
         System.out.println("| N | fault | bisection: rounds | time | named | pairwise: rounds | time | named "
                 + "| binary search: rounds | time | named |");
