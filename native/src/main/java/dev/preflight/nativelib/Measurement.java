@@ -5,4 +5,4 @@ package dev.preflight.nativelib;
  *
  * @param sampled validation compared sampled stripes, not every element (output above the bound)
  */
-public record Measurement(Placement outOfPlace, Placement inPlace, boolean sampled) {}
+public record Measurement(MeasuredPlacement outOfPlace, MeasuredPlacement inPlace, boolean sampled) {}

@@ -51,8 +51,8 @@ public final class NcclCommunicator {
         double[] outOfPlace = iterations == null ? new double[0] : Arrays.copyOfRange(iterations, 0, spec.iters());
         double[] inPlace = iterations == null ? new double[0] : Arrays.copyOfRange(iterations, spec.iters(), 2 * spec.iters());
         return new Measurement(
-                new Placement(results[0], (long) results[1], results[2], results[3], outOfPlace),
-                new Placement(results[4], (long) results[5], results[6], results[7], inPlace),
+                new MeasuredPlacement(results[0], (long) results[1], results[2], results[3], outOfPlace),
+                new MeasuredPlacement(results[4], (long) results[5], results[6], results[7], inPlace),
                 sampled);
     }
 

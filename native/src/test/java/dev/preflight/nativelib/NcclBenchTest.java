@@ -75,7 +75,7 @@ class NcclBenchTest {
                         base.recvCapacity(), 20, 1, 0, true, -1, -1, true, 1L << 30, 3, TIMEOUT));
                 assertTrue(events.outOfPlace().p50Seconds() > 0, events.toString());
                 assertTrue(events.outOfPlace().p99Seconds() >= events.outOfPlace().p50Seconds(), events.toString());
-                for (Placement placement : List.of(events.outOfPlace(), events.inPlace())) {
+                for (MeasuredPlacement placement : List.of(events.outOfPlace(), events.inPlace())) {
                     double[] times = placement.iterationSeconds();
                     assertEquals(20, times.length);
                     double[] sorted = times.clone();

@@ -5,10 +5,10 @@ import dev.preflight.nativelib.BenchException;
 import dev.preflight.nativelib.Collective;
 import dev.preflight.nativelib.DataType;
 import dev.preflight.nativelib.DeviceInfo;
+import dev.preflight.nativelib.MeasuredPlacement;
 import dev.preflight.nativelib.Measurement;
 import dev.preflight.nativelib.NcclBench;
 import dev.preflight.nativelib.NcclCommunicator;
-import dev.preflight.nativelib.Placement;
 import dev.preflight.nativelib.PreflightNative;
 import dev.preflight.nativelib.RunSpec;
 import dev.preflight.proto.v1.BenchSpec;
@@ -235,7 +235,7 @@ public final class WorkerMain {
                 .build();
     }
 
-    private static WorkerPlacement placement(Placement p) {
+    private static WorkerPlacement placement(MeasuredPlacement p) {
         WorkerPlacement.Builder placement = WorkerPlacement.newBuilder()
                 .setSeconds(p.seconds())
                 .setWrong(p.wrong())

@@ -1,7 +1,9 @@
 package dev.preflight.nativelib;
 
 /**
- * The result of one placement (out-of-place or in-place) of one (op, size).
+ * One placement (out-of-place or in-place) of one (op, size) as the engine measured it, in
+ * seconds. A worker sends it as {@code WorkerPlacement}; the report's {@code Placement} (time in
+ * microseconds, bandwidths, every rank's iterations) is built from those of all ranks.
  *
  * @param seconds time per op, averaged over the ranks taking part (host clock, as nccl-tests)
  * @param wrong elements that differed from the expected result, summed over all ranks; -1 when
@@ -11,4 +13,4 @@ package dev.preflight.nativelib;
  * @param iterationSeconds this rank's time of every timed iteration, in the order they ran, from
  *     CUDA events (empty without per-iteration timing); the caller must not modify it
  */
-public record Placement(double seconds, long wrong, double p50Seconds, double p99Seconds, double[] iterationSeconds) {}
+public record MeasuredPlacement(double seconds, long wrong, double p50Seconds, double p99Seconds, double[] iterationSeconds) {}
