@@ -3,7 +3,7 @@ package dev.preflight.agent.check.fabric;
 import dev.preflight.agent.check.Check;
 import dev.preflight.agent.check.CheckContext;
 import dev.preflight.agent.check.Finding;
-import dev.preflight.agent.check.Outcome;
+import dev.preflight.agent.check.Tally;
 import dev.preflight.agent.check.Threshold;
 import dev.preflight.proto.v1.PortFact;
 import dev.preflight.proto.v1.Scope;
@@ -62,7 +62,7 @@ public final class IbPortsCheck implements Check {
         }
         double failBelow = FAIL_BELOW.value(context);
         double warnBelow = WARN_BELOW.value(context);
-        Outcome outcome = new Outcome();
+        Tally outcome = new Tally();
         unreadable.forEach(outcome::unknown);
         List<String> observed = new ArrayList<>();
         unreadable.forEach(port -> observed.add(port + " unreadable"));

@@ -3,7 +3,7 @@ package dev.preflight.agent.check.fabric;
 import dev.preflight.agent.check.Check;
 import dev.preflight.agent.check.CheckContext;
 import dev.preflight.agent.check.Finding;
-import dev.preflight.agent.check.Outcome;
+import dev.preflight.agent.check.Tally;
 import dev.preflight.agent.hostfs.ProcNet;
 import dev.preflight.proto.v1.RecommendedNcclSetting;
 import dev.preflight.proto.v1.Scope;
@@ -54,7 +54,7 @@ public final class NcclEnvCheck implements Check {
         FabricView fabric = FabricView.read(context);
         List<NetInterface> interfaces = NetInterfaces.read(context);
         Optional<String> gpudirect = GpuDirectCheck.mechanism(context);
-        Outcome outcome = new Outcome();
+        Tally outcome = new Tally();
         judgeNames(env, outcome);
         judgeIbHca(fabric, outcome);
         judgeSwitches(env, fabric, outcome);
@@ -74,7 +74,7 @@ public final class NcclEnvCheck implements Check {
                 .expected(advice.isEmpty() ? "no setting to recommend" : "recommended for this node: " + String.join(" ", advice));
     }
 
-    static void judgeNames(Map<String, String> env, Outcome outcome) {
+    static void judgeNames(Map<String, String> env, Tally outcome) {
         for (String name : env.keySet()) {
             NcclEnvNames.Judgement judgement = NcclEnvNames.judge(name);
             switch (judgement.kind()) {
@@ -95,7 +95,7 @@ public final class NcclEnvCheck implements Check {
         }
     }
 
-    static void judgeIbHca(FabricView fabric, Outcome outcome) {
+    static void judgeIbHca(FabricView fabric, Tally outcome) {
         Optional<NcclNameList> hca = fabric.ibHca();
         List<RdmaPort> ports = RdmaDevices.ports(fabric.devices());
         if (hca.isPresent()) {
@@ -160,7 +160,7 @@ public final class NcclEnvCheck implements Check {
         }
     }
 
-    static void judgeSwitches(Map<String, String> env, FabricView fabric, Outcome outcome) {
+    static void judgeSwitches(Map<String, String> env, FabricView fabric, Tally outcome) {
         Optional<Long> ibDisable = integer(env, IB_DISABLE, outcome);
         boolean rdmaUp = RdmaDevices.ports(fabric.devices()).stream().anyMatch(RdmaPort::active);
         if (ibDisable.orElse(0L) == 1 && rdmaUp) {
@@ -180,7 +180,7 @@ public final class NcclEnvCheck implements Check {
     }
 
     /** NCCL reads integer parameters with strtoll and falls back to the default on garbage. */
-    private static Optional<Long> integer(Map<String, String> env, String name, Outcome outcome) {
+    private static Optional<Long> integer(Map<String, String> env, String name, Tally outcome) {
         String value = env.get(name);
         if (value == null) {
             return Optional.empty();
@@ -194,7 +194,7 @@ public final class NcclEnvCheck implements Check {
         }
     }
 
-    static void judgeGdrLevel(Map<String, String> env, FabricView fabric, Optional<String> gpudirect, Outcome outcome) {
+    static void judgeGdrLevel(Map<String, String> env, FabricView fabric, Optional<String> gpudirect, Tally outcome) {
         String raw = env.get(GDR_LEVEL);
         if (raw == null) {
             return;

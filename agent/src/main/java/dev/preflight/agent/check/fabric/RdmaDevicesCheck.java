@@ -6,7 +6,7 @@ import dev.preflight.agent.check.Check;
 import dev.preflight.agent.check.CheckContext;
 import dev.preflight.agent.check.Finding;
 import dev.preflight.agent.hostfs.MalformedInputException;
-import dev.preflight.agent.check.Outcome;
+import dev.preflight.agent.check.Tally;
 import dev.preflight.agent.check.host.HostViews;
 import dev.preflight.agent.hostfs.LdSoCache;
 import dev.preflight.proto.v1.Scope;
@@ -59,7 +59,7 @@ public final class RdmaDevicesCheck implements Check {
             return Finding.skip("no RDMA device in " + RdmaDevices.root(context) + ": nothing to open "
                     + "(host.topology warns when GPUs have no NIC)");
         }
-        Outcome outcome = new Outcome();
+        Tally outcome = new Tally();
         List<String> observed = new ArrayList<>();
         for (RdmaDevice device : fabric.devices()) {
             boolean required = device.ports().stream().anyMatch(fabric::required);
@@ -95,7 +95,7 @@ public final class RdmaDevicesCheck implements Check {
                 .expected("a uverbs node per device, openable read-write; " + LIBIBVERBS + " resolvable");
     }
 
-    private static void problem(Outcome outcome, boolean required, String problem, String remediation) {
+    private static void problem(Tally outcome, boolean required, String problem, String remediation) {
         if (required) {
             outcome.fail(problem, remediation);
         } else {

@@ -3,7 +3,7 @@ package dev.preflight.agent.check.fabric;
 import dev.preflight.agent.check.Check;
 import dev.preflight.agent.check.CheckContext;
 import dev.preflight.agent.check.Finding;
-import dev.preflight.agent.check.Outcome;
+import dev.preflight.agent.check.Tally;
 import dev.preflight.agent.hostfs.ProcNet;
 import dev.preflight.proto.v1.Scope;
 import java.util.ArrayList;
@@ -56,7 +56,7 @@ public final class RoceGidCheck implements Check {
         for (NetInterface iface : NetInterfaces.read(context)) {
             addresses.addAll(iface.addresses());
         }
-        Outcome outcome = new Outcome();
+        Tally outcome = new Tally();
         List<String> observed = new ArrayList<>();
         List<String> chosen = new ArrayList<>();
         List<String[]> perPort = new ArrayList<>();

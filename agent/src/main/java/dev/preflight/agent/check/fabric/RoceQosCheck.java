@@ -4,7 +4,7 @@ import dev.preflight.agent.check.Check;
 import dev.preflight.agent.check.CheckContext;
 import dev.preflight.agent.check.Finding;
 import dev.preflight.agent.hostfs.MalformedInputException;
-import dev.preflight.agent.check.Outcome;
+import dev.preflight.agent.check.Tally;
 import dev.preflight.agent.check.Threshold;
 import dev.preflight.agent.check.host.HostViews;
 import dev.preflight.agent.hostfs.SysfsValues;
@@ -63,7 +63,7 @@ public final class RoceQosCheck implements Check {
         }
         OptionalInt ncclTc = trafficClass(context.settings().ncclEnv().get(IB_TC));
         int minMtu = (int) MIN_MTU.value(context);
-        Outcome outcome = new Outcome();
+        Tally outcome = new Tally();
         List<String> observed = new ArrayList<>();
         for (RdmaPort port : roce) {
             Optional<String> netdev = netdev(context, fabric, port);

@@ -3,7 +3,7 @@ package dev.preflight.agent.check.fabric;
 import dev.preflight.agent.check.Check;
 import dev.preflight.agent.check.CheckContext;
 import dev.preflight.agent.check.Finding;
-import dev.preflight.agent.check.Outcome;
+import dev.preflight.agent.check.Tally;
 import dev.preflight.proto.v1.Scope;
 import java.util.ArrayList;
 import java.util.List;
@@ -58,7 +58,7 @@ public final class SocketIfnameCheck implements Check {
         String observed = setting + "; interfaces: " + String.join(", ", listed)
                 + "; NCCL would use " + (result.picks().isEmpty() ? "nothing" : result.picks().toString());
         String expected = "a running interface with a routable address on the cluster network";
-        Outcome outcome = new Outcome();
+        Tally outcome = new Tally();
         if (result.ifnameIgnored()) {
             outcome.warn(setting + " is one character long, and NCCL ignores such a value: its own choice applies", REMEDIATION);
         }

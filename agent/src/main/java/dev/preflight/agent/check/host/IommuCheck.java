@@ -3,7 +3,7 @@ package dev.preflight.agent.check.host;
 import dev.preflight.agent.check.Check;
 import dev.preflight.agent.check.CheckContext;
 import dev.preflight.agent.check.Finding;
-import dev.preflight.agent.check.Outcome;
+import dev.preflight.agent.check.Tally;
 import dev.preflight.agent.check.fabric.FabricView;
 import dev.preflight.agent.check.fabric.RdmaDevice;
 import dev.preflight.agent.hostfs.KernelCmdline;
@@ -91,7 +91,7 @@ public final class IommuCheck implements Check {
         }
         Map<String, List<String>> byType = new TreeMap<>();
         types.forEach((device, type) -> byType.computeIfAbsent(type, key -> new ArrayList<>()).add(device));
-        Outcome outcome = new Outcome();
+        Tally outcome = new Tally();
         for (Map.Entry<String, List<String>> entry : byType.entrySet()) {
             String type = entry.getKey();
             if (type.equals("DMA") || type.equals("DMA-FQ")) {

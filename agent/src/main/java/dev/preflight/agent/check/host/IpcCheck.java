@@ -4,7 +4,7 @@ import dev.preflight.agent.check.Check;
 import dev.preflight.agent.check.CheckContext;
 import dev.preflight.agent.check.Finding;
 import dev.preflight.agent.hostfs.MalformedInputException;
-import dev.preflight.agent.check.Outcome;
+import dev.preflight.agent.check.Tally;
 import dev.preflight.agent.hostfs.Capabilities;
 import dev.preflight.agent.hostfs.SysfsValues;
 import dev.preflight.proto.v1.Scope;
@@ -64,7 +64,7 @@ public final class IpcCheck implements Check {
         String observed = "ptrace_scope " + scope.map(String::valueOf).orElse("absent (no Yama)")
                 + "; CAP_SYS_PTRACE " + (sysPtrace ? "effective" : "not effective")
                 + "; CAP_IPC_LOCK " + (ipcLock ? "effective" : "not effective");
-        Outcome outcome = new Outcome();
+        Tally outcome = new Tally();
         int value = scope.orElse(0);
         if (value == 3) {
             outcome.warn("Yama ptrace_scope is 3: no process may attach to another, so pidfd_getfd() between ranks fails",

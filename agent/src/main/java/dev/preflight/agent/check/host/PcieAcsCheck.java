@@ -3,7 +3,7 @@ package dev.preflight.agent.check.host;
 import dev.preflight.agent.check.Check;
 import dev.preflight.agent.check.CheckContext;
 import dev.preflight.agent.check.Finding;
-import dev.preflight.agent.check.Outcome;
+import dev.preflight.agent.check.Tally;
 import dev.preflight.agent.check.fabric.FabricView;
 import dev.preflight.agent.check.fabric.RdmaDevice;
 import dev.preflight.agent.hostfs.PciConfigSpace;
@@ -82,7 +82,7 @@ public final class PcieAcsCheck implements Check {
                 + (redirecting.isEmpty() ? "" : "; redirecting: " + String.join(", ", redirecting))
                 + (unreadable.isEmpty() ? "" : "; unreadable: " + String.join(", ", unreadable));
         String expected = "ACSCtl ReqRedir- CmpltRedir- EgressCtrl- on every switch port";
-        Outcome outcome = new Outcome();
+        Tally outcome = new Tally();
         if (!redirecting.isEmpty()) {
             outcome.fail("ACS redirects peer-to-peer traffic on " + redirecting.size() + " PCIe switch port(s): "
                     + String.join(", ", redirecting), REMEDIATION);

@@ -4,7 +4,7 @@ import dev.preflight.agent.check.Check;
 import dev.preflight.agent.check.CheckContext;
 import dev.preflight.agent.check.Finding;
 import dev.preflight.agent.hostfs.MalformedInputException;
-import dev.preflight.agent.check.Outcome;
+import dev.preflight.agent.check.Tally;
 import dev.preflight.agent.check.fabric.FabricView;
 import dev.preflight.agent.check.fabric.RdmaDevice;
 import dev.preflight.agent.hostfs.PcieLinkSpeed;
@@ -74,7 +74,7 @@ public final class PcieLinkCheck implements Check {
         if (roles.isEmpty()) {
             return Finding.skip("no GPU or RDMA device with a PCIe position in sysfs");
         }
-        Outcome outcome = new Outcome();
+        Tally outcome = new Tally();
         List<Measured> measured = new ArrayList<>();
         int judged = 0;
         List<String> gpuCapabilities = new ArrayList<>();

@@ -3,7 +3,7 @@ package dev.preflight.agent.check.host;
 import dev.preflight.agent.check.Check;
 import dev.preflight.agent.check.CheckContext;
 import dev.preflight.agent.check.Finding;
-import dev.preflight.agent.check.Outcome;
+import dev.preflight.agent.check.Tally;
 import dev.preflight.agent.check.fabric.FabricView;
 import dev.preflight.agent.check.fabric.PathType;
 import dev.preflight.agent.check.fabric.RailNics;
@@ -61,7 +61,7 @@ public final class TopologyCheck implements Check {
                     .remediation("install or expose the RDMA NICs (mlx5_core/mlx5_ib loaded, /sys/class/infiniband populated)")
                     .measurement("gpus", gpus.size(), "count", "");
         }
-        Outcome outcome = new Outcome();
+        Tally outcome = new Tally();
         List<String> map = new ArrayList<>();
         Map<String, Integer> sharing = new LinkedHashMap<>();
         for (FabricView.Rail rail : fabric.rails()) {

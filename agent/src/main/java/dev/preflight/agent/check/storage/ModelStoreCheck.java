@@ -4,7 +4,7 @@ import dev.preflight.agent.AgentSettings;
 import dev.preflight.agent.check.Check;
 import dev.preflight.agent.check.CheckContext;
 import dev.preflight.agent.check.Finding;
-import dev.preflight.agent.check.Outcome;
+import dev.preflight.agent.check.Tally;
 import dev.preflight.agent.check.Threshold;
 import dev.preflight.agent.hostfs.MountInfo;
 import dev.preflight.proto.units.ByteSizes;
@@ -68,7 +68,7 @@ public final class ModelStoreCheck implements Check {
         Path mountInfoPath = context.fs().proc("self/mountinfo");
         Optional<String> mountInfoText = context.readIfPresent(mountInfoPath);
         MountInfo mountInfo = mountInfoText.isPresent() ? MountInfo.parse(mountInfoPath.toString(), mountInfoText.get()) : null;
-        Outcome outcome = new Outcome();
+        Tally outcome = new Tally();
         List<String> observed = new ArrayList<>();
         Finding finding;
         List<Measure> measurements = new ArrayList<>();

@@ -10,7 +10,7 @@ import java.util.Set;
  * one finding: the worst status decides, the summary leads with the worst problems, and each
  * distinct remediation appears once.
  */
-public final class Outcome {
+public final class Tally {
     /** The summary names this many problems, then counts the rest. */
     static final int SUMMARY_ITEMS = 3;
 
@@ -20,13 +20,13 @@ public final class Outcome {
     private final List<String> unknowns = new ArrayList<>();
     private final Set<String> remediations = new LinkedHashSet<>();
 
-    public Outcome fail(String problem, String remediation) {
+    public Tally fail(String problem, String remediation) {
         failures.add(problem);
         remediations.add(remediation);
         return this;
     }
 
-    public Outcome warn(String problem, String remediation) {
+    public Tally warn(String problem, String remediation) {
         warnings.add(problem);
         remediations.add(remediation);
         return this;
@@ -36,13 +36,13 @@ public final class Outcome {
      * What could not be established (an unreadable or malformed file): only that subject is left
      * unjudged, the others keep their findings. Worse than a warning, milder than a failure.
      */
-    public Outcome unknown(String problem) {
+    public Tally unknown(String problem) {
         unknowns.add(problem);
         return this;
     }
 
     /** Reported, not judged: a fault of something nothing requires. */
-    public Outcome note(String fact) {
+    public Tally note(String fact) {
         notes.add(fact);
         return this;
     }
