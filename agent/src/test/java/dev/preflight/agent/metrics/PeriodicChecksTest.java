@@ -36,20 +36,9 @@ class PeriodicChecksTest {
     Path dir;
 
     /** A host-scoped check that reads the kernel release from the fixture tree, as a real one would. */
-    private static final class KernelCheck implements Check {
-        @Override
-        public String id() {
-            return "host.kernel";
-        }
-
-        @Override
-        public Scope scope() {
-            return Scope.HOST;
-        }
-
-        @Override
-        public String description() {
-            return "kernel release is readable";
+    private static final class KernelCheck extends Check {
+        KernelCheck() {
+            super("host.kernel", Scope.HOST, "kernel release is readable");
         }
 
         @Override
@@ -60,29 +49,11 @@ class PeriodicChecksTest {
     }
 
     /** Stands in for the model-store read: host-scoped, but must never run on the timer. */
-    private static final class CountingCheck implements Check {
+    private static final class CountingCheck extends Check {
         final AtomicInteger runs = new AtomicInteger();
-        private final String id;
-        private final Scope scope;
 
         CountingCheck(String id, Scope scope) {
-            this.id = id;
-            this.scope = scope;
-        }
-
-        @Override
-        public String id() {
-            return id;
-        }
-
-        @Override
-        public Scope scope() {
-            return scope;
-        }
-
-        @Override
-        public String description() {
-            return "counts its runs";
+            super(id, scope, "counts its runs");
         }
 
         @Override

@@ -25,7 +25,7 @@ import java.util.stream.Stream;
  * "system not yet initialized" while nvidia-smi looks healthy. The daemon must run, at the driver's
  * version. Its process is found by name in procfs (comm truncates nv-fabricmanager to 15 characters).
  */
-public final class FabricManagerCheck implements Check {
+public final class FabricManagerCheck extends Check {
     public static final String ID = "fabric.fabric_manager";
     static final String COMM = "nv-fabricmanage";
     /** What PID 1 is called when procfs shows the host's processes rather than a container's. */
@@ -35,19 +35,9 @@ public final class FabricManagerCheck implements Check {
     static final String REMEDIATION = "install the nvidia-fabricmanager package of the driver's exact version and "
             + "'systemctl enable --now nvidia-fabricmanager'";
 
-    @Override
-    public String id() {
-        return ID;
-    }
-
-    @Override
-    public Scope scope() {
-        return Scope.HOST;
-    }
-
-    @Override
-    public String description() {
-        return "where NVSwitches exist (/dev/nvidia-nvswitch*, NVSwitch PCI functions) the fabric manager runs, at the driver's version";
+    public FabricManagerCheck() {
+        super(ID, Scope.HOST,
+                "where NVSwitches exist (/dev/nvidia-nvswitch*, NVSwitch PCI functions) the fabric manager runs, at the driver's version");
     }
 
     @Override

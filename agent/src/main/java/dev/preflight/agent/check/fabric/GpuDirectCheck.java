@@ -19,7 +19,7 @@ import java.util.regex.Pattern;
  * through DMA-BUF, which needs Linux 5.12+ and NVIDIA's open kernel module. Without either, NCCL
  * logs "GPU Direct RDMA Disabled" and network traffic bounces through host memory (180 to 10 GB/s).
  */
-public final class GpuDirectCheck implements Check {
+public final class GpuDirectCheck extends Check {
     public static final String ID = "fabric.gpudirect";
 
     static final List<String> PEERMEM_PATHS = List.of("kernel/mm/memory_peers/nv_mem/version",
@@ -29,19 +29,9 @@ public final class GpuDirectCheck implements Check {
     static final String REMEDIATION = "load nvidia_peermem (modprobe nvidia_peermem; rebuild it after an OFED upgrade), "
             + "or use NVIDIA's open kernel module on Linux 5.12+ so NCCL can use DMA-BUF";
 
-    @Override
-    public String id() {
-        return ID;
-    }
-
-    @Override
-    public Scope scope() {
-        return Scope.HOST;
-    }
-
-    @Override
-    public String description() {
-        return "GPUDirect RDMA is available: nvidia_peermem at one of the three paths NCCL probes, or DMA-BUF (Linux 5.12+, open kernel module)";
+    public GpuDirectCheck() {
+        super(ID, Scope.HOST,
+                "GPUDirect RDMA is available: nvidia_peermem at one of the three paths NCCL probes, or DMA-BUF (Linux 5.12+, open kernel module)");
     }
 
     @Override

@@ -20,7 +20,7 @@ import java.util.TreeSet;
  * Ethernet port nothing needs (a front-end NIC) only a note. Error counters are not judged here:
  * on an idle link they say little; the GetPortCounters snapshot is read around bench phases.
  */
-public final class IbPortsCheck implements Check {
+public final class IbPortsCheck extends Check {
     public static final String ID = "fabric.ib_ports";
 
     public static final Threshold FAIL_BELOW = new Threshold("fabric.ib_ports.fail_below_gbytes_per_s", 12.5, "GB/s",
@@ -35,19 +35,10 @@ public final class IbPortsCheck implements Check {
     static final String RATE_REMEDIATION = "use links of at least the production class (HDR 200 Gb/s) for multinode inference, "
             + "or check why the port negotiated a lower rate (cable, transceiver, switch port speed)";
 
-    @Override
-    public String id() {
-        return ID;
-    }
-
-    @Override
-    public Scope scope() {
-        return Scope.HOST;
-    }
-
-    @Override
-    public String description() {
-        return "RDMA ports NCCL needs are ACTIVE/LinkUp with a LID and subnet manager (IB) at a rate of a usable interconnect class";
+    public IbPortsCheck() {
+        super(ID, Scope.HOST,
+                "RDMA ports NCCL needs are ACTIVE/LinkUp with a LID and subnet manager (IB) at a rate of a usable interconnect class",
+                THRESHOLDS);
     }
 
     @Override

@@ -22,7 +22,7 @@ import java.util.TreeSet;
  * word). Next to what is set, the settings this node should run with: the interface, the HCAs and
  * ports that are up, the RoCE v2 GID index, the GDR level.
  */
-public final class NcclEnvCheck implements Check {
+public final class NcclEnvCheck extends Check {
     public static final String ID = "fabric.nccl_env";
     static final String IB_DISABLE = "NCCL_IB_DISABLE";
     static final String GDR_LEVEL = "NCCL_NET_GDR_LEVEL";
@@ -33,19 +33,9 @@ public final class NcclEnvCheck implements Check {
             + "(see the recommended settings)";
     static final String NAME_REMEDIATION = "correct the variable's name (NCCL reads only its exact, upper-case names)";
 
-    @Override
-    public String id() {
-        return ID;
-    }
-
-    @Override
-    public Scope scope() {
-        return Scope.PROCESS;
-    }
-
-    @Override
-    public String description() {
-        return "NCCL_* settings read with NCCL's rules (IB_HCA prefixes and ports, IB_DISABLE, NET_GDR_LEVEL, P2P/SHM_DISABLE, misspelt names); recommended settings for this node";
+    public NcclEnvCheck() {
+        super(ID, Scope.PROCESS,
+                "NCCL_* settings read with NCCL's rules (IB_HCA prefixes and ports, IB_DISABLE, NET_GDR_LEVEL, P2P/SHM_DISABLE, misspelt names); recommended settings for this node");
     }
 
     @Override

@@ -24,7 +24,7 @@ import java.util.Optional;
  * without the device nodes (or the rdma/* resource), or an image without libibverbs, makes NCCL
  * print "NET/IB : No device found" and fall back to TCP sockets, 10-100x slower, without failing.
  */
-public final class RdmaDevicesCheck implements Check {
+public final class RdmaDevicesCheck extends Check {
     public static final String ID = "fabric.rdma_devices";
     static final String LIBIBVERBS = "libibverbs.so.1";
     /** Where glibc's loader looks when the cache does not name a library. */
@@ -37,19 +37,9 @@ public final class RdmaDevicesCheck implements Check {
     static final String LIBRARY_REMEDIATION = "install rdma-core's libibverbs and the mlx5 provider in the image "
             + "(apt-get install libibverbs1 ibverbs-providers; dnf install libibverbs)";
 
-    @Override
-    public String id() {
-        return ID;
-    }
-
-    @Override
-    public Scope scope() {
-        return Scope.PROCESS;
-    }
-
-    @Override
-    public String description() {
-        return "each RDMA device has its /dev/infiniband/uverbs node present and openable, and libibverbs resolves (else NCCL falls back to sockets)";
+    public RdmaDevicesCheck() {
+        super(ID, Scope.PROCESS,
+                "each RDMA device has its /dev/infiniband/uverbs node present and openable, and libibverbs resolves (else NCCL falls back to sockets)");
     }
 
     @Override

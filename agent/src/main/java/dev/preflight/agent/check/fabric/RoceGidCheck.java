@@ -18,26 +18,16 @@ import java.util.Optional;
  * Network is unreachable". The entry NCCL will use must be RoCE v2 and carry the interface's IPv4
  * address.
  */
-public final class RoceGidCheck implements Check {
+public final class RoceGidCheck extends Check {
     public static final String ID = "fabric.roce_gid";
     public static final String GID_INDEX = "NCCL_IB_GID_INDEX";
 
     static final String REMEDIATION = "give the RoCE interface an IPv4 address on the fabric subnet so the kernel adds "
             + "RoCE v2 GIDs, and set NCCL_IB_GID_INDEX to the RoCE v2 IPv4 entry (show_gids), the same index on every node";
 
-    @Override
-    public String id() {
-        return ID;
-    }
-
-    @Override
-    public Scope scope() {
-        return Scope.HOST;
-    }
-
-    @Override
-    public String description() {
-        return "on RoCE ports, the GID NCCL uses (NCCL_IB_GID_INDEX or NCCL's own pick) is RoCE v2 and carries the interface's IPv4 address";
+    public RoceGidCheck() {
+        super(ID, Scope.HOST,
+                "on RoCE ports, the GID NCCL uses (NCCL_IB_GID_INDEX or NCCL's own pick) is RoCE v2 and carries the interface's IPv4 address");
     }
 
     @Override

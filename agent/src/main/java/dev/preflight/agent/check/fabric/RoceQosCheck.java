@@ -25,7 +25,7 @@ import java.util.OptionalInt;
  * priority is DSCP/8 = TC/32. PFC is configured over netlink (dcbnl) and is not in sysfs: it is
  * named for the operator to verify, not judged.
  */
-public final class RoceQosCheck implements Check {
+public final class RoceQosCheck extends Check {
     public static final String ID = "fabric.roce_qos";
     public static final String IB_TC = "NCCL_IB_TC";
 
@@ -39,19 +39,10 @@ public final class RoceQosCheck implements Check {
             + "on every node, or the NIC's global traffic_class to it";
     static final String MTU_REMEDIATION = "raise the RoCE interface's MTU (9000 on the fabric) so RoCE can use 4096-byte frames";
 
-    @Override
-    public String id() {
-        return ID;
-    }
-
-    @Override
-    public Scope scope() {
-        return Scope.HOST;
-    }
-
-    @Override
-    public String description() {
-        return "on RoCE ports, NCCL's traffic class lands on a priority with ECN/DCQCN enabled, matching any NIC override; MTU fits 4096-byte RoCE frames";
+    public RoceQosCheck() {
+        super(ID, Scope.HOST,
+                "on RoCE ports, NCCL's traffic class lands on a priority with ECN/DCQCN enabled, matching any NIC override; MTU fits 4096-byte RoCE frames",
+                THRESHOLDS);
     }
 
     @Override

@@ -17,25 +17,15 @@ import java.util.Optional;
  * refused", a hang at ncclCommInitRank. This check reproduces NCCL's choice from the interfaces
  * and addresses of the judged network namespace and judges it.
  */
-public final class SocketIfnameCheck implements Check {
+public final class SocketIfnameCheck extends Check {
     public static final String ID = "fabric.socket_ifname";
 
     static final String REMEDIATION = "set NCCL_SOCKET_IFNAME to the cluster network's interface with '=' for an exact name "
             + "(e.g. NCCL_SOCKET_IFNAME==bond0), the same on every node";
 
-    @Override
-    public String id() {
-        return ID;
-    }
-
-    @Override
-    public Scope scope() {
-        return Scope.PROCESS;
-    }
-
-    @Override
-    public String description() {
-        return "NCCL_SOCKET_IFNAME (prefix list, ^ exclude, = exact) or NCCL's own choice selects a running interface with an address peers can reach";
+    public SocketIfnameCheck() {
+        super(ID, Scope.PROCESS,
+                "NCCL_SOCKET_IFNAME (prefix list, ^ exclude, = exact) or NCCL's own choice selects a running interface with an address peers can reach");
     }
 
     @Override

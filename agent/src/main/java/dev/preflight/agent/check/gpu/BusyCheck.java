@@ -19,14 +19,8 @@ public final class BusyCheck extends GpuCheck {
     /** Memory in use without a listed process: processes this agent cannot see (another container's). */
     public static final long UNSEEN_USE_BYTES = ByteSizes.GIB;
 
-    @Override
-    public String id() {
-        return ID;
-    }
-
-    @Override
-    public String description() {
-        return "no compute process holds a GPU, so the bench and the model get them whole";
+    public BusyCheck() {
+        super(ID, "no compute process holds a GPU, so the bench and the model get them whole");
     }
 
     @Override

@@ -16,14 +16,8 @@ import java.util.Set;
 public final class CountCheck extends GpuCheck {
     public static final String ID = "gpu.count";
 
-    @Override
-    public String id() {
-        return ID;
-    }
-
-    @Override
-    public String description() {
-        return "the number of GPUs equals --expect-gpus, each with a distinct bus id and UUID";
+    public CountCheck() {
+        super(ID, "the number of GPUs equals --expect-gpus, each with a distinct bus id and UUID");
     }
 
     @Override

@@ -16,14 +16,8 @@ import java.util.List;
 public final class EccCheck extends GpuCheck {
     public static final String ID = "gpu.ecc";
 
-    @Override
-    public String id() {
-        return ID;
-    }
-
-    @Override
-    public String description() {
-        return "ECC is enabled, no uncorrectable ECC error since reset, corrected errors below the threshold";
+    public EccCheck() {
+        super(ID, "ECC is enabled, no uncorrectable ECC error since reset, corrected errors below the threshold");
     }
 
     @Override

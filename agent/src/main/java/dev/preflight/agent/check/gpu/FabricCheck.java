@@ -15,14 +15,8 @@ import java.util.List;
 public final class FabricCheck extends GpuCheck {
     public static final String ID = "gpu.fabric";
 
-    @Override
-    public String id() {
-        return ID;
-    }
-
-    @Override
-    public String description() {
-        return "on NVSwitch systems every GPU's fabric registration is COMPLETED with success (Fabric Manager running)";
+    public FabricCheck() {
+        super(ID, "on NVSwitch systems every GPU's fabric registration is COMPLETED with success (Fabric Manager running)");
     }
 
     @Override

@@ -18,12 +18,12 @@ import java.util.Optional;
  * What every gpu.* check shares: the node's one GPU inventory (NVML, else nvidia-smi, else the
  * PCI bus), taken once per run, and how each source fared recorded as evidence.
  */
-abstract class GpuCheck implements Check {
+abstract class GpuCheck extends Check {
     static final String NVML = "nvml";
 
-    @Override
-    public final Scope scope() {
-        return Scope.HOST;
+    /** GPUs belong to the machine: every gpu.* check is host-scoped. */
+    GpuCheck(String id, String description) {
+        super(id, Scope.HOST, description);
     }
 
     @Override

@@ -16,14 +16,8 @@ import java.util.List;
 public final class ModeCheck extends GpuCheck {
     public static final String ID = "gpu.mode";
 
-    @Override
-    public String id() {
-        return ID;
-    }
-
-    @Override
-    public String description() {
-        return "compute mode DEFAULT, MIG disabled (unless --allow-mig), persistence mode on";
+    public ModeCheck() {
+        super(ID, "compute mode DEFAULT, MIG disabled (unless --allow-mig), persistence mode on");
     }
 
     @Override

@@ -18,14 +18,8 @@ import java.util.OptionalInt;
 public final class NvLinkCheck extends GpuCheck {
     public static final String ID = "gpu.nvlink";
 
-    @Override
-    public String id() {
-        return ID;
-    }
-
-    @Override
-    public String description() {
-        return "every NVLink is active, and as many as the part has (18 on H100 SXM, 12 on A100 SXM, 8 on H800/A800)";
+    public NvLinkCheck() {
+        super(ID, "every NVLink is active, and as many as the part has (18 on H100 SXM, 12 on A100 SXM, 8 on H800/A800)");
     }
 
     @Override

@@ -17,14 +17,8 @@ import java.util.List;
 public final class P2pCheck extends GpuCheck {
     public static final String ID = "gpu.p2p";
 
-    @Override
-    public String id() {
-        return ID;
-    }
-
-    @Override
-    public String description() {
-        return "peer-to-peer reads are supported between every pair of GPUs";
+    public P2pCheck() {
+        super(ID, "peer-to-peer reads are supported between every pair of GPUs");
     }
 
     @Override

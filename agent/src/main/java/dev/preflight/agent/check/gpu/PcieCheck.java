@@ -20,14 +20,9 @@ public final class PcieCheck extends GpuCheck {
     public static final int MIN_GENERATION = 3;
     public static final int MIN_WIDTH = 16;
 
-    @Override
-    public String id() {
-        return ID;
-    }
-
-    @Override
-    public String description() {
-        return "each GPU's PCIe link can run at the GPU's own generation and full width (at least Gen3 x16); idle speed not judged";
+    public PcieCheck() {
+        super(ID,
+                "each GPU's PCIe link can run at the GPU's own generation and full width (at least Gen3 x16); idle speed not judged");
     }
 
     @Override

@@ -20,14 +20,8 @@ public final class PresentCheck extends GpuCheck {
     static final String DRIVER_REMEDIATION = "load the NVIDIA driver (modprobe nvidia; see dmesg for NVRM errors); "
             + "in a container, run with the NVIDIA runtime and NVIDIA_DRIVER_CAPABILITIES=compute,utility";
 
-    @Override
-    public String id() {
-        return ID;
-    }
-
-    @Override
-    public String description() {
-        return "the NVIDIA driver is loaded and sees every NVIDIA GPU on the PCI bus";
+    public PresentCheck() {
+        super(ID, "the NVIDIA driver is loaded and sees every NVIDIA GPU on the PCI bus");
     }
 
     @Override

@@ -16,14 +16,8 @@ import java.util.List;
 public final class RowRemapCheck extends GpuCheck {
     public static final String ID = "gpu.row_remap";
 
-    @Override
-    public String id() {
-        return ID;
-    }
-
-    @Override
-    public String description() {
-        return "no HBM row remap pending a reset or failed; uncorrectable remaps within the limit";
+    public RowRemapCheck() {
+        super(ID, "no HBM row remap pending a reset or failed; uncorrectable remaps within the limit");
     }
 
     @Override

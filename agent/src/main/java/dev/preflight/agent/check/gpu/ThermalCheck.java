@@ -19,14 +19,9 @@ public final class ThermalCheck extends GpuCheck {
     static final Set<String> SLOWDOWNS = Set.of("hw_slowdown", "hw_thermal_slowdown", "hw_power_brake_slowdown",
             "sw_thermal_slowdown");
 
-    @Override
-    public String id() {
-        return ID;
-    }
-
-    @Override
-    public String description() {
-        return "GPU temperature below the limit (85 °C by default) and no hardware, thermal or power-brake slowdown active";
+    public ThermalCheck() {
+        super(ID,
+                "GPU temperature below the limit (85 °C by default) and no hardware, thermal or power-brake slowdown active");
     }
 
     @Override

@@ -32,14 +32,8 @@ public final class XidCheck extends GpuCheck {
     /** One Xid event: the GPU's PCI address as the driver wrote it, the code, when, and the rest of the line. */
     record Xid(String pci, int code, long microsSinceBoot, String text) {}
 
-    @Override
-    public String id() {
-        return ID;
-    }
-
-    @Override
-    public String description() {
-        return "no critical NVIDIA Xid (79, 48, 63, 64, 74, 119, ...) in the kernel log within the window (2 h)";
+    public XidCheck() {
+        super(ID, "no critical NVIDIA Xid (79, 48, 63, 64, 74, 119, ...) in the kernel log within the window (2 h)");
     }
 
     @Override

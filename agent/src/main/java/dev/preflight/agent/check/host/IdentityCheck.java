@@ -21,26 +21,16 @@ import java.util.regex.Pattern;
  * makes ranks connect to themselves or not at all ("Name or service not known", "gai error -2").
  * The name is looked up as glibc's "files" source does first (/etc/hosts), then through the resolver.
  */
-public final class IdentityCheck implements Check {
+public final class IdentityCheck extends Check {
     public static final String ID = "host.identity";
 
     private static final Pattern UUID = Pattern.compile("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}");
     static final String REMEDIATION = "give the node a unique hostname that resolves to its cluster-network address "
             + "(fix the 127.0.1.1 line in /etc/hosts or the DNS record; Kubernetes hostNetwork pods inherit the node's name)";
 
-    @Override
-    public String id() {
-        return ID;
-    }
-
-    @Override
-    public Scope scope() {
-        return Scope.HOST;
-    }
-
-    @Override
-    public String description() {
-        return "hostname is not localhost and resolves to a non-loopback address; boot id is readable (NCCL's host identity)";
+    public IdentityCheck() {
+        super(ID, Scope.HOST,
+                "hostname is not localhost and resolves to a non-loopback address; boot id is readable (NCCL's host identity)");
     }
 
     @Override

@@ -23,25 +23,15 @@ import java.util.TreeMap;
  * ... vendor err 81" and low bandwidth. The kernel states each device's IOMMU group type in
  * /sys/kernel/iommu_groups/N/type: "identity" (passthrough) is what NCCL wants.
  */
-public final class IommuCheck implements Check {
+public final class IommuCheck extends Check {
     public static final String ID = "host.iommu";
 
     static final String REMEDIATION = "boot with the IOMMU in passthrough (add iommu=pt to the kernel command line, "
             + "with intel_iommu=on or amd_iommu=on if the IOMMU is needed at all) or disable it in the BIOS";
 
-    @Override
-    public String id() {
-        return ID;
-    }
-
-    @Override
-    public Scope scope() {
-        return Scope.HOST;
-    }
-
-    @Override
-    public String description() {
-        return "the IOMMU passes GPU and RDMA DMA through untranslated (group type identity, or off): kernel command line and iommu groups";
+    public IommuCheck() {
+        super(ID, Scope.HOST,
+                "the IOMMU passes GPU and RDMA DMA through untranslated (group type identity, or off): kernel command line and iommu groups");
     }
 
     @Override

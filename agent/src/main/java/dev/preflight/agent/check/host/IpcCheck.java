@@ -17,7 +17,7 @@ import java.util.Optional;
  * ("pidfd_getfd: Operation not permitted", "failed to open CUDA IPC handle"); RDMA registration
  * wants CAP_IPC_LOCK. NCCL's own IPC passes handles over Unix sockets and needs neither.
  */
-public final class IpcCheck implements Check {
+public final class IpcCheck extends Check {
     public static final String ID = "host.ipc";
 
     static final String PTRACE_REMEDIATION = "grant CAP_SYS_PTRACE to the workload (docker --cap-add SYS_PTRACE; "
@@ -27,19 +27,9 @@ public final class IpcCheck implements Check {
     static final String IPC_LOCK_REMEDIATION = "grant CAP_IPC_LOCK to the workload (docker --cap-add IPC_LOCK; "
             + "Kubernetes securityContext.capabilities.add: [IPC_LOCK])";
 
-    @Override
-    public String id() {
-        return ID;
-    }
-
-    @Override
-    public Scope scope() {
-        return Scope.PROCESS;
-    }
-
-    @Override
-    public String description() {
-        return "Yama ptrace_scope and CapEff allow sibling ranks to share GPU memory (CAP_SYS_PTRACE) and pin memory (CAP_IPC_LOCK)";
+    public IpcCheck() {
+        super(ID, Scope.PROCESS,
+                "Yama ptrace_scope and CapEff allow sibling ranks to share GPU memory (CAP_SYS_PTRACE) and pin memory (CAP_IPC_LOCK)");
     }
 
     @Override

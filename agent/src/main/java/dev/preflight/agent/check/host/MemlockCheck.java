@@ -17,26 +17,16 @@ import java.util.Optional;
  * ... Cannot allocate memory". Containers default to 64 KiB (Docker) or 8 MiB (containerd), so the
  * deployment runs with memlock=-1 and this check wants exactly that, in the process it runs in.
  */
-public final class MemlockCheck implements Check {
+public final class MemlockCheck extends Check {
     public static final String ID = "host.memlock";
 
     static final String REMEDIATION = "run the workload with an unlimited locked-memory limit "
             + "(docker --ulimit memlock=-1; containerd/CRI-O: LimitMEMLOCK=infinity for the runtime service; "
             + "Slurm: PropagateResourceLimits or 'ulimit -l unlimited' in the prolog) and grant CAP_IPC_LOCK";
 
-    @Override
-    public String id() {
-        return ID;
-    }
-
-    @Override
-    public Scope scope() {
-        return Scope.PROCESS;
-    }
-
-    @Override
-    public String description() {
-        return "max locked memory (RLIMIT_MEMLOCK) is unlimited, as RDMA buffer registration needs; CAP_IPC_LOCK reported";
+    public MemlockCheck() {
+        super(ID, Scope.PROCESS,
+                "max locked memory (RLIMIT_MEMLOCK) is unlimited, as RDMA buffer registration needs; CAP_IPC_LOCK reported");
     }
 
     @Override

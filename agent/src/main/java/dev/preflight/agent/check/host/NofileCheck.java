@@ -17,7 +17,7 @@ import java.util.Optional;
  * channel; large all-to-alls past the hard limit fail with "Too many open files" (NCCL issue 550).
  * So the hard limit is what counts. With --host-views the host's default (PID 1's) is shown too.
  */
-public final class NofileCheck implements Check {
+public final class NofileCheck extends Check {
     public static final String ID = "host.nofile";
 
     public static final Threshold FAIL_BELOW = new Threshold("host.nofile.fail_below", 4096, "files",
@@ -29,19 +29,10 @@ public final class NofileCheck implements Check {
     static final String REMEDIATION = "raise the hard open-file limit (docker --ulimit nofile=1048576:1048576; "
             + "systemd LimitNOFILE=1048576 for the container runtime; /etc/security/limits.conf '* hard nofile 1048576')";
 
-    @Override
-    public String id() {
-        return ID;
-    }
-
-    @Override
-    public Scope scope() {
-        return Scope.PROCESS;
-    }
-
-    @Override
-    public String description() {
-        return "hard open-file limit (RLIMIT_NOFILE) is high enough for NCCL's sockets (NCCL raises the soft limit to it)";
+    public NofileCheck() {
+        super(ID, Scope.PROCESS,
+                "hard open-file limit (RLIMIT_NOFILE) is high enough for NCCL's sockets (NCCL raises the soft limit to it)",
+                THRESHOLDS);
     }
 
     @Override

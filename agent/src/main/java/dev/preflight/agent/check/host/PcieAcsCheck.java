@@ -22,25 +22,15 @@ import java.util.TreeSet;
  * kernel shows only to CAP_SYS_ADMIN: without it the read silently stops at 64 bytes, and this
  * check says so instead of passing.
  */
-public final class PcieAcsCheck implements Check {
+public final class PcieAcsCheck extends Check {
     public static final String ID = "host.pcie_acs";
 
     static final String REMEDIATION = "disable ACS on the PCIe switch ports between GPUs and NICs (BIOS 'PCIe ACS' off, "
             + "or setpci -s BDF ECAP_ACS+0x6.w=0000 at boot, as NVIDIA's GPUDirect guide describes); keep the IOMMU in passthrough";
 
-    @Override
-    public String id() {
-        return ID;
-    }
-
-    @Override
-    public Scope scope() {
-        return Scope.HOST;
-    }
-
-    @Override
-    public String description() {
-        return "ACS does not redirect peer-to-peer traffic on the PCIe switch ports above GPUs and NICs (extended config space; needs CAP_SYS_ADMIN)";
+    public PcieAcsCheck() {
+        super(ID, Scope.HOST,
+                "ACS does not redirect peer-to-peer traffic on the PCIe switch ports above GPUs and NICs (extended config space; needs CAP_SYS_ADMIN)");
     }
 
     @Override

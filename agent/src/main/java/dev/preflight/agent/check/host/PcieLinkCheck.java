@@ -24,7 +24,7 @@ import java.util.OptionalInt;
  * rest only their capability is judged: a GPU whose upstream port cannot match it (a Gen5 GPU behind
  * a Gen4 switch) is limited however busy it is. The bench phases sample GPU links under load.
  */
-public final class PcieLinkCheck implements Check {
+public final class PcieLinkCheck extends Check {
     public static final String ID = "host.pcie_link";
 
     static final String REMEDIATION = "reseat the card or its riser/retimer cable, check the slot's BIOS link settings, "
@@ -40,19 +40,9 @@ public final class PcieLinkCheck implements Check {
         }
     }
 
-    @Override
-    public String id() {
-        return ID;
-    }
-
-    @Override
-    public Scope scope() {
-        return Scope.HOST;
-    }
-
-    @Override
-    public String description() {
-        return "NIC links run at the speed and width both ends support (a downgrade fails); GPUs' maximum is not capped by their upstream port";
+    public PcieLinkCheck() {
+        super(ID, Scope.HOST,
+                "NIC links run at the speed and width both ends support (a downgrade fails); GPUs' maximum is not capped by their upstream port");
     }
 
     @Override

@@ -18,7 +18,7 @@ import java.util.Optional;
  * default 64 MiB ends in "posix_fallocate failed: No space left on device" or SIGBUS. The deployment
  * gives /dev/shm tens of GiB (64 GiB in Kubernetes).
  */
-public final class ShmCheck implements Check {
+public final class ShmCheck extends Check {
     public static final String ID = "host.shm";
 
     /** Below this NCCL's SHM transport fails outright. */
@@ -30,19 +30,8 @@ public final class ShmCheck implements Check {
     static final String REMEDIATION = "give the workload a larger /dev/shm (docker --shm-size=64g or --ipc=host; "
             + "Kubernetes: an emptyDir with medium: Memory and sizeLimit: 64Gi mounted at /dev/shm)";
 
-    @Override
-    public String id() {
-        return ID;
-    }
-
-    @Override
-    public Scope scope() {
-        return Scope.PROCESS;
-    }
-
-    @Override
-    public String description() {
-        return "/dev/shm is a tmpfs of at least 16 GiB (FAIL below 1 GiB), as NCCL's SHM transport needs";
+    public ShmCheck() {
+        super(ID, Scope.PROCESS, "/dev/shm is a tmpfs of at least 16 GiB (FAIL below 1 GiB), as NCCL's SHM transport needs");
     }
 
     @Override

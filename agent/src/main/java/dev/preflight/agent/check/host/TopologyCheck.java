@@ -22,7 +22,7 @@ import java.util.Map;
  * (PXB by default), so a GPU whose nearest NIC sits behind the CPU or on the other socket moves its
  * network traffic through host memory.
  */
-public final class TopologyCheck implements Check {
+public final class TopologyCheck extends Check {
     public static final String ID = "host.topology";
     /** NCCL's default NCCL_NET_GDR_LEVEL on PCIe platforms. */
     static final PathType DEFAULT_GDR_LEVEL = PathType.PXB;
@@ -30,19 +30,9 @@ public final class TopologyCheck implements Check {
     static final String REMEDIATION = "put a NIC under the same PCIe switch as each GPU (the HGX reference layout), "
             + "or raise NCCL_NET_GDR_LEVEL to the rail's path type if the platform handles GPUDirect RDMA through the CPU well";
 
-    @Override
-    public String id() {
-        return ID;
-    }
-
-    @Override
-    public Scope scope() {
-        return Scope.HOST;
-    }
-
-    @Override
-    public String description() {
-        return "rail map: each GPU's nearest RDMA NIC by PCIe path and NUMA node, near enough for GPUDirect RDMA";
+    public TopologyCheck() {
+        super(ID, Scope.HOST,
+                "rail map: each GPU's nearest RDMA NIC by PCIe path and NUMA node, near enough for GPUDirect RDMA");
     }
 
     @Override

@@ -25,7 +25,7 @@ import java.util.Optional;
  * time to load the whole store: a node that loads slower than the others' watchdog holds everyone
  * ("Watchdog caught collective operation timeout" on the nodes that finished).
  */
-public final class ModelStoreCheck implements Check {
+public final class ModelStoreCheck extends Check {
     public static final String ID = "storage.models";
 
     public static final Threshold MAX_LOAD_SECONDS = new Threshold("storage.models.max_load_seconds", 600, "s",
@@ -37,20 +37,11 @@ public final class ModelStoreCheck implements Check {
     static final String REMEDIATION_SLOW = "load from faster storage (a parallel filesystem, local NVMe copies), "
             + "or raise the engine's and NCCL's timeouts above the projected load time";
 
-    @Override
-    public String id() {
-        return ID;
-    }
-
-    @Override
-    public Scope scope() {
-        return Scope.HOST;
-    }
-
-    @Override
-    public String description() {
-        return "model store (--model-store, default /models): readable, filesystem type, free space, manifest fingerprint; "
-                + "on demand a bounded sequential read (MB/s, projected load time)";
+    public ModelStoreCheck() {
+        super(ID, Scope.HOST,
+                "model store (--model-store, default /models): readable, filesystem type, free space, manifest fingerprint; "
+                        + "on demand a bounded sequential read (MB/s, projected load time)",
+                THRESHOLDS);
     }
 
     @Override
