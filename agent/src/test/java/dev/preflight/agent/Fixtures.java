@@ -2,6 +2,9 @@ package dev.preflight.agent;
 
 import dev.preflight.agent.check.Check;
 import dev.preflight.agent.check.CheckRunner;
+import dev.preflight.agent.check.CheckSettings;
+import dev.preflight.agent.gpu.GpuInventoryProbe;
+import dev.preflight.agent.gpu.GpuSources;
 import dev.preflight.agent.hostfs.HostFs;
 import dev.preflight.agent.net.NameResolver;
 import dev.preflight.proto.v1.CheckResult;
@@ -13,6 +16,7 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.Paths;
+import java.time.Clock;
 import java.util.Map;
 import java.util.stream.Stream;
 
@@ -53,8 +57,8 @@ public final class Fixtures {
     }
 
     /** Settings for tests: no NCCL variable from the test's own environment, no DNS. */
-    public static AgentSettings.Builder settings() {
-        return AgentSettings.builder().ncclEnv(Map.of()).resolver(NO_DNS);
+    public static CheckSettings.Builder settings() {
+        return CheckSettings.builder().ncclEnv(Map.of()).resolver(NO_DNS);
     }
 
     /** A writable copy of a fixture tree, symbolic links kept as links, for tests that alter part of it. */
@@ -84,7 +88,7 @@ public final class Fixtures {
         return run(check, fs, settings().build());
     }
 
-    public static CheckResult run(Check check, HostFs fs, AgentSettings settings) {
-        return new CheckRunner(fs, settings).runOne(check);
+    public static CheckResult run(Check check, HostFs fs, CheckSettings settings) {
+        return new CheckRunner(fs, settings, new GpuInventoryProbe(fs, GpuSources.defaults(), Clock.systemUTC())).runOne(check);
     }
 }

@@ -1,7 +1,6 @@
 package dev.preflight.agent.bench;
 
 import com.google.protobuf.ByteString;
-import dev.preflight.agent.AgentSettings;
 import dev.preflight.proto.v1.BenchSpec;
 import dev.preflight.proto.v1.BenchWorker;
 import dev.preflight.proto.v1.CollectiveResult;
@@ -38,7 +37,8 @@ import java.util.function.Consumer;
  * FAILED_PRECONDITION); what happened while benching is data in the results.
  */
 public final class BenchService implements AutoCloseable {
-    private final AgentSettings settings;
+    private final WorkerSettings settings;
+    private final Consumer<CollectiveResults> benchResults;
     private final RdmaPorts rdmaPorts;
     private final GpuBusyProbe busyProbe;
     private final BenchLeases leases;
@@ -52,12 +52,18 @@ public final class BenchService implements AutoCloseable {
     /** Workers started by CreateCommId, waiting for RunCollective. */
     private record Pending(BenchSession session, Map<String, String> ncclSettings) {}
 
-    public BenchService(AgentSettings settings, RdmaPorts rdmaPorts, GpuBusyProbe busyProbe) {
+    /**
+     * @param nodeName the agent's node name ("" for the hostname), to say who holds the node's bench lock
+     * @param benchResults told of every bench this agent ran
+     */
+    public BenchService(WorkerSettings settings, String nodeName, Consumer<CollectiveResults> benchResults, RdmaPorts rdmaPorts,
+            GpuBusyProbe busyProbe) {
         this.settings = settings;
+        this.benchResults = benchResults;
         this.rdmaPorts = rdmaPorts;
         this.busyProbe = busyProbe;
         this.leases = new BenchLeases(settings.benchLockDir(), "preflight agent"
-                + (settings.nodeName().isEmpty() ? "" : " " + settings.nodeName()));
+                + (nodeName.isEmpty() ? "" : " " + nodeName));
     }
 
     public CreateCommIdResponse createCommId(CreateCommIdRequest request) throws StatusException {
@@ -150,7 +156,7 @@ public final class BenchService implements AutoCloseable {
                     .setTransport(transport(logs))
                     .setSpec(spec)
                     .build();
-            settings.benchResults().accept(collected);
+            benchResults.accept(collected);
             return collected;
         } finally {
             session.close();

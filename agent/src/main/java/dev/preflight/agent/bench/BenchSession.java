@@ -1,7 +1,6 @@
 package dev.preflight.agent.bench;
 
 import com.google.protobuf.ByteString;
-import dev.preflight.agent.AgentSettings;
 import dev.preflight.proto.v1.CollectiveResult;
 import dev.preflight.proto.v1.WorkerAbort;
 import dev.preflight.proto.v1.WorkerCreateUniqueId;
@@ -61,7 +60,7 @@ final class BenchSession implements AutoCloseable {
     private static final DateTimeFormatter DIR_TIME = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss-SSS")
             .withZone(ZoneOffset.UTC);
 
-    private final AgentSettings settings;
+    private final WorkerSettings settings;
     private final Map<String, String> environment;
     private final Path dir;
     private final BlockingQueue<WorkerProcess.Message> events = new LinkedBlockingQueue<>();
@@ -102,7 +101,7 @@ final class BenchSession implements AutoCloseable {
         }
     }
 
-    private BenchSession(AgentSettings settings, Map<String, String> environment, Path dir, AutoCloseable lock) {
+    private BenchSession(WorkerSettings settings, Map<String, String> environment, Path dir, AutoCloseable lock) {
         this.settings = settings;
         this.environment = environment;
         this.dir = dir;
@@ -114,7 +113,7 @@ final class BenchSession implements AutoCloseable {
      * until each has opened the libraries and selected its GPU. The session owns {@code lock} and
      * releases it on close, also when starting fails.
      */
-    static BenchSession start(AgentSettings settings, List<Integer> gpus, Map<String, String> ncclSettings,
+    static BenchSession start(WorkerSettings settings, List<Integer> gpus, Map<String, String> ncclSettings,
             AutoCloseable lock) throws StartFailure, IOException {
         Path dir = settings.benchWorkDir().resolve(DIR_TIME.format(Instant.now()) + "-" + ProcessHandle.current().pid()
                 + "-" + Long.toHexString(System.nanoTime() & 0xffffff));

@@ -5,7 +5,7 @@ import java.util.List;
 
 /**
  * Whether other processes hold the GPUs a bench is about to use (a port: the GPU inventory backs it
- * with NVML's running-process lists, {@code InventoryBusyProbe}). A bench on a busy GPU measures contention and may starve
+ * with NVML's running-process lists, {@link InventoryBusyProbe}). A bench on a busy GPU measures contention and may starve
  * the tenant, so it is refused unless forced.
  */
 public interface GpuBusyProbe {

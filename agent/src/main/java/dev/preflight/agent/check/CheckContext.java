@@ -1,6 +1,6 @@
 package dev.preflight.agent.check;
 
-import dev.preflight.agent.AgentSettings;
+import dev.preflight.agent.gpu.GpuInventoryProbe;
 import dev.preflight.agent.hostfs.HostFs;
 import dev.preflight.agent.hostfs.IoErrors;
 import dev.preflight.proto.v1.Evidence;
@@ -20,20 +20,27 @@ public final class CheckContext {
     static final int MAX_EVIDENCE_CHARS = 4096;
 
     private final HostFs fs;
-    private final AgentSettings settings;
+    private final CheckSettings settings;
+    private final GpuInventoryProbe gpuInventory;
     private final List<Evidence> evidence = new ArrayList<>();
 
-    public CheckContext(HostFs fs, AgentSettings settings) {
+    public CheckContext(HostFs fs, CheckSettings settings, GpuInventoryProbe gpuInventory) {
         this.fs = fs;
         this.settings = settings;
+        this.gpuInventory = gpuInventory;
     }
 
     public HostFs fs() {
         return fs;
     }
 
-    public AgentSettings settings() {
+    public CheckSettings settings() {
         return settings;
+    }
+
+    /** The node's one GPU inventory, shared with the node info so a run takes it once. */
+    public GpuInventoryProbe gpuInventory() {
+        return gpuInventory;
     }
 
     /** Reads a text file and records it; a missing or unreadable file throws. */

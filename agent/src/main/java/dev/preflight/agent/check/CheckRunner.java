@@ -1,7 +1,7 @@
 package dev.preflight.agent.check;
 
 import dev.preflight.agent.hostfs.IoErrors;
-import dev.preflight.agent.AgentSettings;
+import dev.preflight.agent.gpu.GpuInventoryProbe;
 import dev.preflight.agent.hostfs.HostFs;
 import dev.preflight.agent.hostfs.MalformedInputException;
 import dev.preflight.proto.v1.CheckResult;
@@ -48,20 +48,22 @@ public final class CheckRunner {
     });
 
     private final HostFs fs;
-    private final AgentSettings settings;
+    private final CheckSettings settings;
+    private final GpuInventoryProbe gpuInventory;
 
-    public CheckRunner(HostFs fs, AgentSettings settings) {
+    public CheckRunner(HostFs fs, CheckSettings settings, GpuInventoryProbe gpuInventory) {
         this.fs = fs;
         this.settings = settings;
+        this.gpuInventory = gpuInventory;
     }
 
-    public AgentSettings settings() {
+    public CheckSettings settings() {
         return settings;
     }
 
     /** The same runner under other settings (a run that also reads the model store). */
-    public CheckRunner withSettings(AgentSettings other) {
-        return new CheckRunner(fs, other);
+    public CheckRunner withSettings(CheckSettings other) {
+        return new CheckRunner(fs, other, gpuInventory);
     }
 
     /** Runs the checks in order; stops early (results so far) once {@code cancelled} says so. */
@@ -81,7 +83,7 @@ public final class CheckRunner {
     }
 
     public CheckResult runOne(Check check) {
-        CheckContext context = new CheckContext(fs, settings);
+        CheckContext context = new CheckContext(fs, settings, gpuInventory);
         long start = System.nanoTime();
         Finding finding;
         Duration timeout = settings.checkTimeout();

@@ -1,6 +1,5 @@
 package dev.preflight.agent.gpu;
 
-import dev.preflight.agent.AgentSettings;
 import dev.preflight.agent.hostfs.HostFs;
 import dev.preflight.proto.v1.Gpu;
 import dev.preflight.proto.v1.GpuProcess;
@@ -36,7 +35,7 @@ public final class GpuInventoryProbe {
     /** Long enough to span one run (node info, then the checks), short enough that the next run looks again. */
     public static final Duration MAX_AGE = Duration.ofSeconds(30);
 
-    private static final Map<AgentSettings, Map<HostFs, GpuInventoryProbe>> SHARED = new WeakHashMap<>();
+    private static final Map<GpuSources, Map<HostFs, GpuInventoryProbe>> SHARED = new WeakHashMap<>();
     private static final AtomicInteger THREADS = new AtomicInteger();
     /** Inventories run off the caller's thread, so a hung NVML call costs a thread, never the agent. */
     private static final ExecutorService EXECUTOR = Executors.newCachedThreadPool(task -> {
@@ -52,7 +51,7 @@ public final class GpuInventoryProbe {
     private CompletableFuture<dev.preflight.proto.v1.GpuInventory> pending;
     private Instant lastTaken = Instant.MIN;
 
-    public GpuInventoryProbe(HostFs fs, GpuSettings settings, Clock clock) {
+    public GpuInventoryProbe(HostFs fs, GpuSources settings, Clock clock) {
         this.fs = fs;
         this.pciBus = new PciBusInventory(fs);
         this.sources = List.of(
@@ -62,11 +61,11 @@ public final class GpuInventoryProbe {
         this.clock = clock;
     }
 
-    /** The probe of the agent with these roots and settings, shared by its node info and its checks. */
-    public static GpuInventoryProbe shared(HostFs fs, AgentSettings settings) {
+    /** The probe of the agent with these roots and sources, shared by its node info, its checks and its bench. */
+    public static GpuInventoryProbe shared(HostFs fs, GpuSources sources) {
         synchronized (SHARED) {
-            return SHARED.computeIfAbsent(settings, key -> new WeakHashMap<>())
-                    .computeIfAbsent(fs, key -> new GpuInventoryProbe(fs, settings.gpu(), Clock.systemUTC()));
+            return SHARED.computeIfAbsent(sources, key -> new WeakHashMap<>())
+                    .computeIfAbsent(fs, key -> new GpuInventoryProbe(fs, sources, Clock.systemUTC()));
         }
     }
 

@@ -1,6 +1,5 @@
 package dev.preflight.agent.node;
 
-import dev.preflight.agent.AgentSettings;
 import dev.preflight.agent.gpu.GpuInventoryProbe;
 import dev.preflight.agent.hostfs.HostFs;
 import dev.preflight.proto.ToolVersion;
@@ -26,22 +25,30 @@ public final class NodeInfoCollector {
     public static final Duration GPU_INVENTORY_WAIT = Duration.ofSeconds(5);
 
     private final HostFs fs;
-    private final AgentSettings settings;
+    private final String nodeName;
+    private final boolean hostViews;
+    private final GpuInventoryProbe gpuInventory;
     private final Clock clock;
 
-    public NodeInfoCollector(HostFs fs, AgentSettings settings, Clock clock) {
+    /**
+     * @param nodeName the name to report; empty means "the hostname"
+     * @param hostViews host-scoped facts come from the host's views mounted into a DaemonSet pod
+     */
+    public NodeInfoCollector(HostFs fs, String nodeName, boolean hostViews, GpuInventoryProbe gpuInventory, Clock clock) {
         this.fs = fs;
-        this.settings = settings;
+        this.nodeName = nodeName;
+        this.hostViews = hostViews;
+        this.gpuInventory = gpuInventory;
         this.clock = clock;
     }
 
     public NodeInfo collect() {
         NodeInfo.Builder info = NodeInfo.newBuilder()
                 .setAgentVersion(ToolVersion.get())
-                .setHostViews(settings.hostViews());
+                .setHostViews(hostViews);
         String hostname = firstLine(fs.proc("sys/kernel/hostname")).orElse("");
         info.setHostname(hostname);
-        info.setNodeName(settings.nodeName().isEmpty() ? hostname : settings.nodeName());
+        info.setNodeName(nodeName.isEmpty() ? hostname : nodeName);
         firstLine(fs.proc("sys/kernel/random/boot_id")).ifPresent(info::setBootId);
         firstLine(fs.proc("sys/kernel/osrelease")).ifPresent(info::setKernel);
         read(fs.root("/etc/os-release")).or(() -> read(fs.root("/usr/lib/os-release")))
@@ -53,7 +60,7 @@ public final class NodeInfoCollector {
         });
         read(fs.proc("meminfo")).flatMap(NodeInfoCollector::memTotalBytes).ifPresent(info::setMemoryBytes);
         try {
-            GpuInventoryProbe.shared(fs, settings).inventory(GPU_INVENTORY_WAIT).ifPresent(info::setGpuInventory);
+            gpuInventory.inventory(GPU_INVENTORY_WAIT).ifPresent(info::setGpuInventory);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }

@@ -2,11 +2,11 @@ package dev.preflight.agent.server;
 
 import dev.preflight.agent.AgentSettings;
 import dev.preflight.agent.bench.BenchService;
+import dev.preflight.agent.bench.InventoryBusyProbe;
 import dev.preflight.agent.bench.SysfsRdmaPorts;
 import dev.preflight.agent.check.CheckRunner;
 import dev.preflight.agent.check.Checks;
 import dev.preflight.agent.gpu.GpuInventoryProbe;
-import dev.preflight.agent.gpu.InventoryBusyProbe;
 import dev.preflight.agent.hostfs.HostFs;
 import dev.preflight.agent.hostnet.DataListeners;
 import dev.preflight.agent.hostnet.HostNetService;
@@ -79,14 +79,16 @@ public final class AgentServer implements AutoCloseable {
      */
     public static AgentServer start(ServerBuilder<?> builder, HostFs fs, AgentSettings settings, AuthInterceptor auth)
             throws IOException {
-        NodeInfoCollector nodeInfo = new NodeInfoCollector(fs, settings, Clock.systemUTC());
-        BenchService bench = new BenchService(settings, new SysfsRdmaPorts(fs), settings.gpuBusyProbe()
-                .orElseGet(() -> new InventoryBusyProbe(GpuInventoryProbe.shared(fs, settings))));
+        GpuInventoryProbe gpuInventory = GpuInventoryProbe.shared(fs, settings.gpuSources());
+        NodeInfoCollector nodeInfo = new NodeInfoCollector(fs, settings.nodeName(), settings.checks().hostViews(),
+                gpuInventory, Clock.systemUTC());
+        BenchService bench = new BenchService(settings.worker(), settings.nodeName(), settings.benchResults(),
+                new SysfsRdmaPorts(fs), settings.gpuBusyProbe().orElseGet(() -> new InventoryBusyProbe(gpuInventory)));
         AgentService service = new AgentService(
                 nodeInfo,
-                new FingerprintCollector(nodeInfo, settings.ncclEnv()),
+                new FingerprintCollector(nodeInfo, settings.checks().ncclEnv()),
                 Checks.standard(),
-                new CheckRunner(fs, settings),
+                new CheckRunner(fs, settings.checks(), gpuInventory),
                 bench,
                 fs,
                 Clock.systemUTC());

@@ -55,18 +55,23 @@ final class BenchAgent implements AutoCloseable {
         return Paths.get(System.getProperty("preflight.fake.dir"), name);
     }
 
-    static AgentSettings.Builder settings(Path dir, Map<String, String> environment) {
+    /** The bench's settings for fake workers: the fake CUDA and NCCL, lock and logs under {@code dir}. */
+    static WorkerSettings.Builder worker(Path dir, Map<String, String> environment) {
         Map<String, String> env = new HashMap<>();
         env.put("FAKE_CUDA_DEVICE_COUNT", "4");
         env.put("FAKE_LEAK_REPORT", dir.resolve("leaks.txt").toString());
         env.putAll(environment);
-        return AgentSettings.builder()
+        return WorkerSettings.builder()
                 .cudartLibrary(fake("libfakecudart.so").toString())
                 .ncclLibrary(fake("libfakenccl.so").toString())
                 .benchLockDir(dir.resolve("lock"))
                 .benchWorkDir(dir.resolve("work"))
                 .workerCommand(WorkerLauncher.command(WORKER_JVM, WorkerMain.class.getName(), List.of()))
                 .workerEnvironment(env);
+    }
+
+    static AgentSettings.Builder settings(Path dir, Map<String, String> environment) {
+        return AgentSettings.builder().worker(worker(dir, environment).build());
     }
 
     static BenchAgent start(Path dir, String fixture, AgentSettings settings) throws IOException {

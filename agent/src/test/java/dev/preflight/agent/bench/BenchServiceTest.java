@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.protobuf.ByteString;
+import dev.preflight.agent.AgentSettings;
 import dev.preflight.proto.v1.BenchSpec;
 import dev.preflight.proto.v1.BenchWorker;
 import dev.preflight.proto.v1.CollectiveResult;
@@ -494,7 +495,7 @@ class BenchServiceTest {
     @Test
     void aMissingNcclLibraryIsNamed() throws Exception {
         try (BenchAgent agent = BenchAgent.start(dir, "docker-default",
-                BenchAgent.settings(dir, Map.of()).ncclLibrary("/nonexistent/libnccl.so.2").build())) {
+                AgentSettings.builder().worker(BenchAgent.worker(dir, Map.of()).ncclLibrary("/nonexistent/libnccl.so.2").build()).build())) {
             StatusRuntimeException missing = assertThrows(StatusRuntimeException.class, () -> agent.createCommId(List.of(0)));
             assertEquals(Status.Code.FAILED_PRECONDITION, missing.getStatus().getCode());
             assertTrue(missing.getStatus().getDescription().startsWith("GPU 0: cannot load NCCL (/nonexistent/libnccl.so.2): "),

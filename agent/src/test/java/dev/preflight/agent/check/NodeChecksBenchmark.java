@@ -2,10 +2,12 @@ package dev.preflight.agent.check;
 
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import dev.preflight.agent.AgentSettings;
 import dev.preflight.agent.Fixtures;
+import dev.preflight.agent.gpu.GpuInventoryProbe;
+import dev.preflight.agent.gpu.GpuSources;
 import dev.preflight.agent.hostfs.HostFs;
 import dev.preflight.proto.v1.CheckResult;
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -27,8 +29,8 @@ class NodeChecksBenchmark {
     void allNodeChecksOnTheEightGpuNode() {
         assumeTrue(Boolean.getBoolean("preflight.bench"), "a benchmark: run with -Dpreflight.bench=true");
         HostFs fs = Fixtures.hostFs("hgx-8gpu-cx7-ndr");
-        AgentSettings settings = Fixtures.settings().build();
-        CheckRunner runner = new CheckRunner(fs, settings);
+        CheckRunner runner = new CheckRunner(fs, Fixtures.settings().build(),
+                new GpuInventoryProbe(fs, GpuSources.defaults(), Clock.systemUTC()));
         List<Check> checks = Checks.standard().all();
         long cold = pass(runner, checks, null);
         for (int i = 0; i < WARMUP; i++) {

@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import dev.preflight.agent.AgentSettings;
+import dev.preflight.agent.check.GpuLimits;
 import dev.preflight.agent.check.gpu.GpuCheckProbe;
 import dev.preflight.proto.v1.CheckResult;
 import dev.preflight.proto.v1.GpuInventory;
@@ -57,7 +57,7 @@ class BytedecoNvmlTest {
         assumeNoDriver();
         Files.createDirectories(cacheDir());
         GpuTestNode node = new GpuTestNode(root).pciBus("pci-hgx-h100-8gpu.tsv", "nvidia");
-        GpuSettings gpu = GpuSettings.builder()
+        GpuSources gpu = GpuSources.builder()
                 .javacppCacheDir(cacheDir())
                 .nvidiaSmi(root.resolve("bin/absent-nvidia-smi").toString())
                 .build();
@@ -71,7 +71,7 @@ class BytedecoNvmlTest {
         assertEquals(8, inventory.getGpusCount());
         assertEquals("H100 SXM5 80GB", inventory.getGpus(0).getName());
 
-        Map<String, CheckResult> results = GpuCheckProbe.run(node.fs(), AgentSettings.builder().gpu(gpu).build());
+        Map<String, CheckResult> results = GpuCheckProbe.run(node.fs(), gpu, GpuLimits.defaults());
         assertEquals(CheckResult.Status.FAIL, results.get("gpu.present").getStatus());
         assertTrue(results.get("gpu.present").getSummary().contains("NVML unavailable: "), results.get("gpu.present").getSummary());
         assertEquals(11, results.size(), "every gpu.* check ran");

@@ -89,7 +89,7 @@ class GpuInventoryBenchmark {
         NvidiaSmiInventory smi = new NvidiaSmiInventory(wrapper, Duration.ofSeconds(20));
         measure("nvidia-smi via the fake script (2 processes + parse, 1 GPU)", 50, smi::read);
 
-        GpuSettings settings = GpuSettings.builder().javacppCacheDir(cache)
+        GpuSources settings = GpuSources.builder().javacppCacheDir(cache)
                 .nvidiaSmi(root.resolve("absent-nvidia-smi").toString()).build();
         GpuInventoryProbe probe = new GpuInventoryProbe(fs, settings, Clock.systemUTC());
         measure("full probe: NVML fails, nvidia-smi absent, PCI answers", 200, probe::take);

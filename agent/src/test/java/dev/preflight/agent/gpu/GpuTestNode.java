@@ -1,9 +1,9 @@
 package dev.preflight.agent.gpu;
 
-import dev.preflight.agent.AgentSettings;
 import dev.preflight.agent.Fixtures;
 import dev.preflight.agent.check.Check;
 import dev.preflight.agent.check.CheckRunner;
+import dev.preflight.agent.check.CheckSettings;
 import dev.preflight.agent.hostfs.HostFs;
 import dev.preflight.proto.v1.CheckResult;
 import java.io.IOException;
@@ -12,6 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Clock;
 import java.util.List;
 
 /**
@@ -77,12 +78,13 @@ public final class GpuTestNode {
         return Fixtures.tree("gpu").resolve(name);
     }
 
-    public static CheckResult run(Check check, HostFs fs, AgentSettings settings) {
-        return new CheckRunner(fs, settings).runOne(check);
+    public static CheckResult run(Check check, HostFs fs, CheckSettings settings, GpuSources sources) {
+        return new CheckRunner(fs, settings, new GpuInventoryProbe(fs, sources, Clock.systemUTC())).runOne(check);
     }
 
-    public static List<CheckResult> runAll(List<Check> checks, HostFs fs, AgentSettings settings) {
-        return new CheckRunner(fs, settings).run(checks, CheckRunner.SILENT, () -> false);
+    public static List<CheckResult> runAll(List<Check> checks, HostFs fs, CheckSettings settings, GpuSources sources) {
+        return new CheckRunner(fs, settings, new GpuInventoryProbe(fs, sources, Clock.systemUTC()))
+                .run(checks, CheckRunner.SILENT, () -> false);
     }
 
     private static void write(Path path, String content) throws IOException {

@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.preflight.agent.AgentSettings;
+import dev.preflight.agent.check.GpuLimits;
 import dev.preflight.agent.check.gpu.GpuCheckProbe;
 import dev.preflight.proto.v1.Gpu;
 import dev.preflight.proto.v1.GpuInventory;
@@ -90,7 +90,7 @@ class NvidiaSmiInventoryTest {
         Path script = node.fakeNvidiaSmi();
         String wrapper = ScriptEnvironment.wrap(script, root, GpuTestNode.fixture("roster-h100-hgx-8gpu.csv"),
                 GpuTestNode.fixture("q-h100-535.183.01-truncated.txt"));
-        GpuSettings gpu = GpuSettings.builder()
+        GpuSources gpu = GpuSources.builder()
                 .nvmlLoader(() -> {
                     throw GpuSourceException.unavailable("NVML unavailable: libcuda.so.1 cannot be loaded");
                 })
@@ -100,8 +100,8 @@ class NvidiaSmiInventoryTest {
         assertEquals("pci", inventory.getSource());
         assertEquals(GpuSourceAttempt.Outcome.FAILED, inventory.getAttempts(1).getOutcome());
         assertTrue(inventory.getAttempts(1).getDetail().contains("did not parse"), inventory.getAttempts(1).getDetail());
-        Map<String, dev.preflight.proto.v1.CheckResult> results = GpuCheckProbe.run(node.fs(),
-                AgentSettings.builder().gpu(gpu).build());
+        Map<String, dev.preflight.proto.v1.CheckResult> results = GpuCheckProbe.run(node.fs(), gpu,
+                GpuLimits.defaults());
         assertEquals(dev.preflight.proto.v1.CheckResult.Status.FAIL, results.get("gpu.present").getStatus());
         assertTrue(results.get("gpu.present").getSummary().contains("nvidia-smi output did not parse"),
                 results.get("gpu.present").getSummary());

@@ -4,13 +4,16 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.preflight.agent.AgentSettings;
 import dev.preflight.agent.Fixtures;
 import dev.preflight.agent.check.Check;
 import dev.preflight.agent.check.CheckContext;
 import dev.preflight.agent.check.CheckRunner;
+import dev.preflight.agent.check.CheckSettings;
 import dev.preflight.agent.check.Checks;
 import dev.preflight.agent.check.Finding;
+import dev.preflight.agent.gpu.GpuInventoryProbe;
+import dev.preflight.agent.gpu.GpuSources;
+import dev.preflight.agent.hostfs.HostFs;
 import dev.preflight.proto.v1.CheckResult;
 import dev.preflight.proto.v1.Scope;
 import java.io.PrintWriter;
@@ -72,8 +75,9 @@ class PeriodicChecksTest {
         Path features = dir.resolve("features.d").resolve("preflight");
         NfdFeatureFile nfd = new NfdFeatureFile(features, Duration.ofMinutes(15));
         StringWriter log = new StringWriter();
-        try (PeriodicChecks periodic = new PeriodicChecks(catalog, new CheckRunner(Fixtures.hostFs("docker-default"),
-                AgentSettings.builder().build()), metrics, Optional.of(nfd), CLOCK, new PrintWriter(log))) {
+        HostFs fs = Fixtures.hostFs("docker-default");
+        try (PeriodicChecks periodic = new PeriodicChecks(catalog, new CheckRunner(fs, CheckSettings.defaults(),
+                new GpuInventoryProbe(fs, GpuSources.defaults(), CLOCK)), metrics, Optional.of(nfd), CLOCK, new PrintWriter(log))) {
             List<CheckResult> results = periodic.runOnce();
             assertEquals(List.of("host.kernel"), results.stream().map(CheckResult::getId).toList());
             assertEquals(CheckResult.Status.PASS, results.get(0).getStatus());

@@ -3,8 +3,9 @@ package dev.preflight.agent.node;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.preflight.agent.AgentSettings;
 import dev.preflight.agent.Fixtures;
+import dev.preflight.agent.gpu.GpuInventoryProbe;
+import dev.preflight.agent.gpu.GpuSources;
 import dev.preflight.agent.hostfs.HostFs;
 import dev.preflight.proto.v1.NodeInfo;
 import java.nio.file.Files;
@@ -18,10 +19,14 @@ import org.junit.jupiter.api.io.TempDir;
 class NodeInfoCollectorTest {
     private static final Clock CLOCK = Clock.fixed(Instant.parse("2026-11-25T12:00:00Z"), ZoneOffset.UTC);
 
+    private static NodeInfoCollector collector(HostFs fs, String nodeName, boolean hostViews) {
+        return new NodeInfoCollector(fs, nodeName, hostViews, new GpuInventoryProbe(fs, GpuSources.defaults(), CLOCK), CLOCK);
+    }
+
     @Test
     void readsIdentityAndSizeThroughTheRoots() throws Exception {
         Path tree = Fixtures.tree("docker-default");
-        NodeInfo info = new NodeInfoCollector(HostFs.under(tree), AgentSettings.builder().build(), CLOCK).collect();
+        NodeInfo info = collector(HostFs.under(tree), "", false).collect();
         assertEquals(Files.readString(tree.resolve("proc/sys/kernel/hostname")).strip(), info.getHostname());
         assertEquals(info.getHostname(), info.getNodeName());
         assertEquals(Files.readString(tree.resolve("proc/sys/kernel/random/boot_id")).strip(), info.getBootId());
@@ -34,15 +39,14 @@ class NodeInfoCollectorTest {
 
     @Test
     void theGivenNodeNameWins() {
-        NodeInfo info = new NodeInfoCollector(Fixtures.hostFs("docker-default"),
-                AgentSettings.builder().nodeName("gpu-07").hostViews(true).build(), CLOCK).collect();
+        NodeInfo info = collector(Fixtures.hostFs("docker-default"), "gpu-07", true).collect();
         assertEquals("gpu-07", info.getNodeName());
         assertTrue(info.getHostViews());
     }
 
     @Test
     void missingFilesLeaveFieldsEmpty(@TempDir Path empty) {
-        NodeInfo info = new NodeInfoCollector(HostFs.under(empty), AgentSettings.builder().build(), CLOCK).collect();
+        NodeInfo info = collector(HostFs.under(empty), "", false).collect();
         assertEquals("", info.getHostname());
         assertEquals(0, info.getCpuCount());
     }

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.preflight.agent.AgentSettings;
 import dev.preflight.agent.Fixtures;
 import dev.preflight.agent.check.Check;
 import dev.preflight.agent.check.Checks;
@@ -47,7 +48,7 @@ class AgentServerTest {
     void start() throws Exception {
         String name = "agent-test-" + UUID.randomUUID();
         server = AgentServer.start(InProcessServerBuilder.forName(name), Fixtures.hostFs("docker-default"),
-                Fixtures.settings().nodeName("node-a").build());
+                AgentSettings.builder().nodeName("node-a").checks(Fixtures.settings().build()).build());
         channel = InProcessChannelBuilder.forName(name).build();
     }
 
@@ -98,7 +99,7 @@ class AgentServerTest {
     void portCountersComeAsOneSnapshot() throws Exception {
         String name = "agent-counters-" + UUID.randomUUID();
         try (AgentServer fabric = AgentServer.start(InProcessServerBuilder.forName(name), Fixtures.hostFs("hgx-8gpu-cx7-ndr"),
-                Fixtures.settings().build())) {
+                AgentSettings.builder().checks(Fixtures.settings().build()).build())) {
             ManagedChannel counters = InProcessChannelBuilder.forName(name).build();
             try {
                 PortCounters snapshot = AgentGrpc.newBlockingStub(counters).withDeadlineAfter(5, TimeUnit.SECONDS)

@@ -1,8 +1,11 @@
 package dev.preflight.coordinator.cli;
 
 import dev.preflight.agent.AgentSettings;
+import dev.preflight.agent.bench.WorkerSettings;
 import dev.preflight.agent.check.CheckRunner;
+import dev.preflight.agent.check.CheckSettings;
 import dev.preflight.agent.check.Checks;
+import dev.preflight.agent.gpu.GpuInventoryProbe;
 import dev.preflight.agent.hostfs.HostFs;
 import dev.preflight.agent.metrics.AgentMetrics;
 import dev.preflight.agent.metrics.BenchSamples;
@@ -80,16 +83,17 @@ public final class AgentCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         // the metrics exist once the server runs (they are named after the node it reports)
         AtomicReference<AgentMetrics> exported = new AtomicReference<>();
-        AgentSettings settings = libraries.apply(nodeChecks.apply(AgentSettings.builder()
+        AgentSettings settings = AgentSettings.builder()
                 .nodeName(nodeName == null ? "" : nodeName)
-                .checkTimeout(checkTimeout)
-                .gpu(gpu.toSettings())
+                .gpuSources(gpu.sources())
+                .checks(nodeChecks.apply(CheckSettings.builder().checkTimeout(checkTimeout).gpu(gpu.limits())).build())
+                .worker(libraries.apply(WorkerSettings.builder()).build())
                 .benchResults(results -> {
                     AgentMetrics metrics = exported.get();
                     if (metrics != null) {
                         metrics.recordBench(BenchSamples.of(results, results.getWorkersCount()), Instant.now());
                     }
-                })))
+                })
                 .build();
         HostFs fs = hostFs.toHostFs();
         PrintWriter err = spec.commandLine().getErr();
@@ -120,7 +124,9 @@ public final class AgentCommand implements Callable<Integer> {
         List<AutoCloseable> closing = new ArrayList<>();
         if (daemon.periodic()) {
             Clock clock = Clock.systemUTC();
-            AgentMetrics metrics = new AgentMetrics(new NodeInfoCollector(fs, settings, clock).collect().getNodeName());
+            GpuInventoryProbe gpuInventory = GpuInventoryProbe.shared(fs, settings.gpuSources());
+            AgentMetrics metrics = new AgentMetrics(new NodeInfoCollector(fs, settings.nodeName(), settings.checks().hostViews(),
+                    gpuInventory, clock).collect().getNodeName());
             metrics.bind(secured.auth());
             exported.set(metrics);
             if (daemon.metricsListen != null) {
@@ -139,8 +145,8 @@ public final class AgentCommand implements Callable<Integer> {
             Optional<NfdFeatureFile> features = Optional.ofNullable(daemon.nfdFeaturesFile)
                     // labels outlive a few missed rounds, then expire with a dead agent
                     .map(file -> new NfdFeatureFile(file, daemon.interval.multipliedBy(3)));
-            PeriodicChecks periodic = new PeriodicChecks(Checks.standard().all(), new CheckRunner(fs, settings), metrics,
-                    features, clock, err);
+            PeriodicChecks periodic = new PeriodicChecks(Checks.standard().all(),
+                    new CheckRunner(fs, settings.checks(), gpuInventory), metrics, features, clock, err);
             closing.add(periodic);
             periodic.start(daemon.interval);
         }

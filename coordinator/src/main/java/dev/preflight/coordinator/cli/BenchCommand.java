@@ -2,6 +2,7 @@ package dev.preflight.coordinator.cli;
 
 import dev.preflight.agent.AgentSettings;
 import dev.preflight.agent.bench.BenchMemory;
+import dev.preflight.agent.bench.WorkerSettings;
 import dev.preflight.coordinator.collective.BenchContext;
 import dev.preflight.coordinator.collective.IntraNodePhase;
 import dev.preflight.coordinator.collective.NcclLibraryCheck;
@@ -191,8 +192,10 @@ public final class BenchCommand implements Callable<Integer> {
         }
         BenchSpec benchSpec = benchSpec();
         List<NcclSetting> settings = settings();
-        AgentSettings agentSettings = libraries.apply(AgentSettings.builder()
-                .nodeName(nodeName == null ? "" : nodeName)).build();
+        AgentSettings agentSettings = AgentSettings.builder()
+                .nodeName(nodeName == null ? "" : nodeName)
+                .worker(libraries.apply(WorkerSettings.builder()).build())
+                .build();
         Clock clock = Clock.systemUTC();
         Instant started = clock.instant();
         PrintWriter out = spec.commandLine().getOut();

@@ -1,8 +1,8 @@
 package dev.preflight.coordinator.cli;
 
-import dev.preflight.agent.AgentSettings;
 import dev.preflight.agent.bench.NcclLibraryLocator;
 import dev.preflight.agent.bench.WorkerLauncher;
+import dev.preflight.agent.bench.WorkerSettings;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
@@ -48,7 +48,7 @@ public final class BenchLibraryOptions {
     }
 
     /** Sets the bench settings, with the worker started as `preflight worker` from this jar. */
-    AgentSettings.Builder apply(AgentSettings.Builder builder) {
+    WorkerSettings.Builder apply(WorkerSettings.Builder builder) {
         NcclLibraryLocator.Located cudart = library("--cudart-lib", cudartLib, CUDART_ENV);
         NcclLibraryLocator.Located nccl = nccl();
         builder.cudartLibrary(cudart == null ? "" : cudart.library())

@@ -1,6 +1,7 @@
 package dev.preflight.coordinator.cli;
 
-import dev.preflight.agent.gpu.GpuSettings;
+import dev.preflight.agent.check.GpuLimits;
+import dev.preflight.agent.gpu.GpuSources;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -32,17 +33,17 @@ public final class GpuOptions {
 
     @Option(names = "--gpu-max-temp", paramLabel = "CELSIUS",
             description = "gpu.thermal fails at or above this temperature (default: "
-                    + GpuSettings.DEFAULT_MAX_TEMPERATURE_C + ").")
+                    + GpuLimits.DEFAULT_MAX_TEMPERATURE_C + ").")
     Integer maxTemperature;
 
     @Option(names = "--gpu-ecc-corrected-warn", paramLabel = "N",
             description = "gpu.ecc warns above this many corrected ECC errors on one GPU (default: "
-                    + GpuSettings.DEFAULT_ECC_CORRECTED_WARN + ").")
+                    + GpuLimits.DEFAULT_ECC_CORRECTED_WARN + ").")
     Long eccCorrectedWarn;
 
     @Option(names = "--gpu-max-uncorrectable-remaps", paramLabel = "N",
             description = "gpu.row_remap fails above this many rows remapped for uncorrectable errors (default: "
-                    + GpuSettings.DEFAULT_MAX_UNCORRECTABLE_REMAPS + ").")
+                    + GpuLimits.DEFAULT_MAX_UNCORRECTABLE_REMAPS + ").")
     Integer maxUncorrectableRemaps;
 
     @Option(names = "--xid-window", paramLabel = "DURATION", converter = DurationConverter.class,
@@ -54,13 +55,10 @@ public final class GpuOptions {
                 || eccCorrectedWarn != null || maxUncorrectableRemaps != null || xidWindow != null;
     }
 
-    /** The settings, each value checked; a bad one is a usage error naming the flag and the value. */
-    GpuSettings toSettings() {
-        GpuSettings.Builder builder = GpuSettings.builder().allowMig(allowMig);
+    /** Where the inventory comes from, each value checked; a bad one is a usage error naming the flag and the value. */
+    GpuSources sources() {
+        GpuSources.Builder builder = GpuSources.builder();
         try {
-            if (expectGpus != null) {
-                builder.expectGpus(expectGpus);
-            }
             if (nvidiaSmi != null) {
                 builder.nvidiaSmi(nvidiaSmi);
             }
@@ -69,6 +67,20 @@ public final class GpuOptions {
                     throw new IllegalArgumentException("not a writable directory");
                 }
                 builder.javacppCacheDir(javacppCache);
+            }
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), "GPU option: " + e.getMessage()
+                    + (javacppCache != null && e.getMessage().startsWith("not a writable") ? ": --javacpp-cache " + javacppCache : ""));
+        }
+        return builder.build();
+    }
+
+    /** What the gpu.* checks judge against, each value checked; a bad one is a usage error naming the value. */
+    GpuLimits limits() {
+        GpuLimits.Builder builder = GpuLimits.builder().allowMig(allowMig);
+        try {
+            if (expectGpus != null) {
+                builder.expectGpus(expectGpus);
             }
             if (maxTemperature != null) {
                 builder.maxTemperatureC(maxTemperature);
@@ -83,8 +95,7 @@ public final class GpuOptions {
                 builder.xidWindow(xidWindow);
             }
         } catch (IllegalArgumentException e) {
-            throw new ParameterException(spec.commandLine(), "GPU option: " + e.getMessage()
-                    + (javacppCache != null && e.getMessage().startsWith("not a writable") ? ": --javacpp-cache " + javacppCache : ""));
+            throw new ParameterException(spec.commandLine(), "GPU option: " + e.getMessage());
         }
         return builder.build();
     }

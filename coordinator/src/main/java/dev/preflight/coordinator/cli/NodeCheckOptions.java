@@ -1,6 +1,6 @@
 package dev.preflight.coordinator.cli;
 
-import dev.preflight.agent.AgentSettings;
+import dev.preflight.agent.check.CheckSettings;
 import dev.preflight.agent.check.Checks;
 import dev.preflight.agent.check.Thresholds;
 import java.nio.file.Path;
@@ -41,7 +41,7 @@ public final class NodeCheckOptions {
     }
 
     /** The settings with these options applied; a bad value is a usage error naming the flag. */
-    AgentSettings.Builder apply(AgentSettings.Builder builder) {
+    CheckSettings.Builder apply(CheckSettings.Builder builder) {
         builder.hostViews(hostViews);
         try {
             builder.modelStores(modelStores);

@@ -1,6 +1,8 @@
 package dev.preflight.coordinator.cli;
 
 import dev.preflight.agent.AgentSettings;
+import dev.preflight.agent.bench.WorkerSettings;
+import dev.preflight.agent.check.CheckSettings;
 import dev.preflight.agent.check.Checks;
 import dev.preflight.agent.hostfs.IoErrors;
 import dev.preflight.agent.security.NcclEnvAllowlist;
@@ -336,9 +338,11 @@ public final class RunCommand implements Callable<Integer> {
                 throw new ParameterException(spec.commandLine(),
                         "--tls-ca/--tls-cert/--token-file are for remote agents; the embedded agent needs none");
             }
-            AgentSettings settings = libraries.apply(nodeChecks.apply(AgentSettings.builder()
+            AgentSettings settings = AgentSettings.builder()
                     .nodeName(nodeName == null ? "" : nodeName)
-                    .gpu(gpu.toSettings())))
+                    .gpuSources(gpu.sources())
+                    .checks(nodeChecks.apply(CheckSettings.builder().gpu(gpu.limits())).build())
+                    .worker(libraries.apply(WorkerSettings.builder()).build())
                     .build();
             try (EmbeddedAgent embedded = EmbeddedAgent.start(hostFs.toHostFs(), settings)) {
                 addresses.add(embedded.target().address());

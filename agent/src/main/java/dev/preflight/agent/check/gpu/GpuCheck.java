@@ -3,7 +3,6 @@ package dev.preflight.agent.check.gpu;
 import dev.preflight.agent.check.Check;
 import dev.preflight.agent.check.CheckContext;
 import dev.preflight.agent.check.Finding;
-import dev.preflight.agent.gpu.GpuInventoryProbe;
 import dev.preflight.proto.v1.Gpu;
 import dev.preflight.proto.v1.GpuInventory;
 import dev.preflight.proto.v1.GpuSourceAttempt;
@@ -30,7 +29,7 @@ abstract class GpuCheck extends Check {
     public final Finding run(CheckContext context) throws Exception {
         // Leave the runner's own deadline a margin, so a hung inventory is reported as such.
         Duration wait = context.settings().checkTimeout().multipliedBy(9).dividedBy(10);
-        Optional<GpuInventory> inventory = GpuInventoryProbe.shared(context.fs(), context.settings()).inventory(wait);
+        Optional<GpuInventory> inventory = context.gpuInventory().inventory(wait);
         if (inventory.isEmpty()) {
             return Finding.error("the GPU inventory did not finish within " + wait.toSeconds()
                     + " s: a hung driver, NVML call or nvidia-smi")

@@ -1,8 +1,8 @@
 package dev.preflight.agent.check.storage;
 
-import dev.preflight.agent.AgentSettings;
 import dev.preflight.agent.check.Check;
 import dev.preflight.agent.check.CheckContext;
+import dev.preflight.agent.check.CheckSettings;
 import dev.preflight.agent.check.Finding;
 import dev.preflight.agent.check.Tally;
 import dev.preflight.agent.check.Threshold;
@@ -49,7 +49,7 @@ public final class ModelStoreCheck extends Check {
         List<Path> stores = context.settings().modelStores();
         boolean explicit = !stores.isEmpty();
         if (!explicit) {
-            Path fallback = AgentSettings.DEFAULT_MODEL_STORE;
+            Path fallback = CheckSettings.DEFAULT_MODEL_STORE;
             if (!Files.isDirectory(context.fs().root(fallback.toString()))) {
                 context.evidence(context.fs().root(fallback.toString()).toString(), "(absent)");
                 return Finding.skip("no model store: " + fallback + " is absent and --model-store was not given");

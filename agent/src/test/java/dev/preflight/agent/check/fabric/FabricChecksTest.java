@@ -4,9 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.preflight.agent.AgentSettings;
 import dev.preflight.agent.Fixtures;
 import dev.preflight.agent.check.Check;
+import dev.preflight.agent.check.CheckSettings;
 import dev.preflight.agent.check.Checks;
 import dev.preflight.agent.check.Thresholds;
 import dev.preflight.agent.hostfs.HostFs;
@@ -27,7 +27,7 @@ import org.junit.jupiter.api.io.TempDir;
 class FabricChecksTest {
     private static final String NODE = "hgx-8gpu-cx7-ndr";
 
-    static AgentSettings env(Map<String, String> nccl) {
+    static CheckSettings env(Map<String, String> nccl) {
         return Fixtures.settings().ncclEnv(nccl).build();
     }
 
@@ -87,7 +87,7 @@ class FabricChecksTest {
         CheckResult hdr = Fixtures.run(new IbPortsCheck(), Fixtures.hostFs("a100-vm-hdr"));
         assertEquals(Status.PASS, hdr.getStatus(), hdr.toString());
         assertTrue(hdr.getSummary().contains("production viable"), hdr.getSummary());
-        AgentSettings stricter = Fixtures.settings().thresholds(Thresholds.of(
+        CheckSettings stricter = Fixtures.settings().thresholds(Thresholds.of(
                 Map.of("fabric.ib_ports.warn_below_gbytes_per_s", 50.0), IbPortsCheck.THRESHOLDS)).build();
         CheckResult warned = Fixtures.run(new IbPortsCheck(), Fixtures.hostFs("a100-vm-hdr"), stricter);
         assertEquals(Status.WARN, warned.getStatus(), warned.toString());

@@ -4,8 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.preflight.agent.AgentSettings;
 import dev.preflight.agent.Fixtures;
+import dev.preflight.agent.check.CheckSettings;
 import dev.preflight.agent.hostfs.HostFs;
 import dev.preflight.proto.v1.CheckResult;
 import dev.preflight.proto.v1.CheckResult.Status;
@@ -22,7 +22,7 @@ class RoceAndNcclChecksTest {
     private static final String BOND = "roce-bond";
     private static final String NODE = "hgx-8gpu-cx7-ndr";
 
-    static AgentSettings env(Map<String, String> nccl) {
+    static CheckSettings env(Map<String, String> nccl) {
         return Fixtures.settings().ncclEnv(nccl).build();
     }
 

@@ -1,8 +1,10 @@
 package dev.preflight.agent.check.gpu;
 
-import dev.preflight.agent.AgentSettings;
 import dev.preflight.agent.check.Check;
+import dev.preflight.agent.check.CheckSettings;
 import dev.preflight.agent.check.Checks;
+import dev.preflight.agent.check.GpuLimits;
+import dev.preflight.agent.gpu.GpuSources;
 import dev.preflight.agent.gpu.GpuTestNode;
 import dev.preflight.agent.hostfs.HostFs;
 import dev.preflight.proto.v1.CheckResult;
@@ -15,12 +17,12 @@ import java.util.stream.Collectors;
 public final class GpuCheckProbe {
     private GpuCheckProbe() {}
 
-    public static Map<String, CheckResult> run(HostFs fs, AgentSettings settings) {
+    public static Map<String, CheckResult> run(HostFs fs, GpuSources sources, GpuLimits limits) {
         List<Check> checks = Checks.standard().all().stream()
                 .filter(check -> check.id().startsWith("gpu.") && !check.id().equals(XidCheck.ID))
                 .collect(Collectors.toList());
         Map<String, CheckResult> results = new LinkedHashMap<>();
-        for (CheckResult result : GpuTestNode.runAll(checks, fs, settings)) {
+        for (CheckResult result : GpuTestNode.runAll(checks, fs, CheckSettings.builder().gpu(limits).build(), sources)) {
             results.put(result.getId(), result);
         }
         return results;

@@ -3,10 +3,10 @@ package dev.preflight.agent.check.gpu;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.preflight.agent.AgentSettings;
+import dev.preflight.agent.check.GpuLimits;
 import dev.preflight.agent.gpu.FakeNvml;
-import dev.preflight.agent.gpu.GpuSettings;
 import dev.preflight.agent.gpu.GpuSourceException;
+import dev.preflight.agent.gpu.GpuSources;
 import dev.preflight.agent.gpu.GpuTestNode;
 import dev.preflight.agent.hostfs.HostFs;
 import dev.preflight.proto.v1.CheckResult;
@@ -22,8 +22,12 @@ class GpuChecksTest {
     @TempDir
     Path root;
 
-    private Map<String, CheckResult> runGpuChecks(HostFs fs, GpuSettings gpu) {
-        return GpuCheckProbe.run(fs, AgentSettings.builder().gpu(gpu).build());
+    private Map<String, CheckResult> runGpuChecks(HostFs fs, GpuSources sources) {
+        return runGpuChecks(fs, sources, GpuLimits.defaults());
+    }
+
+    private Map<String, CheckResult> runGpuChecks(HostFs fs, GpuSources sources, GpuLimits limits) {
+        return GpuCheckProbe.run(fs, sources, limits);
     }
 
     private static void assertStatus(Status expected, CheckResult result) {
@@ -37,7 +41,7 @@ class GpuChecksTest {
     @Test
     void theCapturedH100HgxNodePassesExceptItsPowerBrakeSlowdown() throws Exception {
         Map<String, CheckResult> results = runGpuChecks(hgxNode(),
-                GpuSettings.builder().nvmlLoader(FakeNvml.h100Hgx().loader()).expectGpus(8).build());
+                GpuSources.builder().nvmlLoader(FakeNvml.h100Hgx().loader()).build(), GpuLimits.builder().expectGpus(8).build());
 
         for (String id : List.of("gpu.present", "gpu.count", "gpu.ecc", "gpu.row_remap", "gpu.nvlink", "gpu.p2p",
                 "gpu.pcie", "gpu.mode", "gpu.fabric", "gpu.busy")) {
@@ -54,7 +58,7 @@ class GpuChecksTest {
     void anInactiveNvlinkFailsNamingTheGpuAndLink() throws Exception {
         FakeNvml nvml = FakeNvml.h100Hgx();
         nvml.gpu(3).inactiveLink(7);
-        CheckResult nvlink = runGpuChecks(hgxNode(), GpuSettings.builder().nvmlLoader(nvml.loader()).build()).get("gpu.nvlink");
+        CheckResult nvlink = runGpuChecks(hgxNode(), GpuSources.builder().nvmlLoader(nvml.loader()).build()).get("gpu.nvlink");
         assertStatus(Status.FAIL, nvlink);
         assertEquals("GPU 3 (0000:5d:00.0): NVLink [7] inactive", nvlink.getSummary());
     }
@@ -62,7 +66,7 @@ class GpuChecksTest {
     @Test
     void aLoneH200WithNoActiveNvlinkIsNotAnNvlinkFault() throws Exception {
         Map<String, CheckResult> results = runGpuChecks(new GpuTestNode(root).fs(),
-                GpuSettings.builder().nvmlLoader(FakeNvml.h200Alone().loader()).build());
+                GpuSources.builder().nvmlLoader(FakeNvml.h200Alone().loader()).build());
         CheckResult nvlink = results.get("gpu.nvlink");
         assertStatus(Status.SKIP, nvlink);
         assertEquals("1 GPU on this node and none of its NVLinks active: no peer GPU or NVSwitch to link to",
@@ -74,7 +78,7 @@ class GpuChecksTest {
     void aLoneGpuWithSomeLinksUpAndOthersDownStillFails() throws Exception {
         FakeNvml nvml = FakeNvml.h200Alone();
         nvml.gpu(0).activeLink(0);
-        CheckResult nvlink = runGpuChecks(new GpuTestNode(root).fs(), GpuSettings.builder().nvmlLoader(nvml.loader()).build())
+        CheckResult nvlink = runGpuChecks(new GpuTestNode(root).fs(), GpuSources.builder().nvmlLoader(nvml.loader()).build())
                 .get("gpu.nvlink");
         assertStatus(Status.FAIL, nvlink);
     }
@@ -83,7 +87,7 @@ class GpuChecksTest {
     void aPendingRowRemapFailsAndEccCountsAreReported() throws Exception {
         HostFs fs = new GpuTestNode(root).fs();
         Map<String, CheckResult> results = runGpuChecks(fs,
-                GpuSettings.builder().nvmlLoader(FakeNvml.a100RemapPending().loader()).build());
+                GpuSources.builder().nvmlLoader(FakeNvml.a100RemapPending().loader()).build());
         CheckResult remap = results.get("gpu.row_remap");
         assertStatus(Status.FAIL, remap);
         assertTrue(remap.getSummary().contains("GPU 0 (0000:10:1c.0) has a row remap pending"), remap.getSummary());
@@ -97,14 +101,14 @@ class GpuChecksTest {
     void migOnFailsUnlessAllowed() throws Exception {
         FakeNvml nvml = FakeNvml.h100Hgx();
         nvml.gpu(0).mig(true);
-        CheckResult mode = runGpuChecks(hgxNode(), GpuSettings.builder().nvmlLoader(nvml.loader()).build()).get("gpu.mode");
+        CheckResult mode = runGpuChecks(hgxNode(), GpuSources.builder().nvmlLoader(nvml.loader()).build()).get("gpu.mode");
         assertStatus(Status.FAIL, mode);
         assertTrue(mode.getSummary().contains("GPU 0 (0000:19:00.0) has MIG enabled"), mode.getSummary());
 
         FakeNvml allowed = FakeNvml.h100Hgx();
         allowed.gpu(0).mig(true);
         CheckResult allowedMode = runGpuChecks(new GpuTestNode(root.resolve("allowed")).fs(),
-                GpuSettings.builder().nvmlLoader(allowed.loader()).allowMig(true).build()).get("gpu.mode");
+                GpuSources.builder().nvmlLoader(allowed.loader()).build(), GpuLimits.builder().allowMig(true).build()).get("gpu.mode");
         assertStatus(Status.WARN, allowedMode);
     }
 
@@ -113,7 +117,7 @@ class GpuChecksTest {
         FakeNvml nvml = FakeNvml.h100Hgx();
         nvml.gpu(5).process(48213, 71L << 30);
         HostFs fs = new GpuTestNode(root).pciBus("pci-hgx-h100-8gpu.tsv", "nvidia").file("proc/48213/comm", "python3").fs();
-        CheckResult busy = runGpuChecks(fs, GpuSettings.builder().nvmlLoader(nvml.loader()).build()).get("gpu.busy");
+        CheckResult busy = runGpuChecks(fs, GpuSources.builder().nvmlLoader(nvml.loader()).build()).get("gpu.busy");
         assertStatus(Status.FAIL, busy);
         assertEquals("GPU 5 (0000:bb:00.0) held by host pid 48213 (python3), 71 GiB", busy.getSummary());
     }
@@ -122,7 +126,7 @@ class GpuChecksTest {
     void aGpuOnTheBusThatTheDriverLostFailsPresentAndCount() throws Exception {
         FakeNvml withSeven = FakeNvml.h100Hgx().lose(6);
         Map<String, CheckResult> results = runGpuChecks(hgxNode(),
-                GpuSettings.builder().nvmlLoader(withSeven.loader()).expectGpus(8).build());
+                GpuSources.builder().nvmlLoader(withSeven.loader()).build(), GpuLimits.builder().expectGpus(8).build());
         assertStatus(Status.FAIL, results.get("gpu.present"));
         assertTrue(results.get("gpu.present").getSummary().contains("0000:cb:00.0 (H100 SXM5 80GB)"),
                 results.get("gpu.present").getSummary());
@@ -134,13 +138,12 @@ class GpuChecksTest {
     void eightGpusOnTheBusWithNoDriverIsAFindingNotACrash() throws Exception {
         HostFs fs = new GpuTestNode(root).pciBus("pci-hgx-h100-8gpu.tsv", "").fs();
         Path missing = root.resolve("no-such-nvidia-smi");
-        Map<String, CheckResult> results = runGpuChecks(fs, GpuSettings.builder()
+        Map<String, CheckResult> results = runGpuChecks(fs, GpuSources.builder()
                 .nvmlLoader(() -> {
                     throw GpuSourceException.unavailable("NVML unavailable: libcuda.so.1 cannot be loaded");
                 })
                 .nvidiaSmi(missing.toString())
-                .expectGpus(8)
-                .build());
+                .build(), GpuLimits.builder().expectGpus(8).build());
         CheckResult present = results.get("gpu.present");
         assertStatus(Status.FAIL, present);
         assertTrue(present.getSummary().startsWith("8 NVIDIA GPU(s) on the PCI bus, but no driver answered: NVML unavailable: libcuda.so.1"),
@@ -158,7 +161,7 @@ class GpuChecksTest {
     @Test
     void aNodeWithNoGpuAtAllCannotServeAndTheOtherChecksSkip() throws Exception {
         HostFs fs = new GpuTestNode(root).fs();
-        Map<String, CheckResult> results = runGpuChecks(fs, GpuSettings.builder()
+        Map<String, CheckResult> results = runGpuChecks(fs, GpuSources.builder()
                 .nvmlLoader(() -> {
                     throw GpuSourceException.unavailable("NVML unavailable: libcuda.so.1 cannot be loaded");
                 })

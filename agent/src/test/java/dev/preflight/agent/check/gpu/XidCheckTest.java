@@ -4,10 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.preflight.agent.AgentSettings;
+import dev.preflight.agent.check.CheckSettings;
+import dev.preflight.agent.check.GpuLimits;
 import dev.preflight.agent.hostfs.MalformedInputException;
 import dev.preflight.agent.gpu.FakeNvml;
-import dev.preflight.agent.gpu.GpuSettings;
+import dev.preflight.agent.gpu.GpuSources;
 import dev.preflight.agent.gpu.GpuTestNode;
 import dev.preflight.agent.hostfs.HostFs;
 import dev.preflight.proto.v1.CheckResult;
@@ -23,9 +24,9 @@ class XidCheckTest {
     @TempDir
     Path root;
 
-    private CheckResult run(HostFs fs, GpuSettings.Builder gpu) {
-        return GpuTestNode.run(new XidCheck(), fs,
-                AgentSettings.builder().gpu(gpu.nvmlLoader(FakeNvml.h100Hgx().loader()).build()).build());
+    private CheckResult run(HostFs fs, GpuLimits.Builder gpu) {
+        return GpuTestNode.run(new XidCheck(), fs, CheckSettings.builder().gpu(gpu.build()).build(),
+                GpuSources.builder().nvmlLoader(FakeNvml.h100Hgx().loader()).build());
     }
 
     private HostFs node() throws Exception {
@@ -46,16 +47,16 @@ class XidCheckTest {
 
     @Test
     void aCriticalXidInsideTheWindowFailsAndOneOutsideItDoesNot() throws Exception {
-        CheckResult twoHours = run(node(), GpuSettings.builder());
+        CheckResult twoHours = run(node(), GpuLimits.builder());
         assertEquals(CheckResult.Status.FAIL, twoHours.getStatus(), twoHours.getSummary());
         assertTrue(twoHours.getSummary().startsWith("Xid 79 on 0000:3d:00 114 min ago"), twoHours.getSummary());
 
-        CheckResult oneHour = run(node(), GpuSettings.builder().xidWindow(Duration.ofHours(1)));
+        CheckResult oneHour = run(node(), GpuLimits.builder().xidWindow(Duration.ofHours(1)));
         assertEquals(CheckResult.Status.FAIL, oneHour.getStatus());
         assertTrue(oneHour.getSummary().startsWith("Xid 74 on 0000:b9:00 3 min ago"), oneHour.getSummary());
         assertTrue(!oneHour.getSummary().contains("Xid 79"), oneHour.getSummary());
 
-        CheckResult tenSeconds = run(node(), GpuSettings.builder().xidWindow(Duration.ofMinutes(2)));
+        CheckResult tenSeconds = run(node(), GpuLimits.builder().xidWindow(Duration.ofMinutes(2)));
         assertEquals(CheckResult.Status.PASS, tenSeconds.getStatus(), tenSeconds.getSummary());
         assertTrue(tenSeconds.getSummary().contains("Xid 31"), tenSeconds.getSummary());
     }
@@ -63,7 +64,7 @@ class XidCheckTest {
     @Test
     void anUnreadableKernelLogSkipsWithTheReason() throws Exception {
         HostFs fs = new GpuTestNode(root).file("proc/uptime", "100.00 200.00").fs();
-        CheckResult result = run(fs, GpuSettings.builder());
+        CheckResult result = run(fs, GpuLimits.builder());
         assertEquals(CheckResult.Status.SKIP, result.getStatus());
         assertTrue(result.getSummary().startsWith("kernel log not readable (" + root.resolve("dev/kmsg") + ": No such file or directory)"),
                 result.getSummary());

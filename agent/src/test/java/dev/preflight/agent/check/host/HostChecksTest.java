@@ -3,8 +3,8 @@ package dev.preflight.agent.check.host;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.preflight.agent.AgentSettings;
 import dev.preflight.agent.Fixtures;
+import dev.preflight.agent.check.CheckSettings;
 import dev.preflight.agent.hostfs.HostFs;
 import dev.preflight.proto.v1.CheckResult;
 import dev.preflight.proto.v1.CheckResult.Status;
@@ -37,7 +37,7 @@ class HostChecksTest {
 
     @Test
     void nofileThresholdsAreOverridable() {
-        AgentSettings strict = Fixtures.settings()
+        CheckSettings strict = Fixtures.settings()
                 .thresholds(dev.preflight.agent.check.Thresholds.of(java.util.Map.of("host.nofile.fail_below", 2_000_000.0),
                         NofileCheck.THRESHOLDS))
                 .build();

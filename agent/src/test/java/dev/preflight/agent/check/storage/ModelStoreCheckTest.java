@@ -4,8 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.preflight.agent.AgentSettings;
 import dev.preflight.agent.Fixtures;
+import dev.preflight.agent.check.CheckSettings;
 import dev.preflight.agent.check.Thresholds;
 import dev.preflight.agent.hostfs.HostFs;
 import dev.preflight.proto.v1.CheckResult;
@@ -43,7 +43,7 @@ class ModelStoreCheckTest {
         return models;
     }
 
-    static AgentSettings stores(String... paths) {
+    static CheckSettings stores(String... paths) {
         return Fixtures.settings().modelStores(java.util.Arrays.stream(paths).map(Path::of).toList()).build();
     }
 
@@ -80,7 +80,7 @@ class ModelStoreCheckTest {
     @Test
     void anNfs4StoreIsNamedSoAndTheOnDemandReadProjectsTheLoadTime(@TempDir Path root) throws Exception {
         pod(root, "/kaiwudb/certs/deepseek-r1");
-        AgentSettings reading = Fixtures.settings().modelStores(List.of(Path.of("/kaiwudb/certs/deepseek-r1")))
+        CheckSettings reading = Fixtures.settings().modelStores(List.of(Path.of("/kaiwudb/certs/deepseek-r1")))
                 .storageRead(true).storageReadBytes(512 * 1024).build();
         CheckResult result = Fixtures.run(new ModelStoreCheck(), HostFs.under(root), reading);
         assertEquals(Status.PASS, result.getStatus(), result.toString());
@@ -88,7 +88,7 @@ class ModelStoreCheckTest {
         assertTrue(result.getSummary().contains("; read 512 KiB at "), result.getSummary());
         List<String> measured = result.getMeasurementsList().stream().map(Measurement::getName).toList();
         assertTrue(measured.containsAll(List.of("storage_read_bytes_per_second", "storage_projected_load_seconds")), measured.toString());
-        AgentSettings impatient = reading.toBuilder()
+        CheckSettings impatient = reading.toBuilder()
                 .thresholds(Thresholds.of(Map.of("storage.models.max_load_seconds", 0.0), ModelStoreCheck.THRESHOLDS)).build();
         CheckResult slow = Fixtures.run(new ModelStoreCheck(), HostFs.under(root), impatient);
         assertEquals(Status.WARN, slow.getStatus(), slow.toString());

@@ -1,6 +1,6 @@
-package dev.preflight.agent.gpu;
+package dev.preflight.agent.bench;
 
-import dev.preflight.agent.bench.GpuBusyProbe;
+import dev.preflight.agent.gpu.GpuInventoryProbe;
 import dev.preflight.proto.units.ByteSizes;
 import dev.preflight.proto.v1.Gpu;
 import dev.preflight.proto.v1.GpuInventory;

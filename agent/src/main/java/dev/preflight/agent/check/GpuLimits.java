@@ -1,17 +1,14 @@
-package dev.preflight.agent.gpu;
+package dev.preflight.agent.check;
 
-import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Objects;
-import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.Set;
 
 /**
- * How the agent inventories and judges GPUs: from its flags only. Every threshold is a named
- * default here and can be overridden by a flag of the same meaning.
+ * What the gpu.* checks judge the GPUs against: from the agent's flags only. Every limit is a named
+ * default here and can be overridden by a flag of the same meaning. Immutable.
  */
-public final class GpuSettings {
+public final class GpuLimits {
     /** SuperBench calls a GPU defective above 85 °C; GCM warns at 84. */
     public static final int DEFAULT_MAX_TEMPERATURE_C = 85;
     /** aznhc's check_gpu_ecc DRAM threshold: more corrected errors than this on one GPU is a warning. */
@@ -23,29 +20,18 @@ public final class GpuSettings {
     /** aznhc's Xid list: each means a GPU that must be drained or reset (fallen off the bus, ECC page retirement, NVLink and GSP faults). */
     public static final Set<Integer> DEFAULT_CRITICAL_XIDS = Set.of(
             48, 56, 57, 58, 62, 63, 64, 65, 68, 69, 73, 74, 79, 80, 81, 92, 119, 120);
-    /** nvidia-smi -q on eight GPUs without persistence mode can take seconds while the driver initialises. */
-    public static final Duration DEFAULT_NVIDIA_SMI_TIMEOUT = Duration.ofSeconds(30);
-    public static final String DEFAULT_NVIDIA_SMI = "nvidia-smi";
 
     private final OptionalInt expectGpus;
     private final boolean allowMig;
-    private final String nvidiaSmi;
-    private final Duration nvidiaSmiTimeout;
-    private final Path javacppCacheDir;
-    private final NvmlLoader nvmlLoader;
     private final int maxTemperatureC;
     private final long eccCorrectedWarn;
     private final int maxUncorrectableRemaps;
     private final Duration xidWindow;
     private final Set<Integer> criticalXids;
 
-    private GpuSettings(Builder builder) {
+    private GpuLimits(Builder builder) {
         this.expectGpus = builder.expectGpus;
         this.allowMig = builder.allowMig;
-        this.nvidiaSmi = builder.nvidiaSmi;
-        this.nvidiaSmiTimeout = builder.nvidiaSmiTimeout;
-        this.javacppCacheDir = builder.javacppCacheDir;
-        this.nvmlLoader = builder.nvmlLoader;
         this.maxTemperatureC = builder.maxTemperatureC;
         this.eccCorrectedWarn = builder.eccCorrectedWarn;
         this.maxUncorrectableRemaps = builder.maxUncorrectableRemaps;
@@ -53,7 +39,7 @@ public final class GpuSettings {
         this.criticalXids = builder.criticalXids;
     }
 
-    public static GpuSettings defaults() {
+    public static GpuLimits defaults() {
         return builder().build();
     }
 
@@ -69,24 +55,6 @@ public final class GpuSettings {
     /** MIG partitions are acceptable (--allow-mig); by default MIG on is a FAIL, as NCCL's TP group needs whole GPUs. */
     public boolean allowMig() {
         return allowMig;
-    }
-
-    /** The nvidia-smi to run: a path, or a name looked up on PATH. */
-    public String nvidiaSmi() {
-        return nvidiaSmi;
-    }
-
-    public Duration nvidiaSmiTimeout() {
-        return nvidiaSmiTimeout;
-    }
-
-    /** Where JavaCPP extracts the NVML binding's natives; empty: its default (~/.javacpp/cache). */
-    public Optional<Path> javacppCacheDir() {
-        return Optional.ofNullable(javacppCacheDir);
-    }
-
-    public NvmlLoader nvmlLoader() {
-        return nvmlLoader;
     }
 
     public int maxTemperatureC() {
@@ -112,10 +80,6 @@ public final class GpuSettings {
     public static final class Builder {
         private OptionalInt expectGpus = OptionalInt.empty();
         private boolean allowMig;
-        private String nvidiaSmi = DEFAULT_NVIDIA_SMI;
-        private Duration nvidiaSmiTimeout = DEFAULT_NVIDIA_SMI_TIMEOUT;
-        private Path javacppCacheDir;
-        private NvmlLoader nvmlLoader;
         private int maxTemperatureC = DEFAULT_MAX_TEMPERATURE_C;
         private long eccCorrectedWarn = DEFAULT_ECC_CORRECTED_WARN;
         private int maxUncorrectableRemaps = DEFAULT_MAX_UNCORRECTABLE_REMAPS;
@@ -134,33 +98,6 @@ public final class GpuSettings {
 
         public Builder allowMig(boolean value) {
             this.allowMig = value;
-            return this;
-        }
-
-        public Builder nvidiaSmi(String command) {
-            if (Objects.requireNonNull(command).isBlank()) {
-                throw new IllegalArgumentException("nvidia-smi command must not be blank");
-            }
-            this.nvidiaSmi = command;
-            return this;
-        }
-
-        public Builder nvidiaSmiTimeout(Duration value) {
-            if (value.isNegative() || value.isZero()) {
-                throw new IllegalArgumentException("nvidia-smi timeout must be positive, got " + value);
-            }
-            this.nvidiaSmiTimeout = value;
-            return this;
-        }
-
-        public Builder javacppCacheDir(Path value) {
-            this.javacppCacheDir = Objects.requireNonNull(value);
-            return this;
-        }
-
-        /** The NVML to use; by default the bytedeco binding (tests hand in a fake). */
-        public Builder nvmlLoader(NvmlLoader value) {
-            this.nvmlLoader = Objects.requireNonNull(value);
             return this;
         }
 
@@ -201,11 +138,8 @@ public final class GpuSettings {
             return this;
         }
 
-        public GpuSettings build() {
-            if (nvmlLoader == null) {
-                nvmlLoader = new BytedecoNvml.Loader(javacppCacheDir);
-            }
-            return new GpuSettings(this);
+        public GpuLimits build() {
+            return new GpuLimits(this);
         }
     }
 }
