@@ -1,0 +1,7 @@
+/**
+ * The host.* checks: process limits, shared memory, capabilities, host identity, the IOMMU, PCIe
+ * ACS and links, and the GPU-to-NIC topology.
+ *
+ * <p>May import: {@code check}, {@code gpu}, {@code hostfs}, {@code net}.
+ */
+package dev.preflight.agent.check.host;
