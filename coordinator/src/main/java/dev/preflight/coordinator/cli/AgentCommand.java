@@ -59,16 +59,7 @@ public final class AgentCommand implements Callable<Integer> {
     Duration checkTimeout;
 
     @Mixin
-    HostFsOptions hostFs;
-
-    @Mixin
-    GpuOptions gpu;
-
-    @Mixin
-    NodeCheckOptions nodeChecks;
-
-    @Mixin
-    BenchLibraryOptions libraries;
+    AgentOptions agentOptions;
 
     @Mixin
     AgentSecurityOptions security;
@@ -80,18 +71,16 @@ public final class AgentCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         // the metrics exist once the server runs (they are named after the node it reports)
         AtomicReference<AgentMetrics> exported = new AtomicReference<>();
-        AgentSettings settings = libraries.apply(nodeChecks.apply(AgentSettings.builder()
-                .nodeName(nodeName == null ? "" : nodeName)
+        AgentSettings settings = agentOptions.settings(nodeName).toBuilder()
                 .checkTimeout(checkTimeout)
-                .gpu(gpu.toSettings())
                 .benchResults(results -> {
                     AgentMetrics metrics = exported.get();
                     if (metrics != null) {
                         metrics.recordBench(BenchSamples.of(results, results.getWorkersCount()), Instant.now());
                     }
-                })))
+                })
                 .build();
-        HostFs fs = hostFs.toHostFs();
+        HostFs fs = agentOptions.hostFs();
         PrintWriter err = spec.commandLine().getErr();
         ScheduledExecutorService background = Executors.newSingleThreadScheduledExecutor(task -> {
             Thread thread = new Thread(task, "preflight-agent-background");
