@@ -11,9 +11,9 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** bench/gpu-validation.sh --tables over the real outputs of the H200 validation run. */
+/** perf/gpu-validation.sh --tables over the real outputs of the H200 validation run. */
 class GpuValidationTablesTest {
-    private static final Path SCRIPT = Paths.get("../bench/gpu-validation.sh");
+    private static final Path SCRIPT = Paths.get("../perf/gpu-validation.sh");
 
     @TempDir
     Path dir;

@@ -1,5 +1,6 @@
 package dev.preflight.reports;
 
+import dev.preflight.proto.files.AtomicFiles;
 import dev.preflight.proto.v1.BenchWorker;
 import dev.preflight.proto.v1.CollectiveResults;
 import dev.preflight.proto.v1.Measurements.Sweep;

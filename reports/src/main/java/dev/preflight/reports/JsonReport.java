@@ -1,5 +1,6 @@
 package dev.preflight.reports;
 
+import dev.preflight.proto.files.AtomicFiles;
 import dev.preflight.proto.text.TerminalText;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.util.JsonFormat;

@@ -1,5 +1,6 @@
 package dev.preflight.reports;
 
+import dev.preflight.proto.nccltests.NcclTestsNames;
 import dev.preflight.proto.v1.BenchSpec;
 import dev.preflight.proto.v1.BenchWorker;
 import dev.preflight.proto.v1.CollectiveResult;
@@ -77,13 +78,13 @@ public final class NcclTestsJson {
                 json.startObject();
                 json.key("size").number(row.getSizeBytes());
                 json.key("count").number(row.getCount());
-                json.key("type").string(dtype(result.getDtype()));
+                json.key("type").string(NcclTestsNames.dtype(result.getDtype()));
                 json.key("redop").string(redop(result.getOp()));
                 json.key("root").string(String.format(Locale.ROOT, "%6d", -1));
                 placement(json, "out_of_place", row.getOutOfPlace());
                 placement(json, "in_place", row.getInPlace());
                 json.key("actual_iterations").number(iterations(comm, row));
-                json.key("experiment_name").string(binary(result.getOp()));
+                json.key("experiment_name").string(NcclTestsNames.binary(result.getOp()));
                 json.endObject();
                 for (Placement p : List.of(row.getOutOfPlace(), row.getInPlace())) {
                     wrong += Math.max(0, p.getWrong());
@@ -92,7 +93,7 @@ public final class NcclTestsJson {
                 }
             }
             if (!result.getError().isEmpty()) {
-                errors.add(binary(result.getOp()) + " " + result.getOutcome() + ": " + result.getError());
+                errors.add(NcclTestsNames.binary(result.getOp()) + " " + result.getOutcome() + ": " + result.getError());
             }
         }
         json.endList();
@@ -293,37 +294,9 @@ public final class NcclTestsJson {
         return TIME.format(Instant.ofEpochSecond(t.getSeconds(), t.getNanos()));
     }
 
-    /** nccl-tests' -d names, as its type column prints them: float, half, bfloat16. */
-    public static String dtype(BenchSpec.DataType dtype) {
-        switch (dtype) {
-            case FLOAT16:
-                return "half";
-            case BFLOAT16:
-                return "bfloat16";
-            default:
-                return "float";
-        }
-    }
-
     /** The reduction nccl-tests names: all_gather and alltoall run none, the others its default sum. */
     private static String redop(BenchSpec.Op op) {
         return op == BenchSpec.Op.ALL_GATHER || op == BenchSpec.Op.ALLTOALL ? "none" : "sum";
-    }
-
-    /** The nccl-tests binary that runs the op. */
-    public static String binary(BenchSpec.Op op) {
-        switch (op) {
-            case ALL_REDUCE:
-                return "all_reduce_perf";
-            case ALL_GATHER:
-                return "all_gather_perf";
-            case REDUCE_SCATTER:
-                return "reduce_scatter_perf";
-            case ALLTOALL:
-                return "alltoall_perf";
-            default:
-                return "sendrecv_perf";
-        }
     }
 
     /**

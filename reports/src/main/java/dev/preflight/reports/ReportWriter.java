@@ -1,5 +1,6 @@
 package dev.preflight.reports;
 
+import dev.preflight.proto.files.AtomicFiles;
 import dev.preflight.proto.v1.PreflightReport;
 import java.io.IOException;
 import java.nio.file.Path;

@@ -1,7 +1,7 @@
 package dev.preflight.agent.bench;
 
+import dev.preflight.proto.nccltests.NcclTestsNames;
 import dev.preflight.proto.v1.BenchSpec;
-import dev.preflight.reports.NcclTestsJson;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -23,7 +23,7 @@ public final class NcclTestsCommand {
             words.add("-x");
             words.add(setting.getKey() + "=" + setting.getValue());
         }
-        words.add(binary(op));
+        words.add(NcclTestsNames.binary(op));
         words.add("-b");
         words.add(Long.toString(spec.getMinBytes()));
         words.add("-e");
@@ -54,12 +54,8 @@ public final class NcclTestsCommand {
                 : command;
     }
 
-    private static String binary(BenchSpec.Op op) {
-        return NcclTestsJson.binary(op);
-    }
-
     /** nccl-tests' -d names, as its table's type column prints them too. */
     public static String dtype(BenchSpec.DataType dtype) {
-        return NcclTestsJson.dtype(dtype);
+        return NcclTestsNames.dtype(dtype);
     }
 }

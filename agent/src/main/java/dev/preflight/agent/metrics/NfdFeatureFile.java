@@ -1,7 +1,7 @@
 package dev.preflight.agent.metrics;
 
+import dev.preflight.proto.files.AtomicFiles;
 import dev.preflight.proto.v1.CheckResult;
-import dev.preflight.reports.AtomicFiles;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;

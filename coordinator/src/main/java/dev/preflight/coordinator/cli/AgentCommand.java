@@ -1,9 +1,7 @@
 package dev.preflight.coordinator.cli;
 
 import dev.preflight.agent.AgentSettings;
-import dev.preflight.agent.bench.WorkerSettings;
 import dev.preflight.agent.check.CheckRunner;
-import dev.preflight.agent.check.CheckSettings;
 import dev.preflight.agent.check.Checks;
 import dev.preflight.agent.gpu.GpuInventoryProbe;
 import dev.preflight.agent.hostfs.HostFs;
@@ -62,16 +60,7 @@ public final class AgentCommand implements Callable<Integer> {
     Duration checkTimeout;
 
     @Mixin
-    HostFsOptions hostFs;
-
-    @Mixin
-    GpuOptions gpu;
-
-    @Mixin
-    NodeCheckOptions nodeChecks;
-
-    @Mixin
-    BenchLibraryOptions libraries;
+    AgentOptions agentOptions;
 
     @Mixin
     AgentSecurityOptions security;
@@ -83,11 +72,7 @@ public final class AgentCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         // the metrics exist once the server runs (they are named after the node it reports)
         AtomicReference<AgentMetrics> exported = new AtomicReference<>();
-        AgentSettings settings = AgentSettings.builder()
-                .nodeName(nodeName == null ? "" : nodeName)
-                .gpuSources(gpu.sources())
-                .checks(nodeChecks.apply(CheckSettings.builder().checkTimeout(checkTimeout).gpu(gpu.limits())).build())
-                .worker(libraries.apply(WorkerSettings.builder()).build())
+        AgentSettings settings = agentOptions.settings(nodeName, Optional.of(checkTimeout))
                 .benchResults(results -> {
                     AgentMetrics metrics = exported.get();
                     if (metrics != null) {
@@ -95,7 +80,7 @@ public final class AgentCommand implements Callable<Integer> {
                     }
                 })
                 .build();
-        HostFs fs = hostFs.toHostFs();
+        HostFs fs = agentOptions.hostFs();
         PrintWriter err = spec.commandLine().getErr();
         ScheduledExecutorService background = Executors.newSingleThreadScheduledExecutor(task -> {
             Thread thread = new Thread(task, "preflight-agent-background");

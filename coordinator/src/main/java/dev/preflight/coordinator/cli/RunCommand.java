@@ -1,8 +1,6 @@
 package dev.preflight.coordinator.cli;
 
 import dev.preflight.agent.AgentSettings;
-import dev.preflight.agent.bench.WorkerSettings;
-import dev.preflight.agent.check.CheckSettings;
 import dev.preflight.agent.check.Checks;
 import dev.preflight.agent.hostfs.IoErrors;
 import dev.preflight.agent.security.NcclEnvAllowlist;
@@ -28,14 +26,11 @@ import dev.preflight.coordinator.score.Policy;
 import dev.preflight.coordinator.score.Scorer;
 import dev.preflight.proto.text.TerminalText;
 import dev.preflight.proto.v1.CheckProgress;
-import dev.preflight.proto.v1.CheckResult;
 import dev.preflight.proto.v1.NcclSetting;
 import dev.preflight.proto.v1.NodeReport;
 import dev.preflight.proto.v1.PreflightReport;
 import dev.preflight.proto.v1.RunChecksRequest;
-import dev.preflight.proto.v1.RunPhase;
 import dev.preflight.proto.v1.Verdict;
-import dev.preflight.reports.JsonReport;
 import dev.preflight.reports.ReportFormat;
 import dev.preflight.reports.ReportWriter;
 import dev.preflight.reports.TerminalSummary;
@@ -204,16 +199,7 @@ public final class RunCommand implements Callable<Integer> {
     Duration hostNetDuration;
 
     @Mixin
-    HostFsOptions hostFs;
-
-    @Mixin
-    GpuOptions gpu;
-
-    @Mixin
-    NodeCheckOptions nodeChecks;
-
-    @Mixin
-    BenchLibraryOptions libraries;
+    AgentOptions agentOptions;
 
     @Option(names = "--workload-env", paramLabel = "FILE",
             description = "The workload's NCCL_* settings (KEY=VALUE lines, as for docker --env-file); only variables on"
@@ -229,47 +215,92 @@ public final class RunCommand implements Callable<Integer> {
     @Mixin
     ClusterWriteOptions clusterWrites;
 
+    /** Set by whichever comes first, the run's end or a signal: one of them prints and writes the report. */
+    private final AtomicBoolean finishing = new AtomicBoolean();
+
+    /** The nodes whose checks are in, for a partial report if the run is stopped during the checks. */
+    private final List<NodeReport> answered = Collections.synchronizedList(new ArrayList<>());
+
+    /** The agents' addresses once they are known, for a partial report. */
+    private final List<String> addresses = Collections.synchronizedList(new ArrayList<>());
+
+    /** Where the agents are: this process's own, the ones discovery names, or bench pods still to start. */
+    private record Agents(Optional<BenchPods.Template> benchPods, Discovery.Plan plan) {
+        boolean embedded() {
+            return plan != null && plan.embedded();
+        }
+    }
+
     @Override
     public Integer call() throws Exception {
         Map<String, String> workloadEnv = workloadEnv();
+        Agents agents = agents();
+        requireKnownChecks();
+        Policy loadedPolicy = policy.load();
+        try (ClusterWriteOptions.Writer writer = clusterWrites.open()) {
+            return run(workloadEnv, agents, loadedPolicy, writer);
+        }
+    }
+
+    private int run(Map<String, String> workloadEnv, Agents agents, Policy loadedPolicy,
+            ClusterWriteOptions.Writer writer) throws Exception {
+        requireWritable(outDir);
+        PreflightRun run = preflightRun(workloadEnv, loadedPolicy);
+        String commandLine = "preflight " + String.join(" ", spec.commandLine().getParseResult().originalArgs());
+        writePartialReportOnSignal(run, commandLine, workloadEnv, writer);
+        Optional<PreflightReport> report = agents.embedded()
+                ? Optional.of(measureWithEmbeddedAgent(run, commandLine))
+                : measureWithRemoteAgents(run, commandLine, agents);
+        if (report.isEmpty()) {
+            return ExitCodes.INCOMPLETE;
+        }
+        if (!finishing.compareAndSet(false, true)) {
+            // a signal is writing the partial report and will end the process
+            Thread.currentThread().join();
+        }
+        return finish(report.get().toBuilder().putAllWorkloadEnv(workloadEnv).build(), writer);
+    }
+
+    /** Where the agents are, with the flags that only some kinds of agents take judged against it. */
+    private Agents agents() throws InterruptedException {
         Optional<BenchPods.Template> benchPods = discovery.benchPods();
         // bench pods are found once they run, after every flag has been judged
-        Discovery.Plan plan = benchPods.isPresent() ? null : discovery.plan();
-        boolean embeddedAgent = plan != null && plan.embedded();
-        if (!embeddedAgent && (hostFs.anyGiven() || nodeName != null || nodeChecks.anyGiven())) {
-            throw new ParameterException(spec.commandLine(),
-                    "--procfs/--sysfs/--devfs/--rootfs/--node-name/--host-views/--model-store/--storage-read-bytes/--threshold "
-                            + "apply to the embedded agent only; give them to each remote agent (preflight agent ...)");
+        Agents agents = new Agents(benchPods, benchPods.isPresent() ? null : discovery.plan());
+        if (!agents.embedded()) {
+            agentOptions.rejectForRemoteAgents(nodeName);
         }
-        if (!embeddedAgent && libraries.anyGiven()) {
-            throw new ParameterException(spec.commandLine(),
-                    "--cudart-lib/--nccl-lib/--bench-lock-dir/--bench-dir apply to the embedded agent only; "
-                            + "give them to each remote agent (preflight agent ...)");
-        }
-        if (!embeddedAgent && gpu.anyGiven()) {
-            throw new ParameterException(spec.commandLine(),
-                    "GPU options (--expect-gpus, --allow-mig, --nvidia-smi, ...) apply to the embedded agent only; "
-                            + "give them to each remote agent (preflight agent ...)");
-        }
+        return agents;
+    }
+
+    private void requireKnownChecks() {
         try {
             Checks.standard().select(checkIds);
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), "--checks: " + e.getMessage());
         }
-        Policy loadedPolicy = policy.load();
-        try (ClusterWriteOptions.Writer writer = clusterWrites.open()) {
-            return run(workloadEnv, benchPods, plan, embeddedAgent, loadedPolicy, writer);
-        }
     }
 
-    private int run(Map<String, String> workloadEnv, Optional<BenchPods.Template> benchPods, Discovery.Plan plan,
-            boolean embeddedAgent, Policy loadedPolicy, ClusterWriteOptions.Writer writer) throws Exception {
+    /** The run's phases, settings and progress, every flag they take checked. */
+    private PreflightRun preflightRun(Map<String, String> workloadEnv, Policy loadedPolicy) {
         Scorer scorer = new Scorer(loadedPolicy);
-        requireWritable(outDir);
+        // A preflight run is the on-demand occasion for the model-store read, on every node at once.
+        RunChecksRequest request = RunChecksRequest.newBuilder().addAllCheckIds(checkIds).setStorageRead(true).build();
+        Fanout fanout = new Fanout(connectTimeout, timeout, fanoutListener());
         PrintWriter err = spec.commandLine().getErr();
-        // the nodes whose checks are in, for a partial report if the run is stopped during the checks
-        List<NodeReport> answered = Collections.synchronizedList(new ArrayList<>());
-        FanoutListener listener = new FanoutListener() {
+        Progress progress = quiet ? Progress.QUIET : Progress.to(err, System.console() != null);
+        HostNetPhase.Settings hostNet = hostNetSettings(loadedPolicy);
+        PreflightRun.PlanRequest planRequest = planRequest(loadedPolicy);
+        // the default run measures a cluster it finds: the quick profile, once two reachable nodes have GPUs
+        boolean measureWhenGpus = profile == null && phasesValue == null;
+        return new PreflightRun(fanout, new PreflightRun.Options(phases(planRequest != null), request, hostNet, scorer,
+                benchSettings(workloadEnv, loadedPolicy), new AgentPortCounters(connectTimeout), planRequest, measureWhenGpus),
+                progress, Clock.systemUTC());
+    }
+
+    /** Prints each node's checks as they finish and each node's reachability, and keeps the answers. */
+    private FanoutListener fanoutListener() {
+        PrintWriter err = spec.commandLine().getErr();
+        return new FanoutListener() {
             @Override
             public void progress(String address, CheckProgress progress) {
                 if (!quiet && progress.getPhase() == CheckProgress.Phase.FINISHED) {
@@ -297,10 +328,9 @@ public final class RunCommand implements Callable<Integer> {
                 }
             }
         };
-        // A preflight run is the on-demand occasion for the model-store read, on every node at once.
-        RunChecksRequest request = RunChecksRequest.newBuilder().addAllCheckIds(checkIds).setStorageRead(true).build();
-        Fanout fanout = new Fanout(connectTimeout, timeout, listener);
-        Progress progress = quiet ? Progress.QUIET : Progress.to(err, System.console() != null);
+    }
+
+    private HostNetPhase.Settings hostNetSettings(Policy loadedPolicy) {
         if (hostNetStreams < 1 || hostNetStreams > 16) {
             throw new ParameterException(spec.commandLine(), "--hostnet-streams " + hostNetStreams + ": expected 1-16");
         }
@@ -308,16 +338,17 @@ public final class RunCommand implements Callable<Integer> {
             throw new ParameterException(spec.commandLine(), "--hostnet-duration " + hostNetDuration.toMillis()
                     + " ms: expected 100ms-30s");
         }
-        HostNetPhase.Settings hostNet = new HostNetPhase.Settings(hostNetStreams, hostNetDuration,
-                HostNetPhase.Settings.DEFAULT.pings(), masterPort, loadedPolicy.outliers().rule());
-        PreflightRun.PlanRequest planRequest = planRequest(loadedPolicy);
-        // the default run measures a cluster it finds: the quick profile, once two reachable nodes have GPUs
-        boolean measureWhenGpus = profile == null && phasesValue == null;
-        PreflightRun run = new PreflightRun(fanout, new PreflightRun.Options(phases(planRequest != null), request, hostNet, scorer,
-                benchSettings(workloadEnv, loadedPolicy), new AgentPortCounters(connectTimeout), planRequest, measureWhenGpus), progress,
-                Clock.systemUTC());
-        String commandLine = "preflight " + String.join(" ", spec.commandLine().getParseResult().originalArgs());
-        List<String> addresses = Collections.synchronizedList(new ArrayList<>());
+        return new HostNetPhase.Settings(hostNetStreams, hostNetDuration, HostNetPhase.Settings.DEFAULT.pings(), masterPort,
+                loadedPolicy.outliers().rule());
+    }
+
+    /**
+     * On SIGTERM/SIGINT, the partial report: what was measured so far, the rest marked not run;
+     * unless the run's own end got there first.
+     */
+    private void writePartialReportOnSignal(PreflightRun run, String commandLine, Map<String, String> workloadEnv,
+            ClusterWriteOptions.Writer writer) {
+        PrintWriter err = spec.commandLine().getErr();
         Termination.onSignal(signal -> {
             String why = "preflight was stopped by " + signal;
             PreflightReport partial;
@@ -328,95 +359,95 @@ public final class RunCommand implements Callable<Integer> {
                 err.println("preflight: " + why + ": writing the partial report");
                 err.flush();
                 // exit(), not halt(): the shutdown hooks still delete bench pods and stop workers
-                Runtime.getRuntime().exit(finish(partial.toBuilder().putAllWorkloadEnv(workloadEnv).build(), err, writer));
+                Runtime.getRuntime().exit(finish(partial.toBuilder().putAllWorkloadEnv(workloadEnv).build(), writer));
             }
         });
-
-        PreflightReport report;
-        if (embeddedAgent) {
-            if (clientSecurity.anyGiven()) {
-                throw new ParameterException(spec.commandLine(),
-                        "--tls-ca/--tls-cert/--token-file are for remote agents; the embedded agent needs none");
-            }
-            AgentSettings settings = AgentSettings.builder()
-                    .nodeName(nodeName == null ? "" : nodeName)
-                    .gpuSources(gpu.sources())
-                    .checks(nodeChecks.apply(CheckSettings.builder().gpu(gpu.limits())).build())
-                    .worker(libraries.apply(WorkerSettings.builder()).build())
-                    .build();
-            try (EmbeddedAgent embedded = EmbeddedAgent.start(hostFs.toHostFs(), settings)) {
-                addresses.add(embedded.target().address());
-                report = run.run(List.of(embedded.target()), commandLine, nodes -> List.of());
-            }
-        } else {
-            ChannelCredentials credentials = clientSecurity.credentials();
-            BenchPods pods = null;
-            KubernetesClient kubernetes = null;
-            Thread deletePods = null;
-            List<AgentTarget> targets = new ArrayList<>();
-            try {
-                if (benchPods.isPresent()) {
-                    // a failure to create or list the pods ends the run below: one line, exit 4
-                    kubernetes = DiscoveryOptions.kubernetes("--bench-pods");
-                    pods = BenchPods.create(kubernetes, benchPods.get(),
-                            UUID.randomUUID().toString(), line -> {
-                                synchronized (err) {
-                                    err.println("preflight: " + line);
-                                    err.flush();
-                                }
-                            });
-                    // a coordinator stopped by SIGTERM (a Job's deadline, a cancelled pipeline) still frees the GPUs
-                    deletePods = new Thread(pods::close, "preflight-bench-pods-delete");
-                    Runtime.getRuntime().addShutdownHook(deletePods);
-                    plan = Discovery.of(pods.await(discovery.benchPodsTimeout));
-                }
-                Discovery.Plan found = plan;
-                for (DiscoveredAgent agent : found.agents()) {
-                    NettyChannelBuilder channel = NettyChannelBuilder.forAddress(agent.address().host(),
-                                    agent.address().port(), credentials)
-                            .maxInboundMessageSize(MAX_AGENT_RESULTS_BYTES);
-                    clientSecurity.serverName().ifPresent(channel::overrideAuthority);
-                    targets.add(new AgentTarget(agent.address().toString(), channel.build()));
-                    addresses.add(agent.address().toString());
-                }
-                report = run.run(targets, commandLine,
-                        nodes -> found.expected().isEmpty() ? List.of() : List.of(found.expected().judge(nodes)));
-            } catch (IOException e) {
-                err.println("preflight: --bench-pods: " + e.getMessage());
-                err.flush();
-                return ExitCodes.INCOMPLETE;
-            } finally {
-                for (AgentTarget target : targets) {
-                    target.channel().shutdownNow();
-                }
-                for (AgentTarget target : targets) {
-                    target.channel().awaitTermination(5, TimeUnit.SECONDS);
-                }
-                if (pods != null) {
-                    pods.close();
-                    try {
-                        Runtime.getRuntime().removeShutdownHook(deletePods);
-                    } catch (IllegalStateException e) {
-                        // the JVM is already shutting down: the hook runs, and close() is idempotent
-                    }
-                }
-                if (kubernetes != null) {
-                    kubernetes.close();
-                }
-            }
-        }
-        if (!finishing.compareAndSet(false, true)) {
-            // a signal is writing the partial report and will end the process
-            Thread.currentThread().join();
-        }
-        return finish(report.toBuilder().putAllWorkloadEnv(workloadEnv).build(), err, writer);
     }
 
-    /** Set by whichever comes first, the run's end or a signal: one of them prints and writes the report. */
-    private final AtomicBoolean finishing = new AtomicBoolean();
+    /** The run against an agent inside this process, built from the agent options. */
+    private PreflightReport measureWithEmbeddedAgent(PreflightRun run, String commandLine) throws IOException {
+        if (clientSecurity.anyGiven()) {
+            throw new ParameterException(spec.commandLine(),
+                    "--tls-ca/--tls-cert/--token-file are for remote agents; the embedded agent needs none");
+        }
+        AgentSettings settings = agentOptions.settings(nodeName, Optional.empty()).build();
+        try (EmbeddedAgent embedded = EmbeddedAgent.start(agentOptions.hostFs(), settings)) {
+            addresses.add(embedded.target().address());
+            return run.run(List.of(embedded.target()), commandLine, nodes -> List.of());
+        }
+    }
+
+    /**
+     * The run against the discovered agents, or against bench pods started for it and deleted
+     * after (also on SIGTERM); empty, with the reason printed, when the pods cannot be made.
+     */
+    private Optional<PreflightReport> measureWithRemoteAgents(PreflightRun run, String commandLine, Agents agents)
+            throws InterruptedException {
+        PrintWriter err = spec.commandLine().getErr();
+        ChannelCredentials credentials = clientSecurity.credentials();
+        BenchPods pods = null;
+        KubernetesClient kubernetes = null;
+        Thread deletePods = null;
+        List<AgentTarget> targets = new ArrayList<>();
+        try {
+            Discovery.Plan plan = agents.plan();
+            if (agents.benchPods().isPresent()) {
+                // a failure to create or list the pods ends the run below: one line, exit 4
+                kubernetes = DiscoveryOptions.kubernetes("--bench-pods");
+                pods = BenchPods.create(kubernetes, agents.benchPods().get(), UUID.randomUUID().toString(), line -> {
+                    synchronized (err) {
+                        err.println("preflight: " + line);
+                        err.flush();
+                    }
+                });
+                // a coordinator stopped by SIGTERM (a Job's deadline, a cancelled pipeline) still frees the GPUs
+                deletePods = new Thread(pods::close, "preflight-bench-pods-delete");
+                Runtime.getRuntime().addShutdownHook(deletePods);
+                plan = Discovery.of(pods.await(discovery.benchPodsTimeout));
+            }
+            for (DiscoveredAgent agent : plan.agents()) {
+                targets.add(target(agent, credentials));
+                addresses.add(agent.address().toString());
+            }
+            Discovery.Plan found = plan;
+            return Optional.of(run.run(targets, commandLine,
+                    nodes -> found.expected().isEmpty() ? List.of() : List.of(found.expected().judge(nodes))));
+        } catch (IOException e) {
+            err.println("preflight: --bench-pods: " + e.getMessage());
+            err.flush();
+            return Optional.empty();
+        } finally {
+            for (AgentTarget target : targets) {
+                target.channel().shutdownNow();
+            }
+            for (AgentTarget target : targets) {
+                target.channel().awaitTermination(5, TimeUnit.SECONDS);
+            }
+            if (pods != null) {
+                pods.close();
+                try {
+                    Runtime.getRuntime().removeShutdownHook(deletePods);
+                } catch (IllegalStateException e) {
+                    // the JVM is already shutting down: the hook runs, and close() is idempotent
+                }
+            }
+            if (kubernetes != null) {
+                kubernetes.close();
+            }
+        }
+    }
+
+    private AgentTarget target(DiscoveredAgent agent, ChannelCredentials credentials) {
+        NettyChannelBuilder channel = NettyChannelBuilder.forAddress(agent.address().host(), agent.address().port(),
+                        credentials)
+                .maxInboundMessageSize(MAX_AGENT_RESULTS_BYTES);
+        clientSecurity.serverName().ifPresent(channel::overrideAuthority);
+        return new AgentTarget(agent.address().toString(), channel.build());
+    }
 
     /** Prints the summary, writes the report files and the cluster writes asked for, and says the exit code. */
-    private int finish(PreflightReport report, PrintWriter err, ClusterWriteOptions.Writer writer) {
+    private int finish(PreflightReport report, ClusterWriteOptions.Writer writer) {
+        PrintWriter err = spec.commandLine().getErr();
         Verdict verdict = report.getVerdict();
         boolean color = System.console() != null && System.getenv("NO_COLOR") == null;
         PrintWriter out = spec.commandLine().getOut();

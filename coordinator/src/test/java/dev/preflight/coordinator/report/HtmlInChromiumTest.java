@@ -145,7 +145,7 @@ class HtmlInChromiumTest {
         Assumptions.assumeTrue(chromium != null,
                 "chromium is not installed (Debian: apt-get install chromium; .ci/run installs it)");
         // a checks-only run over a fleet, the page the grid is for: 1,000 nodes, one with a small /dev/shm
-        PreflightReport.Builder checksOnly = RenderBenchmarkTest.thousandNodes().toBuilder().clearMeasurements();
+        PreflightReport.Builder checksOnly = RenderPerfTest.thousandNodes().toBuilder().clearMeasurements();
         checksOnly.setNodes(42, checksOnly.getNodes(42).toBuilder().setChecks(1, SampleReports.shm(8L << 30, 8L << 30)));
         PreflightReport report = new Scorer(Policy.defaults()).score(checksOnly.build());
         String html = HtmlReport.render(report);

@@ -5,7 +5,7 @@
 # of the run and where its report is. The agents read captured /proc and /sys trees (the build's
 # test fixtures), each with its own hostname and boot id; of the node checks only host.shm runs,
 # as the trees hold no GPU. Needs root and iproute2.
-# Usage: bench/multinode-testbed.sh [nodes] [gpus] [max-bytes] [iters] [node=rate, e.g. 3=200mbit]
+# Usage: perf/multinode-testbed.sh [nodes] [gpus] [max-bytes] [iters] [node=rate, e.g. 3=200mbit]
 set -euo pipefail
 nodes=${1:-4}
 gpus=${2:-2}

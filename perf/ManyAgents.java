@@ -1,7 +1,7 @@
 // Starts N agent servers on loopback ports in one JVM and prints their addresses as one
 // comma-separated line, for scale benchmarks of the coordinator. Runs until killed.
 //
-// Usage: java -cp coordinator/target/preflight.jar bench/ManyAgents.java N [full|light] [ROOT]
+// Usage: java -cp coordinator/target/preflight.jar perf/ManyAgents.java N [full|light] [ROOT]
 //   full  (default) N real AgentServers, each doing its own work on every call
 //   light N gRPC servers answering with what one real agent answered once (node info, fingerprint,
 //         check results, the node name varied): 1,000 real agents on two cores measure the agents'

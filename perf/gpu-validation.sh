@@ -5,9 +5,9 @@
 # CUDA graphs). Writes every output to DIR and the comparison as Markdown (DIR/tables.md) for
 # docs/hardware-validation.md.
 #
-#   bench/gpu-validation.sh [--jar PATH] [--java PATH] [--out DIR] [--nccl-tests DIR]
+#   perf/gpu-validation.sh [--jar PATH] [--java PATH] [--out DIR] [--nccl-tests DIR]
 #                           [--nccl-lib PATH] [--cudart-lib PATH] [--gpu INDEX] [--max-bytes SIZE]
-#   bench/gpu-validation.sh --tables DIR      # only the tables, from a results directory
+#   perf/gpu-validation.sh --tables DIR      # only the tables, from a results directory
 #
 # Needs: the NVIDIA driver, the fat jar (coordinator/target/preflight.jar) and a Java 17 runtime.
 # nccl-tests is built when --nccl-tests names its source (NVIDIA/nccl-tests) and nvcc and nccl.h

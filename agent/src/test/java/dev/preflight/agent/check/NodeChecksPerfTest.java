@@ -1,7 +1,5 @@
 package dev.preflight.agent.check;
 
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
-
 import dev.preflight.agent.Fixtures;
 import dev.preflight.agent.gpu.GpuInventoryProbe;
 import dev.preflight.agent.gpu.GpuSources;
@@ -15,19 +13,20 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 
 /**
  * How long every node check takes on the 8-GPU/8-NIC fixture node (the storage read is off: it is
  * on demand only). Prints figures, asserts nothing; run explicitly:
- * {@code mvn -B -q -pl agent -am test -Dtest=NodeChecksBenchmark -Dsurefire.failIfNoSpecifiedTests=false -Dpreflight.bench=true}
+ * {@code mvn -B -q -pl agent -am test -Dtest=NodeChecksPerfTest -Dsurefire.failIfNoSpecifiedTests=false -Dpreflight.perf=true}
  */
-class NodeChecksBenchmark {
+class NodeChecksPerfTest {
     static final int WARMUP = 20;
     static final int PASSES = 50;
 
     @Test
+    @EnabledIfSystemProperty(named = "preflight.perf", matches = "true", disabledReason = "a performance benchmark: run with -Dpreflight.perf=true")
     void allNodeChecksOnTheEightGpuNode() {
-        assumeTrue(Boolean.getBoolean("preflight.bench"), "a benchmark: run with -Dpreflight.bench=true");
         HostFs fs = Fixtures.hostFs("hgx-8gpu-cx7-ndr");
         CheckRunner runner = new CheckRunner(fs, Fixtures.settings().build(),
                 new GpuInventoryProbe(fs, GpuSources.defaults(), Clock.systemUTC()));

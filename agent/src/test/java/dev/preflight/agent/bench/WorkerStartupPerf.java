@@ -18,12 +18,12 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Worker start-up time: from spawning the JVM to its answer that the CUDA runtime and NCCL are
- * loaded and the GPU selected (docs/benchmarks.md). Not a test; run with
+ * loaded and the GPU selected (docs/benchmarks.md). A performance benchmark, not a test; run with
  * java -cp coordinator/target/preflight.jar:agent/target/test-classes
- *   dev.preflight.agent.bench.WorkerStartupBenchmark FAKE_DIR RUNS WORKERS
+ *   dev.preflight.agent.bench.WorkerStartupPerf FAKE_DIR RUNS WORKERS
  */
-public final class WorkerStartupBenchmark {
-    private WorkerStartupBenchmark() {}
+public final class WorkerStartupPerf {
+    private WorkerStartupPerf() {}
 
     public static void main(String[] args) throws Exception {
         Path fake = Paths.get(args[0]);

@@ -1,7 +1,5 @@
 package dev.preflight.agent.gpu;
 
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
-
 import dev.preflight.agent.hostfs.HostFs;
 import dev.preflight.agent.hostfs.MalformedInputException;
 import java.nio.charset.StandardCharsets;
@@ -13,14 +11,15 @@ import java.time.Duration;
 import java.util.Arrays;
 import java.util.Locale;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Prints the time of a full GPU inventory through each source; no assertion on time. Runs only
- * with -Dpreflight.bench=true, alone in its JVM so the first NVML load is the JVM's first:
- * mvn -B -q -pl agent -am test -Dpreflight.bench=true -Dtest=GpuInventoryBenchmark -Dsurefire.failIfNoSpecifiedTests=false
+ * with -Dpreflight.perf=true, alone in its JVM so the first NVML load is the JVM's first:
+ * mvn -B -q -pl agent -am test -Dpreflight.perf=true -Dtest=GpuInventoryPerfTest -Dsurefire.failIfNoSpecifiedTests=false
  */
-class GpuInventoryBenchmark {
+class GpuInventoryPerfTest {
     @TempDir
     Path root;
 
@@ -39,13 +38,13 @@ class GpuInventoryBenchmark {
             micros[i] = (System.nanoTime() - start) / 1_000;
         }
         Arrays.sort(micros);
-        System.out.printf(Locale.ROOT, "bench %-58s median %9.3f ms  p90 %9.3f ms  (%d runs)%n",
+        System.out.printf(Locale.ROOT, "perf %-58s median %9.3f ms  p90 %9.3f ms  (%d runs)%n",
                 what, micros[runs / 2] / 1000.0, micros[runs * 9 / 10] / 1000.0, runs);
     }
 
     @Test
+    @EnabledIfSystemProperty(named = "preflight.perf", matches = "true", disabledReason = "a performance benchmark: run with -Dpreflight.perf=true")
     void inventoryThroughEachSource() throws Exception {
-        assumeTrue(Boolean.getBoolean("preflight.bench"), "benchmark: run with -Dpreflight.bench=true");
         Path cache = Paths.get(System.getProperty(BytedecoNvml.JAVACPP_CACHE_PROPERTY, "target/javacpp-cache"));
         Files.createDirectories(cache);
 
@@ -57,7 +56,7 @@ class GpuInventoryBenchmark {
         } catch (GpuSourceException e) {
             failure = e.getMessage();
         }
-        System.out.printf(Locale.ROOT, "bench %-58s %9.3f ms  (%s)%n", "NVML binding load, first in this JVM (fails here)",
+        System.out.printf(Locale.ROOT, "perf %-58s %9.3f ms  (%s)%n", "NVML binding load, first in this JVM (fails here)",
                 (System.nanoTime() - start) / 1e6, failure.substring(0, Math.min(80, failure.length())));
         measure("NVML binding load, again (failure remembered)", 1000, () -> {
             try {

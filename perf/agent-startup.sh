@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Measures `preflight agent`: time from exec to SERVING (the agent prints "serving on" right after
 # its health service turns SERVING) and its resident memory after sitting idle.
-# Usage: bench/agent-startup.sh [runs] [idle-seconds]      (builds the jar first if needed)
+# Usage: perf/agent-startup.sh [runs] [idle-seconds]      (builds the jar first if needed)
 set -euo pipefail
 runs=${1:-10}
 idle=${2:-5}

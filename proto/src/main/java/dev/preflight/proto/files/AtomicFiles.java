@@ -1,4 +1,4 @@
-package dev.preflight.reports;
+package dev.preflight.proto.files;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;

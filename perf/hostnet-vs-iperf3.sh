@@ -2,7 +2,7 @@
 # Host-network throughput of preflight's hostnet phase against iperf3 on the same veth pair, in the
 # same run: two test-bed nodes (testbed/netns.sh), iperf3 then preflight, same stream count and
 # duration, repeated. Needs root, iproute2 and iperf3 (Debian package iperf3).
-# Usage: bench/hostnet-vs-iperf3.sh [rounds] [streams] [seconds] [rate, e.g. 1gbit; default unshaped]
+# Usage: perf/hostnet-vs-iperf3.sh [rounds] [streams] [seconds] [rate, e.g. 1gbit; default unshaped]
 set -euo pipefail
 rounds=${1:-3}
 streams=${2:-4}

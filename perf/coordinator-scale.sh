@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Wall time and heap of a checks-only preflight against N agents (all in one JVM on loopback,
-# bench/ManyAgents.java), for each N given. The coordinator runs with -Xmx512m, so finishing at
+# perf/ManyAgents.java), for each N given. The coordinator runs with -Xmx512m, so finishing at
 # all proves its heap stayed under 512 MB; the GC log gives the peak heap in use.
-# Usage: bench/coordinator-scale.sh [N ...]     (default: 10 100 1000)
-# AGENT_MODE=light|full (default light: see bench/ManyAgents.java); SCALE_RUN_OPTS adds run flags.
+# Usage: perf/coordinator-scale.sh [N ...]     (default: 10 100 1000)
+# AGENT_MODE=light|full (default light: see perf/ManyAgents.java); SCALE_RUN_OPTS adds run flags.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 "$root/preflight" --version >/dev/null
@@ -17,7 +17,7 @@ echo "agent mode: ${AGENT_MODE:-light}; run options: ${SCALE_RUN_OPTS:-(none)}"
 printf '%-8s %-14s %-18s %s\n' agents "wall time (s)" "peak heap (MiB)" verdict
 for n in "${@:-10 100 1000}"; do
     for count in $n; do
-        java -Xmx2g -cp "$jar" "$root/bench/ManyAgents.java" "$count" "${AGENT_MODE:-light}" >"$work/agents" 2>"$work/agents.err" &
+        java -Xmx2g -cp "$jar" "$root/perf/ManyAgents.java" "$count" "${AGENT_MODE:-light}" >"$work/agents" 2>"$work/agents.err" &
         agents_pid=$!
         for _ in $(seq 1 1200); do [ -s "$work/agents" ] && break; sleep 0.1; done
         [ -s "$work/agents" ] || { echo "agents did not start: $(cat "$work/agents.err")" >&2; exit 1; }

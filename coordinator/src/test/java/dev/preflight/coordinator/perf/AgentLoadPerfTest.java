@@ -1,4 +1,4 @@
-package dev.preflight.coordinator.bench;
+package dev.preflight.coordinator.perf;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -27,27 +27,29 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 
 /**
- * A benchmark, not a test (its name keeps it out of the default run): the shipped agent, in its
- * own process, under N concurrent clients (default 100), each on its own connection, calling
- * health and node info alternately for a fixed time (default 30 s) on loopback. Prints
- * throughput, latency percentiles, errors and the agent's resident memory.
+ * A performance benchmark, not a test (it runs only with -Dpreflight.perf=true): the shipped
+ * agent, in its own process, under N concurrent clients (default 100), each on its own
+ * connection, calling health and node info alternately for a fixed time (default 30 s) on
+ * loopback. Prints throughput, latency percentiles, errors and the agent's resident memory.
  *
  *   mvn -B -q -DskipTests package
- *   mvn -B -q -pl coordinator -am test -Dtest=AgentLoadBench -Dsurefire.failIfNoSpecifiedTests=false
- *       [-Dpreflight.bench.agentJvm=-Xmx128m] [-Dpreflight.bench.clients=100] [-Dpreflight.bench.seconds=30]
+ *   mvn -B -q -pl coordinator -am test -Dtest=AgentLoadPerfTest -Dsurefire.failIfNoSpecifiedTests=false -Dpreflight.perf=true
+ *       [-Dpreflight.perf.agentJvm=-Xmx128m] [-Dpreflight.perf.clients=100] [-Dpreflight.perf.seconds=30]
  */
-class AgentLoadBench {
+class AgentLoadPerfTest {
     private static final Path JAR = Paths.get("target", "preflight.jar").toAbsolutePath();
-    private static final int CLIENTS = Integer.getInteger("preflight.bench.clients", 100);
-    private static final int SECONDS = Integer.getInteger("preflight.bench.seconds", 30);
+    private static final int CLIENTS = Integer.getInteger("preflight.perf.clients", 100);
+    private static final int SECONDS = Integer.getInteger("preflight.perf.seconds", 30);
     /** JVM options for the agent, e.g. -Xmx128m as the DaemonSet's memory limit implies. */
-    private static final String AGENT_JVM = System.getProperty("preflight.bench.agentJvm", "");
+    private static final String AGENT_JVM = System.getProperty("preflight.perf.agentJvm", "");
     private static final int WARMUP_SECONDS = 5;
     private static final Pattern SERVING = Pattern.compile("serving on 127\\.0\\.0\\.1:(\\d+)");
 
     @Test
+    @EnabledIfSystemProperty(named = "preflight.perf", matches = "true", disabledReason = "a performance benchmark: run with -Dpreflight.perf=true")
     void agentUnderConcurrentClients() throws Exception {
         assertTrue(Files.exists(JAR), "build the jar first: mvn -B -q -DskipTests package");
         List<String> command = new ArrayList<>(List.of(Paths.get(System.getProperty("java.home"), "bin", "java").toString()));
