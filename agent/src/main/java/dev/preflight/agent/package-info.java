@@ -9,15 +9,16 @@
  * docs/package-map.md draws it. Imports outside the agent (proto, grpc, the JDK) are not limited.
  *
  * <pre>
- * server:        (root), bench, check, check.fabric, gpu, hostfs, hostnet, node, security
+ * server:        (root), bench, check, gpu, hostfs, hostnet, node, security
  * (root):        bench, check, gpu
  * metrics:       check, security
  * node:          gpu, hostfs
  * bench:         gpu, hostfs, security
- * check.fabric:  check, gpu, hostfs, net
- * check.host:    check, gpu, hostfs, net
+ * check.fabric:  check, check.nccl, hostfs
+ * check.host:    check, check.nccl, hostfs
  * check.gpu:     check, gpu, hostfs
  * check.storage: check, hostfs
+ * check.nccl:    check, hostfs
  * check:         gpu, hostfs, net
  * gpu:           hostfs
  * security:      hostfs

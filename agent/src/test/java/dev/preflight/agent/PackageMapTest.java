@@ -30,9 +30,6 @@ class PackageMapTest {
     private static final Path SOURCES = Path.of("src", "main", "java", "dev", "preflight", "agent");
     private static final String ROOT = "(root)";
 
-    /** PENDING: check.host and check.fabric share helpers that are moving to hostfs; delete this line once they have moved. */
-    private static final Map<String, Set<String>> PENDING = Map.of("check.host", Set.of("check.fabric"), "check.fabric", Set.of("check.host"));
-
     private static final Pattern PACKAGE = Pattern.compile("(?m)^package (dev\\.preflight\\.agent[\\w.]*);");
     /** A type of an agent package named anywhere in a file: {@code dev.preflight.agent.check.Check}, or a wildcard. */
     private static final Pattern REFERENCE = Pattern.compile("\\bdev\\.preflight\\.agent((?:\\.[a-z]\\w*)*)\\.(?:[A-Z]|\\*)");
@@ -43,7 +40,6 @@ class PackageMapTest {
     void everyReferenceBetweenAgentPackagesIsAllowedByTheMap() throws IOException {
         Map<String, Set<String>> map = map();
         List<String> refused = new ArrayList<>();
-        Map<String, Set<String>> used = new TreeMap<>();
         for (Path file : sources()) {
             String text = Files.readString(file);
             String from = packageOf(text, file);
@@ -51,21 +47,12 @@ class PackageMapTest {
                 if (to.equals(from)) {
                     continue;
                 }
-                used.computeIfAbsent(from, key -> new TreeSet<>()).add(to);
-                boolean allowed = map.getOrDefault(from, Set.of()).contains(to)
-                        || PENDING.getOrDefault(from, Set.of()).contains(to);
-                if (!allowed) {
+                if (!map.getOrDefault(from, Set.of()).contains(to)) {
                     refused.add(SOURCES.relativize(file) + ": " + from + " may not import " + to);
                 }
             }
         }
         assertEquals(List.of(), refused, "imports the package map (dev/preflight/agent/package-info.java) does not allow");
-        PENDING.forEach((from, targets) -> {
-            for (String to : targets) {
-                assertTrue(used.getOrDefault(from, Set.of()).contains(to),
-                        "PENDING allows " + from + " -> " + to + ", which nothing uses any more: delete the exception");
-            }
-        });
     }
 
     @Test

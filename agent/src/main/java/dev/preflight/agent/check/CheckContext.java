@@ -2,34 +2,40 @@ package dev.preflight.agent.check;
 
 import dev.preflight.agent.gpu.GpuInventoryProbe;
 import dev.preflight.agent.hostfs.HostFs;
-import dev.preflight.agent.hostfs.IoErrors;
+import dev.preflight.agent.hostfs.HostModel;
+import dev.preflight.agent.hostfs.HostReader;
 import dev.preflight.proto.v1.Evidence;
-import java.io.IOException;
-import java.nio.file.NoSuchFileException;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 
 /**
  * What a check sees of the node. Every read goes through here, so it is made under the movable
  * roots and recorded as evidence (source and raw value) without the check having to remember.
  */
-public final class CheckContext {
+public final class CheckContext implements HostReader {
     /** Evidence values are for humans; a bound keeps a large file from bloating the report. */
     static final int MAX_EVIDENCE_CHARS = 4096;
 
     private final HostFs fs;
     private final CheckSettings settings;
     private final GpuInventoryProbe gpuInventory;
+    private final HostModel host;
     private final List<Evidence> evidence = new ArrayList<>();
 
+    /** A context for one check alone, with a host model of its own. */
     public CheckContext(HostFs fs, CheckSettings settings, GpuInventoryProbe gpuInventory) {
-        this.fs = fs;
-        this.settings = settings;
-        this.gpuInventory = gpuInventory;
+        this(new HostModel(fs), settings, gpuInventory);
     }
 
+    /** A context sharing the run's host model with the other checks of the run. */
+    public CheckContext(HostModel host, CheckSettings settings, GpuInventoryProbe gpuInventory) {
+        this.fs = host.fs();
+        this.settings = settings;
+        this.gpuInventory = gpuInventory;
+        this.host = host;
+    }
+
+    @Override
     public HostFs fs() {
         return fs;
     }
@@ -43,27 +49,12 @@ public final class CheckContext {
         return gpuInventory;
     }
 
-    /** Reads a text file and records it; a missing or unreadable file throws. */
-    public String read(Path path) throws IOException {
-        try {
-            String content = HostFs.readText(path);
-            evidence(path.toString(), content);
-            return content;
-        } catch (IOException e) {
-            evidence(path.toString(), "(unreadable: " + IoErrors.reason(e) + ")");
-            throw e;
-        }
+    /** The node's parts, each read once per run; what a part was read from becomes this check's evidence. */
+    public HostModel host() {
+        return host;
     }
 
-    /** Reads a text file that may legitimately be absent; absence is recorded too. */
-    public Optional<String> readIfPresent(Path path) throws IOException {
-        try {
-            return Optional.of(read(path));
-        } catch (NoSuchFileException e) {
-            return Optional.empty();
-        }
-    }
-
+    @Override
     public void evidence(String source, String value) {
         String bounded = value.length() > MAX_EVIDENCE_CHARS
                 ? value.substring(0, MAX_EVIDENCE_CHARS) + "…(" + value.length() + " chars)"

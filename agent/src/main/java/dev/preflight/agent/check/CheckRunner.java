@@ -3,6 +3,7 @@ package dev.preflight.agent.check;
 import dev.preflight.agent.hostfs.IoErrors;
 import dev.preflight.agent.gpu.GpuInventoryProbe;
 import dev.preflight.agent.hostfs.HostFs;
+import dev.preflight.agent.hostfs.HostModel;
 import dev.preflight.agent.hostfs.MalformedInputException;
 import dev.preflight.proto.v1.CheckResult;
 import java.io.IOException;
@@ -70,12 +71,14 @@ public final class CheckRunner {
     public List<CheckResult> run(List<Check> checks, Listener listener, BooleanSupplier cancelled) {
         List<CheckResult> results = new ArrayList<>(checks.size());
         int total = checks.size();
+        // One reading of the node per run: the checks judge the same parts, read once.
+        HostModel host = new HostModel(fs);
         for (Check check : checks) {
             if (cancelled.getAsBoolean()) {
                 break;
             }
             listener.started(check.id(), results.size(), total);
-            CheckResult result = runOne(check);
+            CheckResult result = runOne(check, host);
             results.add(result);
             listener.finished(result, results.size(), total);
         }
@@ -83,7 +86,11 @@ public final class CheckRunner {
     }
 
     public CheckResult runOne(Check check) {
-        CheckContext context = new CheckContext(fs, settings, gpuInventory);
+        return runOne(check, new HostModel(fs));
+    }
+
+    private CheckResult runOne(Check check, HostModel host) {
+        CheckContext context = new CheckContext(host, settings, gpuInventory);
         long start = System.nanoTime();
         Finding finding;
         Duration timeout = settings.checkTimeout();

@@ -3,7 +3,7 @@ package dev.preflight.agent.server;
 import dev.preflight.agent.AgentSettings;
 import dev.preflight.agent.bench.BenchService;
 import dev.preflight.agent.bench.InventoryBusyProbe;
-import dev.preflight.agent.bench.SysfsRdmaPorts;
+import dev.preflight.agent.bench.RdmaPorts;
 import dev.preflight.agent.check.CheckRunner;
 import dev.preflight.agent.check.Checks;
 import dev.preflight.agent.gpu.GpuInventoryProbe;
@@ -83,7 +83,7 @@ public final class AgentServer implements AutoCloseable {
         NodeInfoCollector nodeInfo = new NodeInfoCollector(fs, settings.nodeName(), settings.checks().hostViews(),
                 gpuInventory, Clock.systemUTC());
         BenchService bench = new BenchService(settings.worker(), settings.nodeName(), settings.benchResults(),
-                new SysfsRdmaPorts(fs), settings.gpuBusyProbe().orElseGet(() -> new InventoryBusyProbe(gpuInventory)));
+                RdmaPorts.of(fs), settings.gpuBusyProbe().orElseGet(() -> new InventoryBusyProbe(gpuInventory)));
         AgentService service = new AgentService(
                 nodeInfo,
                 new FingerprintCollector(nodeInfo, settings.checks().ncclEnv()),

@@ -6,7 +6,7 @@ import dev.preflight.agent.check.Check;
 import dev.preflight.agent.check.CheckRunner;
 import dev.preflight.agent.check.Checks;
 import dev.preflight.agent.node.FingerprintCollector;
-import dev.preflight.agent.check.fabric.PortCounterSnapshot;
+import dev.preflight.agent.hostfs.RdmaCounters;
 import dev.preflight.agent.hostfs.HostFs;
 import dev.preflight.agent.node.NodeInfoCollector;
 import dev.preflight.proto.v1.AgentGrpc;
@@ -157,7 +157,7 @@ public final class AgentService extends AgentGrpc.AgentImplBase {
     public void getPortCounters(GetPortCountersRequest request, StreamObserver<PortCounters> responseObserver) {
         PortCounters counters;
         try {
-            counters = PortCounterSnapshot.take(fs, clock.instant());
+            counters = RdmaCounters.take(fs, clock.instant());
         } catch (IOException e) {
             responseObserver.onError(Status.INTERNAL
                     .withDescription("cannot read the port counters: " + IoErrors.describe(e))

@@ -1,7 +1,7 @@
 package dev.preflight.coordinator.collective;
 
-import dev.preflight.agent.check.fabric.PortCounterSnapshot;
-import dev.preflight.agent.check.fabric.PortCounterSnapshot.Rise;
+import dev.preflight.agent.hostfs.RdmaCounters;
+import dev.preflight.agent.hostfs.RdmaCounters.Rise;
 import dev.preflight.coordinator.fanout.Calls;
 import dev.preflight.proto.v1.AgentGrpc;
 import dev.preflight.proto.v1.CheckResult;
@@ -53,7 +53,7 @@ public final class AgentPortCounters implements PortCounterHook {
         read(nodes).forEach((node, counters) -> {
             PortCounters earlier = before.get(node);
             if (counters != null && earlier != null && counters.getPortsCount() > 0) {
-                results.put(node, List.of(judge(phase, PortCounterSnapshot.risenErrors(earlier, counters),
+                results.put(node, List.of(judge(phase, RdmaCounters.risenErrors(earlier, counters),
                         counters.getPortsCount())));
             }
         });

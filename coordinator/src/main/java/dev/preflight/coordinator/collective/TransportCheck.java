@@ -1,7 +1,6 @@
 package dev.preflight.coordinator.collective;
 
 import dev.preflight.proto.v1.CheckResult;
-import dev.preflight.proto.v1.Fact;
 import dev.preflight.proto.v1.NetChannelUse;
 import dev.preflight.proto.v1.RailFact;
 import dev.preflight.proto.v1.Scope;
@@ -90,31 +89,11 @@ public final class TransportCheck {
         return check.setStatus(CheckResult.Status.PASS).build();
     }
 
-    /**
-     * The rail map among a node's check results: the typed rails (host.topology), or where a report
-     * has none, its "rail" facts ("mlx5_0 PXB" about "GPU0 0000:19:00.0").
-     */
+    /** The rail map among a node's check results: the typed rails host.topology publishes. */
     public static List<RailFact> rails(List<CheckResult> checks) {
         List<RailFact> rails = new ArrayList<>();
         for (CheckResult check : checks) {
             rails.addAll(check.getRailsList());
-        }
-        if (!rails.isEmpty()) {
-            return rails;
-        }
-        for (CheckResult check : checks) {
-            for (Fact fact : check.getFactsList()) {
-                String[] value = fact.getValue().split(" ");
-                String[] subject = fact.getSubject().split(" ");
-                if (fact.getName().equals("rail") && subject[0].matches("GPU\\d{1,3}") && value.length == 2) {
-                    rails.add(RailFact.newBuilder()
-                            .setGpu(Integer.parseInt(subject[0].substring(3)))
-                            .setGpuPciBusId(subject.length > 1 ? subject[1] : "")
-                            .addNics(value[0])
-                            .setPath(value[1])
-                            .build());
-                }
-            }
         }
         return rails;
     }

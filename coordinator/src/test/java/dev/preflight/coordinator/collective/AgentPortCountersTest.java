@@ -61,7 +61,7 @@ class AgentPortCountersTest {
     @Test
     void aLinkThatWentDownUnderLoadFails() {
         CheckResult result = AgentPortCounters.judge("all_nodes",
-                List.of(new dev.preflight.agent.check.fabric.PortCounterSnapshot.Rise("mlx5_3:1", "link_downed", 0, 2)), 8);
+                List.of(new dev.preflight.agent.hostfs.RdmaCounters.Rise("mlx5_3:1", "link_downed", 0, 2)), 8);
         assertEquals(Status.FAIL, result.getStatus());
         assertEquals("link_downed_increase", result.getMeasurements(0).getName());
     }

@@ -3,8 +3,7 @@ package dev.preflight.agent.check.fabric;
 import dev.preflight.agent.check.Check;
 import dev.preflight.agent.check.CheckContext;
 import dev.preflight.agent.check.Finding;
-import dev.preflight.agent.check.host.HostViews;
-import dev.preflight.agent.check.host.PciTopology;
+import dev.preflight.agent.hostfs.PciTopology;
 import dev.preflight.agent.hostfs.HostFs;
 import dev.preflight.agent.hostfs.SysfsValues;
 import dev.preflight.proto.v1.Scope;
@@ -43,12 +42,12 @@ public final class FabricManagerCheck extends Check {
     @Override
     public Finding run(CheckContext context) throws Exception {
         List<String> nodes = new ArrayList<>();
-        for (String name : HostViews.list(context, context.fs().devfs())) {
+        for (String name : context.list(context.fs().devfs())) {
             if (name.startsWith("nvidia-nvswitch") && !name.equals("nvidia-nvswitchctl")) {
                 nodes.add(name);
             }
         }
-        List<PciTopology.Function> switches = PciTopology.read(context).nvSwitches();
+        List<PciTopology.Function> switches = context.host().pci(context).nvSwitches();
         if (nodes.isEmpty() && switches.isEmpty()) {
             return Finding.skip("no NVSwitch on this node (no /dev/nvidia-nvswitch*, no NVSwitch PCI function): "
                     + "no fabric manager needed");

@@ -3,6 +3,7 @@ package dev.preflight.agent.check.fabric;
 import dev.preflight.agent.check.Check;
 import dev.preflight.agent.check.CheckContext;
 import dev.preflight.agent.check.Finding;
+import dev.preflight.agent.check.nccl.FabricView;
 import dev.preflight.agent.hostfs.SysfsValues;
 import dev.preflight.proto.v1.Scope;
 import java.io.IOException;

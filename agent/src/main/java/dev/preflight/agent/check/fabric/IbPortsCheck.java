@@ -5,12 +5,16 @@ import dev.preflight.agent.check.CheckContext;
 import dev.preflight.agent.check.Finding;
 import dev.preflight.agent.check.Tally;
 import dev.preflight.agent.check.Threshold;
+import dev.preflight.agent.check.nccl.FabricView;
+import dev.preflight.agent.check.nccl.InterconnectClass;
+import dev.preflight.agent.hostfs.RailMap;
+import dev.preflight.agent.hostfs.RdmaDevices;
+import dev.preflight.agent.hostfs.RdmaPort;
 import dev.preflight.proto.v1.PortFact;
 import dev.preflight.proto.v1.Scope;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.TreeSet;
 
 /**
@@ -48,7 +52,7 @@ public final class IbPortsCheck extends Check {
         List<String> unreadable = new ArrayList<>();
         fabric.devices().forEach(device -> unreadable.addAll(device.unreadablePorts()));
         if (ports.isEmpty() && unreadable.isEmpty()) {
-            return Finding.skip("no RDMA device (" + RdmaDevices.root(context) + " is absent or empty): nothing to judge; "
+            return Finding.skip("no RDMA device (" + RdmaDevices.root(context.fs()) + " is absent or empty): nothing to judge; "
                     + "fabric.rdma_devices says whether that is expected");
         }
         double failBelow = FAIL_BELOW.value(context);
@@ -58,12 +62,12 @@ public final class IbPortsCheck extends Check {
         List<String> observed = new ArrayList<>();
         unreadable.forEach(port -> observed.add(port + " unreadable"));
         TreeSet<String> requiredRates = new TreeSet<>();
-        Map<Integer, List<RdmaDevice>> railNics = RailNics.of(fabric);
+        RailMap railNics = fabric.railMap();
         List<PortFact> facts = new ArrayList<>();
         for (RdmaPort port : ports) {
             observed.add(describe(port));
             List<String> reasons = new ArrayList<>(fabric.requirements(port));
-            List<Integer> rails = RailNics.gpusOf(railNics, port.device());
+            List<Integer> rails = railNics.gpusOf(port.device());
             for (int gpu : rails) {
                 String reason = "rail of GPU" + gpu + " (" + fabric.gpus().get(gpu).bdf() + ")";
                 if (!reasons.contains(reason)) {

@@ -3,8 +3,21 @@ package dev.preflight.agent.check.fabric;
 import dev.preflight.agent.check.Check;
 import dev.preflight.agent.check.CheckContext;
 import dev.preflight.agent.check.Finding;
+import dev.preflight.agent.check.HostViews;
 import dev.preflight.agent.check.Tally;
+import dev.preflight.agent.check.nccl.FabricView;
+import dev.preflight.agent.check.nccl.NcclEnvNames;
+import dev.preflight.agent.check.nccl.NcclGdrLevel;
+import dev.preflight.agent.check.nccl.NcclNameList;
+import dev.preflight.agent.check.nccl.NcclSocketChoice;
+import dev.preflight.agent.hostfs.NetInterface;
+import dev.preflight.agent.hostfs.PathType;
 import dev.preflight.agent.hostfs.ProcNet;
+import dev.preflight.agent.hostfs.RailMap;
+import dev.preflight.agent.hostfs.RdmaDevice;
+import dev.preflight.agent.hostfs.RdmaDevices;
+import dev.preflight.agent.hostfs.RdmaPort;
+import dev.preflight.agent.hostfs.RoceGids;
 import dev.preflight.proto.v1.RecommendedNcclSetting;
 import dev.preflight.proto.v1.Scope;
 import java.util.ArrayList;
@@ -42,7 +55,7 @@ public final class NcclEnvCheck extends Check {
     public Finding run(CheckContext context) throws Exception {
         Map<String, String> env = context.settings().ncclEnv();
         FabricView fabric = FabricView.read(context);
-        List<NetInterface> interfaces = NetInterfaces.read(context);
+        List<NetInterface> interfaces = context.host().interfaces(context, HostViews.process(context));
         Optional<String> gpudirect = GpuDirectCheck.mechanism(context);
         Tally outcome = new Tally();
         judgeNames(env, outcome);
@@ -120,7 +133,7 @@ public final class NcclEnvCheck extends Check {
                             + String.join(", ", devices), HCA_REMEDIATION);
                 }
             }
-            for (FabricView.Rail rail : fabric.rails()) {
+            for (RailMap.Rail rail : fabric.rails()) {
                 boolean selected = rail.nic().ports().stream().anyMatch(port -> list.selects(port.device(), port.number()));
                 if (!selected) {
                     outcome.warn(FabricView.IB_HCA + "=" + list.raw() + " leaves out " + rail.nic().name() + ", the nearest NIC of GPU"
@@ -200,7 +213,7 @@ public final class NcclEnvCheck extends Check {
             outcome.warn(GDR_LEVEL + "=" + level.describe() + ": GPUDirect RDMA is off for every NIC", remediation);
             return;
         }
-        for (FabricView.Rail rail : fabric.rails()) {
+        for (RailMap.Rail rail : fabric.rails()) {
             if (!rail.path().within(type)) {
                 outcome.warn(GDR_LEVEL + "=" + level.describe() + " is nearer than GPU" + rail.gpuIndex() + "'s rail to "
                         + rail.nic().name() + " (" + rail.path() + "): GPUDirect RDMA is off on that rail", remediation);
@@ -224,7 +237,7 @@ public final class NcclEnvCheck extends Check {
             if (hcaPorts.stream().allMatch(RdmaPort::ethernet)) {
                 Set<Integer> indexes = new TreeSet<>();
                 for (RdmaPort port : hcaPorts) {
-                    RoceGids.read(context, port).stream()
+                    context.host().gids(context, port).stream()
                             .filter(gid -> gid.roceVersion() == 2 && gid.ipv4Mapped())
                             .map(RoceGids.Gid::index).findFirst().ifPresent(indexes::add);
                 }
@@ -242,7 +255,7 @@ public final class NcclEnvCheck extends Check {
                 "a running interface with a routable address, named exactly")));
         if (gpudirect.isPresent() && !fabric.rails().isEmpty()) {
             PathType worst = PathType.PIX;
-            for (FabricView.Rail rail : fabric.rails()) {
+            for (RailMap.Rail rail : fabric.rails()) {
                 if (rail.path().compareTo(worst) > 0) {
                     worst = rail.path();
                 }
@@ -258,7 +271,7 @@ public final class NcclEnvCheck extends Check {
     static List<RdmaPort> recommendedPorts(FabricView fabric) {
         List<RdmaPort> ports = new ArrayList<>();
         if (!fabric.rails().isEmpty()) {
-            for (FabricView.Rail rail : fabric.rails()) {
+            for (RailMap.Rail rail : fabric.rails()) {
                 rail.nic().ports().stream().filter(RdmaPort::active).forEach(ports::add);
             }
             return ports;

@@ -1,14 +1,18 @@
 package dev.preflight.agent.check.fabric;
 
-import dev.preflight.agent.hostfs.IoErrors;
-import dev.preflight.agent.hostfs.BoundedFile;
 import dev.preflight.agent.check.Check;
 import dev.preflight.agent.check.CheckContext;
 import dev.preflight.agent.check.Finding;
-import dev.preflight.agent.hostfs.MalformedInputException;
 import dev.preflight.agent.check.Tally;
-import dev.preflight.agent.check.host.HostViews;
+import dev.preflight.agent.check.HostViews;
+import dev.preflight.agent.check.nccl.FabricView;
+import dev.preflight.agent.hostfs.BoundedFile;
+import dev.preflight.agent.hostfs.IoErrors;
+import dev.preflight.agent.hostfs.MalformedInputException;
 import dev.preflight.agent.hostfs.LdSoCache;
+import dev.preflight.agent.hostfs.MalformedInputException;
+import dev.preflight.agent.hostfs.RdmaDevice;
+import dev.preflight.agent.hostfs.RdmaDevices;
 import dev.preflight.proto.v1.Scope;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
@@ -46,14 +50,14 @@ public final class RdmaDevicesCheck extends Check {
     public Finding run(CheckContext context) throws Exception {
         FabricView fabric = FabricView.read(context);
         if (fabric.devices().isEmpty()) {
-            return Finding.skip("no RDMA device in " + RdmaDevices.root(context) + ": nothing to open "
+            return Finding.skip("no RDMA device in " + RdmaDevices.root(context.fs()) + ": nothing to open "
                     + "(host.topology warns when GPUs have no NIC)");
         }
         Tally outcome = new Tally();
         List<String> observed = new ArrayList<>();
         for (RdmaDevice device : fabric.devices()) {
             boolean required = device.ports().stream().anyMatch(fabric::required);
-            List<String> verbs = HostViews.list(context, RdmaDevices.root(context).resolve(device.name() + "/device/infiniband_verbs"));
+            List<String> verbs = context.list(RdmaDevices.root(context.fs()).resolve(device.name() + "/device/infiniband_verbs"));
             if (verbs.isEmpty()) {
                 observed.add(device.name() + ": no verbs interface");
                 problem(outcome, required, device.name() + " has no verbs interface (device/infiniband_verbs is empty)", UVERBS_REMEDIATION);
@@ -74,7 +78,7 @@ public final class RdmaDevicesCheck extends Check {
             outcome.fail(LIBIBVERBS + " does not resolve (not in /etc/ld.so.cache nor the default library directories): "
                     + "NCCL cannot load verbs and uses TCP sockets", LIBRARY_REMEDIATION);
         }
-        List<String> drivers = HostViews.list(context, context.fs().root("/etc/libibverbs.d"));
+        List<String> drivers = context.list(context.fs().root("/etc/libibverbs.d"));
         if (library.isPresent() && drivers.stream().noneMatch(name -> name.endsWith(".driver"))) {
             outcome.warn("/etc/libibverbs.d has no provider configuration: libibverbs finds no driver for the devices",
                     LIBRARY_REMEDIATION);

@@ -3,8 +3,13 @@ package dev.preflight.agent.check.fabric;
 import dev.preflight.agent.check.Check;
 import dev.preflight.agent.check.CheckContext;
 import dev.preflight.agent.check.Finding;
+import dev.preflight.agent.check.HostViews;
 import dev.preflight.agent.check.Tally;
+import dev.preflight.agent.check.nccl.FabricView;
+import dev.preflight.agent.hostfs.NetInterface;
 import dev.preflight.agent.hostfs.ProcNet;
+import dev.preflight.agent.hostfs.RdmaPort;
+import dev.preflight.agent.hostfs.RoceGids;
 import dev.preflight.proto.v1.Scope;
 import java.util.ArrayList;
 import java.util.List;
@@ -43,7 +48,7 @@ public final class RoceGidCheck extends Check {
         int version = parseVersion(env.get("NCCL_IB_ROCE_VERSION_NUM"));
         Optional<String> range = Optional.ofNullable(env.get("NCCL_IB_ADDR_RANGE"));
         List<ProcNet.Address> addresses = new ArrayList<>();
-        for (NetInterface iface : NetInterfaces.read(context)) {
+        for (NetInterface iface : context.host().interfaces(context, HostViews.process(context))) {
             addresses.addAll(iface.addresses());
         }
         Tally outcome = new Tally();
@@ -51,7 +56,7 @@ public final class RoceGidCheck extends Check {
         List<String> chosen = new ArrayList<>();
         List<String[]> perPort = new ArrayList<>();
         for (RdmaPort port : roce) {
-            List<RoceGids.Gid> table = RoceGids.read(context, port);
+            List<RoceGids.Gid> table = context.host().gids(context, port);
             int auto = RoceGids.ncclAutoIndex(table, ipv4Family, version, range);
             int index = configured.orElse(auto);
             String how = configured.isPresent() ? GID_INDEX + "=" + index : "NCCL's own pick";

@@ -3,10 +3,13 @@ package dev.preflight.agent.check.fabric;
 import dev.preflight.agent.check.Check;
 import dev.preflight.agent.check.CheckContext;
 import dev.preflight.agent.check.Finding;
-import dev.preflight.agent.hostfs.MalformedInputException;
 import dev.preflight.agent.check.Tally;
+import dev.preflight.agent.hostfs.MalformedInputException;
 import dev.preflight.agent.check.Threshold;
-import dev.preflight.agent.check.host.HostViews;
+import dev.preflight.agent.check.nccl.FabricView;
+import dev.preflight.agent.hostfs.MalformedInputException;
+import dev.preflight.agent.hostfs.RdmaDevices;
+import dev.preflight.agent.hostfs.RdmaPort;
 import dev.preflight.agent.hostfs.SysfsValues;
 import dev.preflight.proto.v1.Scope;
 import java.io.IOException;
@@ -58,7 +61,7 @@ public final class RoceQosCheck extends Check {
         List<String> observed = new ArrayList<>();
         for (RdmaPort port : roce) {
             Optional<String> netdev = netdev(context, fabric, port);
-            Path tcPath = RdmaDevices.root(context).resolve(port.device() + "/tc/" + port.number() + "/traffic_class");
+            Path tcPath = RdmaDevices.root(context.fs()).resolve(port.device() + "/tc/" + port.number() + "/traffic_class");
             OptionalInt override = globalTrafficClass(tcPath, context.readIfPresent(tcPath));
             int tc = override.isPresent() ? override.getAsInt() : ncclTc.orElse(0);
             int priority = (tc >> 2) >> 3;
@@ -110,8 +113,8 @@ public final class RoceQosCheck extends Check {
 
     /** The interface of a RoCE port: the one its GIDs are bound to (a bond), else the PCI function's. */
     static Optional<String> netdev(CheckContext context, FabricView fabric, RdmaPort port) throws Exception {
-        Path ndevs = RdmaDevices.root(context).resolve(port.device() + "/ports/" + port.number() + "/gid_attrs/ndevs");
-        for (String index : HostViews.list(context, ndevs)) {
+        Path ndevs = RdmaDevices.root(context.fs()).resolve(port.device() + "/ports/" + port.number() + "/gid_attrs/ndevs");
+        for (String index : context.list(ndevs)) {
             try {
                 Optional<String> name = context.readIfPresent(ndevs.resolve(index)).map(SysfsValues::value);
                 if (name.isPresent() && !name.get().isEmpty()) {

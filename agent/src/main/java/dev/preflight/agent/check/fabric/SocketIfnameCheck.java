@@ -3,7 +3,11 @@ package dev.preflight.agent.check.fabric;
 import dev.preflight.agent.check.Check;
 import dev.preflight.agent.check.CheckContext;
 import dev.preflight.agent.check.Finding;
+import dev.preflight.agent.check.HostViews;
 import dev.preflight.agent.check.Tally;
+import dev.preflight.agent.check.nccl.NcclNameList;
+import dev.preflight.agent.check.nccl.NcclSocketChoice;
+import dev.preflight.agent.hostfs.NetInterface;
 import dev.preflight.proto.v1.Scope;
 import java.util.ArrayList;
 import java.util.List;
@@ -31,7 +35,7 @@ public final class SocketIfnameCheck extends Check {
     @Override
     public Finding run(CheckContext context) throws Exception {
         Map<String, String> env = context.settings().ncclEnv();
-        List<NetInterface> interfaces = NetInterfaces.read(context);
+        List<NetInterface> interfaces = context.host().interfaces(context, HostViews.process(context));
         Optional<String> ifname = Optional.ofNullable(env.get(NcclSocketChoice.SOCKET_IFNAME));
         NcclSocketChoice.Result result = NcclSocketChoice.choose(ifname, Optional.ofNullable(env.get(NcclSocketChoice.SOCKET_FAMILY)),
                 interfaces);

@@ -4,8 +4,8 @@ import dev.preflight.agent.check.Check;
 import dev.preflight.agent.check.CheckContext;
 import dev.preflight.agent.check.Finding;
 import dev.preflight.agent.check.Tally;
-import dev.preflight.agent.check.fabric.FabricView;
-import dev.preflight.agent.check.fabric.RdmaDevice;
+import dev.preflight.agent.check.nccl.FabricView;
+import dev.preflight.agent.hostfs.RdmaDevice;
 import dev.preflight.agent.hostfs.KernelCmdline;
 import dev.preflight.agent.hostfs.SysfsValues;
 import dev.preflight.proto.v1.Scope;
@@ -55,7 +55,7 @@ public final class IommuCheck extends Check {
 
     /** "identity", "DMA", "DMA-FQ", "unmanaged", or "none" when the device is in no group (IOMMU off). */
     static String groupType(CheckContext context, String bdf, KernelCmdline cmdline) throws Exception {
-        Optional<String> group = HostViews.link(context, context.fs().sys("bus/pci/devices/" + bdf + "/iommu_group"));
+        Optional<String> group = context.link(context.fs().sys("bus/pci/devices/" + bdf + "/iommu_group"));
         if (group.isEmpty()) {
             return "none";
         }

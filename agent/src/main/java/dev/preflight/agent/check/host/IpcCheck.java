@@ -3,9 +3,11 @@ package dev.preflight.agent.check.host;
 import dev.preflight.agent.check.Check;
 import dev.preflight.agent.check.CheckContext;
 import dev.preflight.agent.check.Finding;
-import dev.preflight.agent.hostfs.MalformedInputException;
 import dev.preflight.agent.check.Tally;
+import dev.preflight.agent.hostfs.MalformedInputException;
 import dev.preflight.agent.hostfs.Capabilities;
+import dev.preflight.agent.hostfs.HostModel;
+import dev.preflight.agent.hostfs.MalformedInputException;
 import dev.preflight.agent.hostfs.SysfsValues;
 import dev.preflight.proto.v1.Scope;
 import java.nio.file.Path;
@@ -45,7 +47,8 @@ public final class IpcCheck extends Check {
             scope = Optional.of((int) value);
         }
         Path statusPath = context.fs().proc("self/status");
-        Capabilities capabilities = Capabilities.effective(statusPath.toString(), context.read(statusPath));
+        Capabilities capabilities = context.host().capabilities(context, "self")
+                .orElseThrow(() -> HostModel.absent(statusPath));
         return evaluate(scope, capabilities.has(Capabilities.CAP_SYS_PTRACE), capabilities.has(Capabilities.CAP_IPC_LOCK));
     }
 

@@ -32,17 +32,14 @@ public final class MemlockCheck extends Check {
     @Override
     public Finding run(CheckContext context) throws Exception {
         Path limitsPath = context.fs().proc("self/limits");
-        ProcLimits limits = ProcLimits.parse(limitsPath.toString(), context.read(limitsPath));
+        ProcLimits limits = context.host().limits(context, "self");
         Optional<Limit> memlock = limits.get(ProcLimits.MAX_LOCKED_MEMORY);
         if (memlock.isEmpty()) {
             throw new MalformedInputException(limitsPath, ProcLimits.MAX_LOCKED_MEMORY + " absent",
                     "a '" + ProcLimits.MAX_LOCKED_MEMORY + "' line");
         }
-        Path statusPath = context.fs().proc("self/status");
-        Optional<String> status = context.readIfPresent(statusPath);
-        Boolean ipcLock = status.isPresent()
-                ? Capabilities.effective(statusPath.toString(), status.get()).has(Capabilities.CAP_IPC_LOCK)
-                : null;
+        Optional<Capabilities> capabilities = context.host().capabilities(context, "self");
+        Boolean ipcLock = capabilities.isPresent() ? capabilities.get().has(Capabilities.CAP_IPC_LOCK) : null;
         return evaluate(memlock.get(), ipcLock);
     }
 

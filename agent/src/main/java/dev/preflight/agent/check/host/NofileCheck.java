@@ -44,7 +44,7 @@ public final class NofileCheck extends Check {
 
     private static Limit nofile(CheckContext context, String process) throws Exception {
         Path path = context.fs().proc(process + "/limits");
-        ProcLimits limits = ProcLimits.parse(path.toString(), context.read(path));
+        ProcLimits limits = context.host().limits(context, process);
         Optional<Limit> limit = limits.get(ProcLimits.MAX_OPEN_FILES);
         if (limit.isEmpty()) {
             throw new MalformedInputException(path, ProcLimits.MAX_OPEN_FILES + " absent", "a '" + ProcLimits.MAX_OPEN_FILES + "' line");

@@ -3,9 +3,10 @@ package dev.preflight.agent.check.host;
 import dev.preflight.agent.check.Check;
 import dev.preflight.agent.check.CheckContext;
 import dev.preflight.agent.check.Finding;
+import dev.preflight.agent.hostfs.HostModel;
 import dev.preflight.agent.hostfs.MalformedInputException;
-import dev.preflight.agent.hostfs.MountInfo;
 import dev.preflight.agent.hostfs.MountInfo.Mount;
+import dev.preflight.agent.hostfs.MountInfo;
 import dev.preflight.proto.units.ByteSizes;
 import dev.preflight.proto.v1.Scope;
 import java.nio.file.FileStore;
@@ -45,7 +46,7 @@ public final class ShmCheck extends Check {
                     .remediation(REMEDIATION);
         }
         Path mountInfoPath = context.fs().proc("self/mountinfo");
-        MountInfo mountInfo = MountInfo.parse(mountInfoPath.toString(), context.read(mountInfoPath));
+        MountInfo mountInfo = context.host().mounts(context, "self").orElseThrow(() -> HostModel.absent(mountInfoPath));
         Optional<Mount> mount = mountInfo.at(SHM_MOUNT_POINT);
 
         FileStore store = Files.getFileStore(shm);

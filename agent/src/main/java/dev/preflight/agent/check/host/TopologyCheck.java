@@ -4,11 +4,12 @@ import dev.preflight.agent.check.Check;
 import dev.preflight.agent.check.CheckContext;
 import dev.preflight.agent.check.Finding;
 import dev.preflight.agent.check.Tally;
-import dev.preflight.agent.check.fabric.FabricView;
-import dev.preflight.agent.check.fabric.PathType;
-import dev.preflight.agent.check.fabric.RailNics;
-import dev.preflight.agent.check.fabric.RdmaDevice;
-import dev.preflight.agent.check.fabric.RdmaPort;
+import dev.preflight.agent.check.nccl.FabricView;
+import dev.preflight.agent.hostfs.PathType;
+import dev.preflight.agent.hostfs.PciTopology;
+import dev.preflight.agent.hostfs.RailMap;
+import dev.preflight.agent.hostfs.RdmaDevice;
+import dev.preflight.agent.hostfs.RdmaPort;
 import dev.preflight.proto.v1.RailFact;
 import dev.preflight.proto.v1.Scope;
 import java.util.ArrayList;
@@ -54,7 +55,7 @@ public final class TopologyCheck extends Check {
         Tally outcome = new Tally();
         List<String> map = new ArrayList<>();
         Map<String, Integer> sharing = new LinkedHashMap<>();
-        for (FabricView.Rail rail : fabric.rails()) {
+        for (RailMap.Rail rail : fabric.rails()) {
             PciTopology.Function nic = rail.nic().function().orElseThrow();
             map.add(rail.describe() + " numa " + numa(rail.gpu().numaNode()) + "/" + numa(nic.numaNode()));
             sharing.merge(rail.nic().name(), 1, Integer::sum);
@@ -71,12 +72,12 @@ public final class TopologyCheck extends Check {
         });
         Finding finding = outcome.finding(gpus.size() + " GPUs on " + sharing.size() + " rails, each with a NIC within "
                 + DEFAULT_GDR_LEVEL);
-        Map<Integer, List<RdmaDevice>> railNics = RailNics.of(fabric);
-        for (FabricView.Rail rail : fabric.rails()) {
+        RailMap railNics = fabric.railMap();
+        for (RailMap.Rail rail : fabric.rails()) {
             finding.fact("rail", rail.nic().name() + " " + rail.path(), "GPU" + rail.gpuIndex() + " " + rail.gpu().bdf());
             RailFact.Builder fact = RailFact.newBuilder().setGpu(rail.gpuIndex()).setGpuPciBusId(rail.gpu().bdf())
                     .setPath(rail.path().name());
-            for (RdmaDevice nic : railNics.getOrDefault(rail.gpuIndex(), List.of(rail.nic()))) {
+            for (RdmaDevice nic : railNics.nics().getOrDefault(rail.gpuIndex(), List.of(rail.nic()))) {
                 for (RdmaPort port : nic.ports()) {
                     fact.addNics(port.id());
                 }

@@ -15,7 +15,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.Optional;
 
 /**
  * The model store every node loads the weights from (--model-store, default /models): present and
@@ -56,9 +55,7 @@ public final class ModelStoreCheck extends Check {
             }
             stores = List.of(fallback);
         }
-        Path mountInfoPath = context.fs().proc("self/mountinfo");
-        Optional<String> mountInfoText = context.readIfPresent(mountInfoPath);
-        MountInfo mountInfo = mountInfoText.isPresent() ? MountInfo.parse(mountInfoPath.toString(), mountInfoText.get()) : null;
+        MountInfo mountInfo = context.host().mounts(context, "self").orElse(null);
         Tally outcome = new Tally();
         List<String> observed = new ArrayList<>();
         Finding finding;

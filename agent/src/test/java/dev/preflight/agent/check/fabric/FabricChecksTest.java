@@ -9,15 +9,17 @@ import dev.preflight.agent.check.Check;
 import dev.preflight.agent.check.CheckSettings;
 import dev.preflight.agent.check.Checks;
 import dev.preflight.agent.check.Thresholds;
+import dev.preflight.agent.check.nccl.FabricView;
+import dev.preflight.agent.check.nccl.NcclEnvNames;
+import dev.preflight.agent.check.nccl.NcclSocketChoice;
 import dev.preflight.agent.hostfs.HostFs;
 import dev.preflight.proto.v1.CheckResult;
 import dev.preflight.proto.v1.CheckResult.Status;
 import dev.preflight.proto.v1.Measurement;
-import dev.preflight.proto.v1.PortCounterSet;
-import dev.preflight.proto.v1.PortCounters;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -203,21 +205,12 @@ class FabricChecksTest {
     }
 
     @Test
-    void portCountersAreSnapshotAndRisingErrorsNamed(@TempDir Path root) throws Exception {
-        PortCounters before = PortCounterSnapshot.take(Fixtures.hostFs(NODE), Instant.EPOCH);
-        assertEquals(8, before.getPortsCount());
-        PortCounterSet first = before.getPorts(0);
-        assertEquals("mlx5_0", first.getDevice());
-        assertEquals("InfiniBand", first.getLinkLayer());
-        assertEquals(2880761508848L, first.getCountersOrThrow("port_xmit_data"));
-        assertEquals(131L, first.getHwCountersOrThrow("local_ack_timeout_err"));
-        Fixtures.copy(NODE, root);
-        Files.writeString(root.resolve("sys/class/infiniband/mlx5_6/ports/1/counters/symbol_error"), "17\n");
-        Files.writeString(root.resolve("sys/class/infiniband/mlx5_6/ports/1/counters/port_xmit_data"), "2880761599999\n");
-        Files.writeString(root.resolve("sys/class/infiniband/mlx5_1/ports/1/counters/link_downed"), "many\n");
-        PortCounters after = PortCounterSnapshot.take(HostFs.under(root), Instant.EPOCH.plusSeconds(60));
-        assertEquals(List.of(new PortCounterSnapshot.Rise("mlx5_6:1", "symbol_error", 0, 17)),
-                PortCounterSnapshot.risenErrors(before, after));
-        assertEquals(List.of("counters/link_downed: not a counter"), after.getPorts(1).getUnreadableList());
+    void theKnownNamesIncludeEveryVariableTheChecksRead() {
+        List<String> read = new ArrayList<>(Arrays.asList(FabricView.IB_HCA, NcclSocketChoice.SOCKET_IFNAME,
+                NcclSocketChoice.SOCKET_FAMILY, RoceGidCheck.GID_INDEX, RoceQosCheck.IB_TC, NcclEnvCheck.IB_DISABLE,
+                NcclEnvCheck.GDR_LEVEL, NcclEnvCheck.P2P_DISABLE, NcclEnvCheck.SHM_DISABLE, "NCCL_IB_ADDR_FAMILY",
+                "NCCL_IB_ADDR_RANGE", "NCCL_IB_ROCE_VERSION_NUM"));
+        read.removeAll(NcclEnvNames.known());
+        assertEquals(List.of(), read);
     }
 }

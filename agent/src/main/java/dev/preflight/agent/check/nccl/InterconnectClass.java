@@ -1,4 +1,4 @@
-package dev.preflight.agent.check.fabric;
+package dev.preflight.agent.check.nccl;
 
 /**
  * The verdict classes of multinode inference by per-link bandwidth (GB/s, 1 GB = 10^9 bytes), as the

@@ -1,6 +1,5 @@
-package dev.preflight.agent.check.fabric;
+package dev.preflight.agent.hostfs;
 
-import dev.preflight.agent.check.host.PciTopology;
 import java.util.List;
 import java.util.Optional;
 

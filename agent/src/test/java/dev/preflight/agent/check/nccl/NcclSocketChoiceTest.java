@@ -1,9 +1,10 @@
-package dev.preflight.agent.check.fabric;
+package dev.preflight.agent.check.nccl;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.preflight.agent.hostfs.NetInterface;
 import dev.preflight.agent.hostfs.ProcNet;
 import java.util.ArrayList;
 import java.util.List;

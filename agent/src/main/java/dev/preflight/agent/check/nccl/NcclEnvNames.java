@@ -1,4 +1,4 @@
-package dev.preflight.agent.check.fabric;
+package dev.preflight.agent.check.nccl;
 
 import java.io.BufferedReader;
 import java.io.IOException;

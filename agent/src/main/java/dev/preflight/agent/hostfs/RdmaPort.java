@@ -1,12 +1,10 @@
-package dev.preflight.agent.check.fabric;
+package dev.preflight.agent.hostfs;
 
-import dev.preflight.agent.hostfs.IbRate;
-import dev.preflight.agent.hostfs.SysfsValues.NumberedState;
 import java.util.OptionalLong;
 
 /** One port of an RDMA device, from /sys/class/infiniband/DEV/ports/N. */
-public record RdmaPort(String device, int number, NumberedState state, NumberedState physState, IbRate rate,
-        String linkLayer, OptionalLong lid, OptionalLong smLid) {
+public record RdmaPort(String device, int number, SysfsValues.NumberedState state,
+        SysfsValues.NumberedState physState, IbRate rate, String linkLayer, OptionalLong lid, OptionalLong smLid) {
     /** IB_PORT_ACTIVE: the only state NCCL uses a port in. */
     public static final int STATE_ACTIVE = 4;
     /** The physical link is up (phys_state 5). */

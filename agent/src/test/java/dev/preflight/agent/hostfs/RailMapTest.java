@@ -1,9 +1,7 @@
-package dev.preflight.agent.check.fabric;
+package dev.preflight.agent.hostfs;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import dev.preflight.agent.check.host.PciTopology;
-import dev.preflight.agent.hostfs.IbRate;
 import dev.preflight.agent.hostfs.SysfsValues.NumberedState;
 import java.util.ArrayList;
 import java.util.List;
@@ -12,7 +10,7 @@ import java.util.Optional;
 import java.util.OptionalLong;
 import org.junit.jupiter.api.Test;
 
-class RailNicsTest {
+class RailMapTest {
     private static PciTopology.Function function(String root, String... chain) {
         return new PciTopology.Function(chain[chain.length - 1], root, List.of(chain), 0x15b3, 0x1021, 0x020000, 0);
     }
@@ -43,10 +41,12 @@ class RailNicsTest {
             }
         }
         devices.add(nic("frontend", function("pci0000:50", "0000:50:01.0", "0000:51:00.0")));
-        Map<Integer, List<RdmaDevice>> rails = RailNics.of(FabricView.rails(gpus, devices), gpus, devices);
+        RailMap map = RailMap.of(gpus, devices);
+        Map<Integer, List<RdmaDevice>> rails = map.nics();
+        assertEquals(List.of(0, 1), map.rails().stream().map(RailMap.Rail::gpuIndex).toList());
         assertEquals(List.of("rdmap00", "rdmap01", "rdmap02", "rdmap03"), rails.get(0).stream().map(RdmaDevice::name).sorted().toList());
         assertEquals(List.of("rdmap10", "rdmap11", "rdmap12", "rdmap13"), rails.get(1).stream().map(RdmaDevice::name).sorted().toList());
-        assertEquals(List.of(), RailNics.gpusOf(rails, "frontend"));
-        assertEquals(List.of(1), RailNics.gpusOf(rails, "rdmap12"));
+        assertEquals(List.of(), map.gpusOf("frontend"));
+        assertEquals(List.of(1), map.gpusOf("rdmap12"));
     }
 }

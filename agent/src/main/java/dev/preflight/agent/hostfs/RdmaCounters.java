@@ -1,9 +1,6 @@
-package dev.preflight.agent.check.fabric;
+package dev.preflight.agent.hostfs;
 
-import dev.preflight.agent.hostfs.IoErrors;
 import com.google.protobuf.Timestamp;
-import dev.preflight.agent.hostfs.HostFs;
-import dev.preflight.agent.hostfs.SysfsValues;
 import dev.preflight.proto.v1.PortCounterSet;
 import dev.preflight.proto.v1.PortCounters;
 import java.io.IOException;
@@ -15,14 +12,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.stream.Stream;
 
 /**
  * Every RDMA port's counters (ports/N/counters, the IB PortCounters, and ports/N/hw_counters, the
  * driver's) at one instant. The coordinator takes one before and one after a bench phase: errors
  * that rose under traffic name the bad cable, where counters on an idle link say little.
  */
-public final class PortCounterSnapshot {
+public final class RdmaCounters {
     /** Counters whose rise under load means a faulty link or a lossy RoCE fabric. */
     public static final Set<String> ERROR_COUNTERS = Set.of(
             "symbol_error", "link_downed", "link_error_recovery", "port_rcv_errors", "port_rcv_remote_physical_errors",
@@ -39,20 +35,24 @@ public final class PortCounterSnapshot {
         }
     }
 
-    private PortCounterSnapshot() {}
+    private RdmaCounters() {}
 
-    /** Reads every port's counters; a counter that cannot be read is listed, not fatal. */
+    /**
+     * Reads every port's counters, live (not from a run's host model: they are taken around
+     * traffic); a counter that cannot be read is listed, not fatal.
+     */
     public static PortCounters take(HostFs fs, Instant now) throws IOException {
         PortCounters.Builder snapshot = PortCounters.newBuilder()
                 .setTakenAt(Timestamp.newBuilder().setSeconds(now.getEpochSecond()).setNanos(now.getNano()));
-        Path root = fs.sys("class/infiniband");
-        for (String device : names(root)) {
-            for (String port : names(root.resolve(device).resolve("ports"))) {
+        HostReader reader = HostReader.unrecorded(fs);
+        Path root = RdmaDevices.root(fs);
+        for (String device : RdmaDevices.names(reader)) {
+            for (String port : RdmaDevices.portNames(reader, device)) {
                 Path dir = root.resolve(device).resolve("ports").resolve(port);
                 PortCounterSet.Builder set = PortCounterSet.newBuilder().setDevice(device);
                 try {
-                    set.setPort(Integer.parseInt(port));
-                } catch (NumberFormatException e) {
+                    set.setPort(RdmaDevices.portNumber(dir, port));
+                } catch (MalformedInputException e) {
                     continue;
                 }
                 try {
@@ -60,16 +60,17 @@ public final class PortCounterSnapshot {
                 } catch (IOException e) {
                     set.addUnreadable("link_layer: " + IoErrors.reason(e));
                 }
-                read(dir, "counters", set.getMutableCounters(), set);
-                read(dir, "hw_counters", set.getMutableHwCounters(), set);
+                read(reader, dir, "counters", set.getMutableCounters(), set);
+                read(reader, dir, "hw_counters", set.getMutableHwCounters(), set);
                 snapshot.addPorts(set);
             }
         }
         return snapshot.build();
     }
 
-    private static void read(Path port, String kind, Map<String, Long> into, PortCounterSet.Builder set) throws IOException {
-        for (String name : names(port.resolve(kind))) {
+    private static void read(HostReader reader, Path port, String kind, Map<String, Long> into, PortCounterSet.Builder set)
+            throws IOException {
+        for (String name : reader.list(port.resolve(kind))) {
             Path file = port.resolve(kind).resolve(name);
             if (!Files.isRegularFile(file)) {
                 continue;
@@ -83,18 +84,6 @@ public final class PortCounterSnapshot {
                 set.addUnreadable(kind + "/" + name + ": not a counter");
             }
         }
-    }
-
-    private static List<String> names(Path dir) throws IOException {
-        if (!Files.isDirectory(dir)) {
-            return List.of();
-        }
-        List<String> names = new ArrayList<>();
-        try (Stream<Path> entries = Files.list(dir)) {
-            entries.forEach(entry -> names.add(entry.getFileName().toString()));
-        }
-        names.sort(null);
-        return names;
     }
 
     /** The error counters that rose from one snapshot to the next, port by port. */

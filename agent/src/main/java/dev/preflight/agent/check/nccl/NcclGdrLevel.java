@@ -1,5 +1,6 @@
-package dev.preflight.agent.check.fabric;
+package dev.preflight.agent.check.nccl;
 
+import dev.preflight.agent.hostfs.PathType;
 import java.util.Optional;
 
 /**

@@ -1,11 +1,15 @@
-package dev.preflight.agent.check.fabric;
+package dev.preflight.agent.check.nccl;
 
 import dev.preflight.agent.check.CheckContext;
+import dev.preflight.agent.hostfs.HostModel;
 import dev.preflight.agent.hostfs.MalformedInputException;
-import dev.preflight.agent.check.host.PciTopology;
+import dev.preflight.agent.hostfs.PciTopology;
+import dev.preflight.agent.hostfs.RailMap;
+import dev.preflight.agent.hostfs.RdmaDevice;
+import dev.preflight.agent.hostfs.RdmaDevices;
+import dev.preflight.agent.hostfs.RdmaPort;
 import java.io.IOException;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 
@@ -17,73 +21,43 @@ import java.util.Optional;
 public final class FabricView {
     public static final String IB_HCA = "NCCL_IB_HCA";
 
-    /** GPU {@code gpuIndex} (PCI order) and the RDMA device nearest to it. */
-    public record Rail(int gpuIndex, PciTopology.Function gpu, RdmaDevice nic, PathType path) {
-        public String describe() {
-            return "GPU" + gpuIndex + " " + gpu.bdf() + " -> " + nic.name() + " (" + path + ")";
-        }
-    }
-
-    private final PciTopology topology;
-    private final List<RdmaDevice> devices;
-    private final List<Rail> rails;
+    private final HostModel.Fabric fabric;
     private final Optional<NcclNameList> ibHca;
 
-    private FabricView(PciTopology topology, List<RdmaDevice> devices, List<Rail> rails, Optional<NcclNameList> ibHca) {
-        this.topology = topology;
-        this.devices = devices;
-        this.rails = rails;
+    private FabricView(HostModel.Fabric fabric, Optional<NcclNameList> ibHca) {
+        this.fabric = fabric;
         this.ibHca = ibHca;
     }
 
+    /** The run's reading of the fabric, seen with this check's NCCL_IB_HCA. */
     public static FabricView read(CheckContext context) throws IOException, MalformedInputException {
-        PciTopology topology = PciTopology.read(context);
-        List<RdmaDevice> devices = RdmaDevices.read(context, Optional.of(topology));
+        HostModel.Fabric fabric = context.host().fabric(context);
         String hca = context.settings().ncclEnv().get(IB_HCA);
         Optional<NcclNameList> ibHca = hca == null ? Optional.empty()
                 : Optional.of(NcclNameList.parse(hca, NcclNameList.MAX_IB_DEVICES));
-        return new FabricView(topology, devices, rails(topology.gpus(), devices), ibHca);
-    }
-
-    static List<Rail> rails(List<PciTopology.Function> gpus, List<RdmaDevice> devices) {
-        List<Rail> rails = new ArrayList<>();
-        for (int i = 0; i < gpus.size(); i++) {
-            PciTopology.Function gpu = gpus.get(i);
-            Rail best = null;
-            Comparator<Rail> nearer = Comparator.<Rail, PathType>comparing(Rail::path)
-                    .thenComparing(rail -> !rail.nic().anyActive())
-                    .thenComparing(rail -> -rail.nic().activeGigabits())
-                    .thenComparing(rail -> rail.nic().name());
-            for (RdmaDevice device : devices) {
-                if (device.function().isEmpty() || device.ports().isEmpty()) {
-                    continue;
-                }
-                Rail candidate = new Rail(i, gpu, device, PciTopology.distance(gpu, device.function().get()));
-                if (best == null || nearer.compare(candidate, best) < 0) {
-                    best = candidate;
-                }
-            }
-            if (best != null) {
-                rails.add(best);
-            }
-        }
-        return List.copyOf(rails);
+        return new FabricView(fabric, ibHca);
     }
 
     public PciTopology topology() {
-        return topology;
+        return fabric.topology();
     }
 
     public List<RdmaDevice> devices() {
-        return devices;
+        return fabric.devices();
     }
 
-    public List<Rail> rails() {
-        return rails;
+    /** Each GPU's nearest RDMA device. */
+    public List<RailMap.Rail> rails() {
+        return fabric.rails().rails();
+    }
+
+    /** Every NIC serving each GPU's rail. */
+    public RailMap railMap() {
+        return fabric.rails();
     }
 
     public List<PciTopology.Function> gpus() {
-        return topology.gpus();
+        return fabric.topology().gpus();
     }
 
     public Optional<NcclNameList> ibHca() {
@@ -93,7 +67,7 @@ public final class FabricView {
     /** Why a port is required: the GPUs whose rail it is, and an NCCL_IB_HCA include list naming it. */
     public List<String> requirements(RdmaPort port) {
         List<String> reasons = new ArrayList<>();
-        for (Rail rail : rails) {
+        for (RailMap.Rail rail : rails()) {
             if (rail.nic().name().equals(port.device())) {
                 reasons.add("rail of GPU" + rail.gpuIndex() + " (" + rail.gpu().bdf() + ")");
             }
@@ -117,7 +91,7 @@ public final class FabricView {
     /** The RoCE (Ethernet link layer) ports NCCL would open. */
     public List<RdmaPort> roceInUse() {
         List<RdmaPort> roce = new ArrayList<>();
-        for (RdmaPort port : RdmaDevices.ports(devices)) {
+        for (RdmaPort port : RdmaDevices.ports(devices())) {
             if (port.ethernet() && ncclUses(port)) {
                 roce.add(port);
             }
@@ -126,6 +100,6 @@ public final class FabricView {
     }
 
     public Optional<RdmaDevice> device(String name) {
-        return devices.stream().filter(device -> device.name().equals(name)).findFirst();
+        return devices().stream().filter(device -> device.name().equals(name)).findFirst();
     }
 }

@@ -1,4 +1,4 @@
-package dev.preflight.agent.check.fabric;
+package dev.preflight.agent.hostfs;
 
 /**
  * NCCL's path types between a GPU and a NIC, nearest first (topoPathTypeStr in NCCL's

@@ -1,15 +1,14 @@
-package dev.preflight.agent.check.fabric;
+package dev.preflight.agent.hostfs;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import dev.preflight.agent.check.host.PciTopology;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
 /** NCCL's PCIe path types and its RoCE GID auto-selection, as pure rules. */
-class TopologyAndGidRulesTest {
+class PathTypeAndGidRulesTest {
     static PciTopology.Function at(String rootComplex, int numa, String... chain) {
         return new PciTopology.Function(chain[chain.length - 1], rootComplex, List.of(chain), 0x10de, 0x2901, 0x030200, numa);
     }
@@ -60,15 +59,5 @@ class TopologyAndGidRulesTest {
         List<RoceGids.Gid> linkLocal = List.of(gid(0, "fe80:0000:0000:0000:0ac0:ebff:fe8c:3b44", "IB/RoCE v1"),
                 gid(1, "fe80:0000:0000:0000:0ac0:ebff:fe8c:3b44", "RoCE v2"));
         assertEquals(0, RoceGids.ncclAutoIndex(linkLocal, true, 2, Optional.empty()));
-    }
-
-    @Test
-    void interconnectClassesFollowTheArticlesTable() {
-        assertEquals(InterconnectClass.UNUSABLE, InterconnectClass.of(0.125));
-        assertEquals(InterconnectClass.TOO_SLOW, InterconnectClass.of(3.125));
-        assertEquals(InterconnectClass.SMALL_MODELS_ONLY, InterconnectClass.of(12.5));
-        assertEquals(InterconnectClass.PRODUCTION_VIABLE, InterconnectClass.of(25));
-        assertEquals(InterconnectClass.RECOMMENDED, InterconnectClass.of(50));
-        assertEquals(InterconnectClass.OPTIMAL, InterconnectClass.of(100));
     }
 }

@@ -1,10 +1,5 @@
-package dev.preflight.agent.check.fabric;
+package dev.preflight.agent.hostfs;
 
-import dev.preflight.agent.check.CheckContext;
-import dev.preflight.agent.hostfs.MalformedInputException;
-import dev.preflight.agent.hostfs.HostFs;
-import dev.preflight.agent.hostfs.ProcNet;
-import dev.preflight.agent.hostfs.SysfsValues;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -66,8 +61,8 @@ public final class RoceGids {
 
     private RoceGids() {}
 
-    public static List<Gid> read(CheckContext context, RdmaPort port) throws IOException, MalformedInputException {
-        Path dir = RdmaDevices.root(context).resolve(port.device()).resolve("ports").resolve(String.valueOf(port.number()));
+    public static List<Gid> read(HostReader context, RdmaPort port) throws IOException, MalformedInputException {
+        Path dir = RdmaDevices.root(context.fs()).resolve(port.device()).resolve("ports").resolve(String.valueOf(port.number()));
         Path gids = dir.resolve("gids");
         List<Integer> indexes = new ArrayList<>();
         if (Files.isDirectory(gids)) {
@@ -106,7 +101,7 @@ public final class RoceGids {
     }
 
     /** The kernel refuses (EINVAL) to read the type of an entry it considers invalid. */
-    private static String optional(CheckContext context, Path path) {
+    private static String optional(HostReader context, Path path) {
         try {
             return context.readIfPresent(path).map(SysfsValues::value).orElse("");
         } catch (IOException e) {

@@ -1,9 +1,8 @@
-package dev.preflight.agent.check.fabric;
+package dev.preflight.agent.check.nccl;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import java.util.ArrayList;
-import java.util.Arrays;
+import dev.preflight.agent.hostfs.PathType;
 import java.util.List;
 import java.util.Optional;
 import java.util.stream.Collectors;
@@ -100,15 +99,5 @@ class NcclSyntaxTest {
         NcclEnvNames.Judgement judgement = NcclEnvNames.judge(name);
         assertEquals(kind, judgement.kind());
         assertEquals(suggestion.equals("-") ? Optional.empty() : Optional.of(suggestion), judgement.suggestion());
-    }
-
-    @Test
-    void theKnownNamesIncludeEveryVariableTheChecksRead() {
-        List<String> read = new ArrayList<>(Arrays.asList(FabricView.IB_HCA, NcclSocketChoice.SOCKET_IFNAME,
-                NcclSocketChoice.SOCKET_FAMILY, RoceGidCheck.GID_INDEX, RoceQosCheck.IB_TC, NcclEnvCheck.IB_DISABLE,
-                NcclEnvCheck.GDR_LEVEL, NcclEnvCheck.P2P_DISABLE, NcclEnvCheck.SHM_DISABLE, "NCCL_IB_ADDR_FAMILY",
-                "NCCL_IB_ADDR_RANGE", "NCCL_IB_ROCE_VERSION_NUM"));
-        read.removeAll(NcclEnvNames.known());
-        assertEquals(List.of(), read);
     }
 }

@@ -11,10 +11,10 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-class SysfsRdmaPortsTest {
+class RdmaPortsTest {
     @Test
     void activePortsOfARealH100NodeInNaturalOrder() throws Exception {
-        List<String> active = new SysfsRdmaPorts(Fixtures.hostFs("bench-ib-h100-cx7-ndr-bf3-bond")).active();
+        List<String> active = RdmaPorts.of(Fixtures.hostFs("bench-ib-h100-cx7-ndr-bf3-bond")).active();
         assertEquals(List.of("mlx5_0/1 (InfiniBand)", "mlx5_1/1 (InfiniBand)", "mlx5_4/1 (InfiniBand)",
                 "mlx5_5/1 (InfiniBand)", "mlx5_6/1 (InfiniBand)", "mlx5_7/1 (InfiniBand)", "mlx5_8/1 (InfiniBand)",
                 "mlx5_9/1 (InfiniBand)", "mlx5_bond_0/1 (Ethernet)"), active);
@@ -22,7 +22,7 @@ class SysfsRdmaPortsTest {
 
     @Test
     void aNodeWithoutInfinibandHasNone() throws Exception {
-        assertTrue(new SysfsRdmaPorts(Fixtures.hostFs("docker-default")).active().isEmpty());
+        assertTrue(RdmaPorts.of(Fixtures.hostFs("docker-default")).active().isEmpty());
     }
 
     @Test
@@ -31,12 +31,6 @@ class SysfsRdmaPortsTest {
         Files.createDirectories(port);
         Files.writeString(port.resolve("state"), "1: DOWN");
         Files.writeString(port.resolve("link_layer"), "Ethernet");
-        assertTrue(new SysfsRdmaPorts(HostFs.under(root)).active().isEmpty());
-    }
-
-    @Test
-    void numbersSortNaturally() {
-        assertTrue(SysfsRdmaPorts.naturalCompare("mlx5_2", "mlx5_10") < 0);
-        assertTrue(SysfsRdmaPorts.naturalCompare("mlx5_10", "mlx5_bond_0") < 0);
+        assertTrue(RdmaPorts.of(HostFs.under(root)).active().isEmpty());
     }
 }

@@ -1,14 +1,11 @@
-package dev.preflight.agent.check.host;
+package dev.preflight.agent.hostfs;
 
-import dev.preflight.agent.check.CheckContext;
-import dev.preflight.agent.hostfs.MalformedInputException;
-import dev.preflight.agent.check.fabric.PathType;
-import dev.preflight.agent.hostfs.HostFs;
-import dev.preflight.agent.hostfs.SysfsValues;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -19,6 +16,9 @@ import java.util.regex.Pattern;
  * The PCI functions of /sys/bus/pci/devices that matter to NCCL (GPUs, and any function asked for
  * by address), with where each sits in the PCIe tree. Each entry there links to its place under
  * /sys/devices: pci&lt;domain:bus&gt;/&lt;root port&gt;/&lt;switch ports…&gt;/&lt;function&gt;.
+ *
+ * <p>Immutable, so one scan serves every check of a run: a function resolved later (a NIC's) makes
+ * a new topology that knows it ({@link #with}).
  */
 public final class PciTopology {
     public static final int VENDOR_NVIDIA = 0x10de;
@@ -66,15 +66,14 @@ public final class PciTopology {
 
     private PciTopology(HostFs fs, Map<String, Function> functions) {
         this.fs = fs;
-        this.functions = functions;
+        this.functions = Collections.unmodifiableMap(functions);
     }
 
     /** Scans the bus for GPUs and NVSwitches; other functions are read on demand with {@link #function}. */
-    public static PciTopology read(CheckContext context) throws IOException, MalformedInputException {
-        Path devices = context.fs().sys("bus/pci/devices");
-        List<String> names = HostViews.list(context, devices);
+    public static PciTopology read(HostReader reader) throws IOException, MalformedInputException {
+        Path devices = reader.fs().sys("bus/pci/devices");
+        List<String> names = reader.list(devices);
         Map<String, Function> functions = new LinkedHashMap<>();
-        PciTopology topology = new PciTopology(context.fs(), functions);
         for (String bdf : names) {
             // The vendor of every function is read to find the GPUs; only NVIDIA's are kept as
             // evidence, so a node with hundreds of functions does not flood the report.
@@ -86,13 +85,22 @@ public final class PciTopology {
                 continue;
             }
             if (SysfsValues.hex(vendorFile.toString(), vendor) == VENDOR_NVIDIA) {
-                Function function = topology.load(context, bdf);
+                Function function = load(reader, bdf);
                 if (function.isGpu() || function.isNvSwitch()) {
                     functions.put(bdf, function);
                 }
             }
         }
-        return topology;
+        return new PciTopology(reader.fs(), functions);
+    }
+
+    /** This topology, also knowing {@code resolved} (functions read by address since the scan). */
+    public PciTopology with(Collection<Function> resolved) {
+        Map<String, Function> known = new LinkedHashMap<>(functions);
+        for (Function function : resolved) {
+            known.putIfAbsent(function.bdf(), function);
+        }
+        return new PciTopology(fs, known);
     }
 
     public List<Function> gpus() {
@@ -116,8 +124,11 @@ public final class PciTopology {
         return switches;
     }
 
-    /** A function by address, read (and remembered) on first use; empty when the bus has no such function. */
-    public Optional<Function> function(CheckContext context, String bdf) throws IOException, MalformedInputException {
+    /**
+     * A function by address: a known one as it is, any other read through {@code reader} (and its
+     * reads recorded there); empty when the bus has no such function.
+     */
+    public Optional<Function> function(HostReader reader, String bdf) throws IOException, MalformedInputException {
         Function known = functions.get(bdf);
         if (known != null) {
             return Optional.of(known);
@@ -125,28 +136,26 @@ public final class PciTopology {
         if (!Files.isDirectory(fs.sys("bus/pci/devices/" + bdf))) {
             return Optional.empty();
         }
-        Function function = load(context, bdf);
-        functions.put(bdf, function);
-        return Optional.of(function);
+        return Optional.of(load(reader, bdf));
     }
 
     /** A sysfs attribute of a function (current_link_speed, numa_node, …); empty when absent. */
-    public Optional<String> attribute(CheckContext context, String bdf, String name) throws IOException {
-        return context.readIfPresent(fs.sys("bus/pci/devices/" + bdf + "/" + name));
+    public Optional<String> attribute(HostReader reader, String bdf, String name) throws IOException {
+        return reader.readIfPresent(fs.sys("bus/pci/devices/" + bdf + "/" + name));
     }
 
-    private Function load(CheckContext context, String bdf) throws IOException, MalformedInputException {
-        Path dir = fs.sys("bus/pci/devices/" + bdf);
+    private static Function load(HostReader reader, String bdf) throws IOException, MalformedInputException {
+        Path dir = reader.fs().sys("bus/pci/devices/" + bdf);
         Path vendorPath = dir.resolve("vendor");
         Path devicePath = dir.resolve("device");
         Path classPath = dir.resolve("class");
-        int vendor = (int) SysfsValues.hex(vendorPath.toString(), context.read(vendorPath));
-        int device = (int) SysfsValues.hex(devicePath.toString(), context.read(devicePath));
-        int pciClass = (int) SysfsValues.hex(classPath.toString(), context.read(classPath));
+        int vendor = (int) SysfsValues.hex(vendorPath.toString(), reader.read(vendorPath));
+        int device = (int) SysfsValues.hex(devicePath.toString(), reader.read(devicePath));
+        int pciClass = (int) SysfsValues.hex(classPath.toString(), reader.read(classPath));
         Path numaPath = dir.resolve("numa_node");
-        Optional<String> numa = context.readIfPresent(numaPath);
+        Optional<String> numa = reader.readIfPresent(numaPath);
         int numaNode = numa.isPresent() ? (int) SysfsValues.decimal(numaPath.toString(), numa.get()) : -1;
-        Optional<String> target = HostViews.link(context, dir);
+        Optional<String> target = reader.link(dir);
         String rootComplex = "";
         List<String> chain = new ArrayList<>();
         if (target.isPresent()) {

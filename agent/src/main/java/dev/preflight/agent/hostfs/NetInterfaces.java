@@ -1,10 +1,5 @@
-package dev.preflight.agent.check.fabric;
+package dev.preflight.agent.hostfs;
 
-import dev.preflight.agent.check.CheckContext;
-import dev.preflight.agent.hostfs.MalformedInputException;
-import dev.preflight.agent.check.host.HostViews;
-import dev.preflight.agent.hostfs.ProcNet;
-import dev.preflight.agent.hostfs.SysfsValues;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -17,7 +12,8 @@ import java.util.Set;
 
 /**
  * The interfaces of the judged network namespace (the host's, PID 1's, with --host-views) in
- * ifindex order, the order getifaddrs() and so NCCL see them.
+ * ifindex order, the order getifaddrs() and so NCCL see them. {@code process} names whose
+ * namespace's addresses are read: "1" (the host's init) or "self".
  */
 public final class NetInterfaces {
     private static final int IFF_UP = 0x1;
@@ -26,11 +22,11 @@ public final class NetInterfaces {
 
     private NetInterfaces() {}
 
-    public static List<NetInterface> read(CheckContext context) throws IOException, MalformedInputException {
-        List<ProcNet.Address> addresses = addresses(context);
+    public static List<NetInterface> read(HostReader context, String process) throws IOException, MalformedInputException {
+        List<ProcNet.Address> addresses = addresses(context, process);
         Path root = context.fs().sys("class/net");
         List<NetInterface> interfaces = new ArrayList<>();
-        for (String name : HostViews.list(context, root)) {
+        for (String name : context.list(root)) {
             Path dir = root.resolve(name);
             if (!Files.isDirectory(dir)) {
                 continue;
@@ -62,7 +58,7 @@ public final class NetInterfaces {
                     Files.exists(dir.resolve("device")), List.copyOf(own)));
         }
         interfaces.sort(Comparator.comparingInt(NetInterface::ifindex));
-        return interfaces;
+        return List.copyOf(interfaces);
     }
 
     /**
@@ -70,7 +66,7 @@ public final class NetInterfaces {
      * evidence by the read) sorts it last instead of costing every fabric check the whole list, as
      * a named interface's existence or an address does not depend on it.
      */
-    private static int ifindex(CheckContext context, Path path) {
+    private static int ifindex(HostReader context, Path path) {
         try {
             return (int) SysfsValues.decimal(path.toString(), context.read(path), 1, Integer.MAX_VALUE - 1);
         } catch (IOException | MalformedInputException e) {
@@ -83,10 +79,10 @@ public final class NetInterfaces {
     static final int UNKNOWN_IFINDEX = Integer.MAX_VALUE;
 
     /** IPv4 from net/fib_trie and net/route, IPv6 from net/if_inet6; absent files mean no addresses of that kind. */
-    static List<ProcNet.Address> addresses(CheckContext context) throws IOException, MalformedInputException {
-        Path routePath = HostViews.procNet(context, "route");
-        Path triePath = HostViews.procNet(context, "fib_trie");
-        Path inet6Path = HostViews.procNet(context, "if_inet6");
+    static List<ProcNet.Address> addresses(HostReader context, String process) throws IOException, MalformedInputException {
+        Path routePath = context.fs().proc(process + "/net/route");
+        Path triePath = context.fs().proc(process + "/net/fib_trie");
+        Path inet6Path = context.fs().proc(process + "/net/if_inet6");
         Optional<String> route = context.readIfPresent(routePath);
         Optional<String> trie = context.readIfPresent(triePath);
         Optional<String> inet6 = context.readIfPresent(inet6Path);
