@@ -27,6 +27,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -34,7 +35,9 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The bench end to end through the agent's RPCs: worker processes (JNI with -Xcheck:jni) driving
  * the strict fake CUDA runtime and NCCL, ranks in separate processes over TCP, faults injected.
+ * Tagged slow (real worker JVMs, about two minutes in all): it runs in the integration phase.
  */
+@Tag("slow")
 @Timeout(value = 180, unit = TimeUnit.SECONDS)
 class BenchServiceTest {
     private static final List<Integer> FOUR = List.of(0, 1, 2, 3);
