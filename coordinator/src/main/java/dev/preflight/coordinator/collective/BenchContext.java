@@ -19,7 +19,6 @@ import dev.preflight.proto.v1.SizeProgress;
 import io.grpc.StatusRuntimeException;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -47,19 +46,8 @@ public final class BenchContext implements AutoCloseable {
     /** A reachable node before it has benched: the GPUs the inventory found, where it found any. */
     public record Candidate(String name, AgentTarget target, String gpuModel, long gpuMemoryBytes, int inventoryGpus) {}
 
-    /** The bench phases ran out of their time budget. */
-    public static final class BudgetSpent extends RuntimeException {
-        private static final long serialVersionUID = 1L;
-
-        BudgetSpent(String message) {
-            super(message);
-        }
-    }
-
     public static final String COLLECTIVE_ID = "nccl.collective";
     public static final String BENCH_ID = "nccl.bench";
-    /** A collective is not started with less of the budget left than this. */
-    static final Duration MIN_TIME_LEFT = Duration.ofSeconds(10);
     /** Below this size a bus bandwidth measures latency, which says nothing of a link's rate. */
     static final long BANDWIDTH_BOUND_BYTES = 64 * 1024;
     /** GPUs per node assumed for the prediction where the inventory found none. */
@@ -71,20 +59,19 @@ public final class BenchContext implements AutoCloseable {
     private final List<Candidate> candidates;
     private final Consumer<String> lines;
     private final Consumer<String> status;
-    private final Clock clock;
     private final PortCounterHook counters;
     private final ScheduledExecutorService timers;
     private final ExecutorService pool;
     private final CommunicatorRunner runner;
     private final Function<Communicator, CommRun> runOne;
     private final BenchResults results = new BenchResults();
+    private final BenchBudget budget;
     /** By label: the attempt of a repeated communicator that the phase's list does not keep. */
     private final Map<String, CommRun> otherAttempts = new LinkedHashMap<>();
     private final List<CommRun> log = java.util.Collections.synchronizedList(new ArrayList<>());
     /** Free memory of each node's smallest GPU, as its workers found it when the node first benched. */
     private final Map<String, Long> freeBytes = new ConcurrentHashMap<>();
     private final Set<String> memoryNotes = ConcurrentHashMap.newKeySet();
-    private Instant deadline;
     private List<BenchNode> nodes;
     /** The slowest bus bandwidth measured so far between nodes and inside one: what deadlines are derived from. */
     private double slowestAcross = Estimate.nominalRate(true);
@@ -100,12 +87,12 @@ public final class BenchContext implements AutoCloseable {
         this.candidates = List.copyOf(candidates);
         this.lines = lines;
         this.status = status;
-        this.clock = clock;
         this.counters = counters;
         this.timers = Executors.newSingleThreadScheduledExecutor(daemon("preflight-bench-timer"));
         this.pool = Executors.newFixedThreadPool(MAX_PARALLEL, daemon("preflight-bench"));
         this.runner = new CommunicatorRunner(settings.ncclSettings(), settings.connectTimeout(), timers, this::sizeDone);
         this.runOne = runner::run;
+        this.budget = new BenchBudget(settings, clock);
     }
 
     /**
@@ -118,13 +105,13 @@ public final class BenchContext implements AutoCloseable {
         this.candidates = List.of();
         this.lines = lines;
         this.status = text -> { };
-        this.clock = clock;
         this.counters = PortCounterHook.NONE;
         this.timers = Executors.newSingleThreadScheduledExecutor(daemon("preflight-bench-timer"));
         this.pool = Executors.newFixedThreadPool(MAX_PARALLEL, daemon("preflight-bench"));
         this.runner = null;
         this.runOne = runOne;
         this.nodes = List.copyOf(nodes);
+        this.budget = new BenchBudget(settings, clock);
     }
 
     private static java.util.concurrent.ThreadFactory daemon(String name) {
@@ -155,18 +142,15 @@ public final class BenchContext implements AutoCloseable {
 
     /** Starts the budget's clock: the bench phases begin. */
     public void start() {
-        if (deadline == null) {
-            deadline = clock.instant().plus(settings.budget());
-        }
+        budget.start();
     }
 
     public Duration remaining() {
-        start();
-        return Duration.between(clock.instant(), deadline);
+        return budget.remaining();
     }
 
     public boolean budgetSpent() {
-        return remaining().compareTo(MIN_TIME_LEFT) < 0;
+        return budget.spent();
     }
 
     public boolean benched() {
@@ -217,7 +201,7 @@ public final class BenchContext implements AutoCloseable {
      */
     List<CommRun> benchEachNode(String phase, IntFunction<BenchSpec> specForRanks) {
         start();
-        requireBudget(phase, 0, 1);
+        budget.require(phase, 0, 1);
         lines.accept(phase + ": " + candidateCount() + " node(s) at once, each on its own GPUs");
         List<CompletableFuture<CommRun>> futures = new ArrayList<>();
         List<BenchNode> started = new ArrayList<>();
@@ -309,7 +293,7 @@ public final class BenchContext implements AutoCloseable {
             if (round.isEmpty()) {
                 continue;
             }
-            requireBudget(phase, r, rounds.size());
+            budget.require(phase, r, rounds.size());
             lines.accept(phase + ": round " + (r + 1) + "/" + rounds.size() + ": " + describe(round));
             outcomes.addAll(runAtOnce(round));
         }
@@ -328,7 +312,7 @@ public final class BenchContext implements AutoCloseable {
         if (round.isEmpty()) {
             return List.of();
         }
-        requireBudget(phase, 0, 1);
+        budget.require(phase, 0, 1);
         lines.accept(phase + ": " + title);
         return runAtOnce(round);
     }
@@ -376,6 +360,11 @@ public final class BenchContext implements AutoCloseable {
      */
     public synchronized double slowestRate(boolean acrossNodes) {
         return acrossNodes ? slowestAcross : slowestInside;
+    }
+
+    /** The communicator with its deadline derived from the slowest rate measured where it runs, within the budget. */
+    private Communicator withTimeLeft(Communicator comm) {
+        return budget.withTimeLeft(comm, slowestRate(comm.members().size() > 1));
     }
 
     private static String describe(List<Communicator> round) {
@@ -441,38 +430,6 @@ public final class BenchContext implements AutoCloseable {
         }
         return new Communicator(comm.phase(), comm.label(), comm.kind(), comm.rail(), comm.members(),
                 clamped.get().spec(), comm.attempt());
-    }
-
-    /**
-     * The spec's deadline derived again from the slowest link measured so far (a slow link is not a
-     * hang; unless --collective-timeout fixed it), and cut to what is left of the budget, so no
-     * collective outlives it.
-     */
-    private Communicator withTimeLeft(Communicator comm) {
-        long seconds = comm.spec().getTimeout().getSeconds();
-        if (settings.collectiveTimeout().isEmpty()) {
-            boolean across = comm.members().size() > 1;
-            double rate;
-            synchronized (this) {
-                rate = across ? slowestAcross : slowestInside;
-            }
-            seconds = Estimate.timeout(comm.spec(), comm.layout().nranks(), across, rate,
-                    settings.profile().maxCollectiveTimeout()).toSeconds();
-        }
-        seconds = Math.min(seconds, Math.max(MIN_TIME_LEFT.toSeconds(), remaining().toSeconds()));
-        if (comm.spec().getTimeout().getSeconds() == seconds) {
-            return comm;
-        }
-        BenchSpec spec = comm.spec().toBuilder()
-                .setTimeout(com.google.protobuf.Duration.newBuilder().setSeconds(seconds)).build();
-        return new Communicator(comm.phase(), comm.label(), comm.kind(), comm.rail(), comm.members(), spec, comm.attempt());
-    }
-
-    private void requireBudget(String phase, int round, int rounds) {
-        if (budgetSpent()) {
-            throw new BudgetSpent("the time budget of " + Estimate.format(settings.budget()) + " ran out"
-                    + (round > 0 ? " after " + round + " of " + rounds + " rounds" : " before " + phase + " started"));
-        }
     }
 
     /**

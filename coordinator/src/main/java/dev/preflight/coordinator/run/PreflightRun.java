@@ -7,6 +7,7 @@ import dev.preflight.coordinator.collective.BenchNode;
 import dev.preflight.coordinator.collective.BenchPrediction;
 import dev.preflight.coordinator.collective.BenchResults;
 import dev.preflight.coordinator.collective.BenchSettings;
+import dev.preflight.coordinator.collective.BudgetSpent;
 import dev.preflight.coordinator.collective.Estimate;
 import dev.preflight.coordinator.collective.FaultIsolationPhase;
 import dev.preflight.coordinator.collective.InferencePhase;
@@ -526,7 +527,7 @@ public final class PreflightRun {
         String reason;
         try {
             reason = skip.get();
-        } catch (IllegalStateException | BenchContext.BudgetSpent e) {
+        } catch (IllegalStateException | BudgetSpent e) {
             progress.line("phase " + phase.flagName() + " failed: " + e.getMessage());
             sections.addPhases(record.setOutcome(RunPhase.Outcome.FAILED).setError(e.getMessage()));
             return;
@@ -542,7 +543,7 @@ public final class PreflightRun {
         try {
             body.run();
             record.setOutcome(RunPhase.Outcome.COMPLETED);
-        } catch (IllegalArgumentException | BenchContext.BudgetSpent e) {
+        } catch (IllegalArgumentException | BudgetSpent e) {
             progress.line("phase " + phase.flagName() + " failed: " + e.getMessage());
             record.setOutcome(RunPhase.Outcome.FAILED).setError(e.getMessage());
         } catch (RuntimeException e) {
