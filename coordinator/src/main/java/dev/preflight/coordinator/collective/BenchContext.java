@@ -6,7 +6,6 @@ import dev.preflight.coordinator.fanout.Calls;
 import dev.preflight.coordinator.outliers.Outliers;
 import dev.preflight.proto.units.Bandwidths;
 import dev.preflight.proto.units.ByteSizes;
-import dev.preflight.reports.Names;
 import dev.preflight.proto.v1.BenchSpec;
 import dev.preflight.proto.v1.BenchWorker;
 import dev.preflight.proto.v1.CheckResult;
@@ -48,8 +47,6 @@ public final class BenchContext implements AutoCloseable {
 
     public static final String COLLECTIVE_ID = "nccl.collective";
     public static final String BENCH_ID = "nccl.bench";
-    /** Below this size a bus bandwidth measures latency, which says nothing of a link's rate. */
-    static final long BANDWIDTH_BOUND_BYTES = 64 * 1024;
     /** GPUs per node assumed for the prediction where the inventory found none. */
     static final int ASSUMED_GPUS = 8;
     /** Threads for communicators running at once; more wait their turn within the round. */
@@ -64,18 +61,13 @@ public final class BenchContext implements AutoCloseable {
     private final ExecutorService pool;
     private final CommunicatorRunner runner;
     private final Function<Communicator, CommRun> runOne;
-    private final BenchResults results = new BenchResults();
+    private final BenchRecorder recorder;
+    private final BenchResults results;
     private final BenchBudget budget;
-    /** By label: the attempt of a repeated communicator that the phase's list does not keep. */
-    private final Map<String, CommRun> otherAttempts = new LinkedHashMap<>();
-    private final List<CommRun> log = java.util.Collections.synchronizedList(new ArrayList<>());
     /** Free memory of each node's smallest GPU, as its workers found it when the node first benched. */
     private final Map<String, Long> freeBytes = new ConcurrentHashMap<>();
     private final Set<String> memoryNotes = ConcurrentHashMap.newKeySet();
     private List<BenchNode> nodes;
-    /** The slowest bus bandwidth measured so far between nodes and inside one: what deadlines are derived from. */
-    private double slowestAcross = Estimate.nominalRate(true);
-    private double slowestInside = Estimate.nominalRate(false);
 
     /**
      * @param lines progress lines that stay (rounds, failures, lost nodes)
@@ -93,6 +85,8 @@ public final class BenchContext implements AutoCloseable {
         this.runner = new CommunicatorRunner(settings.ncclSettings(), settings.connectTimeout(), timers, this::sizeDone);
         this.runOne = runner::run;
         this.budget = new BenchBudget(settings, clock);
+        this.recorder = new BenchRecorder(settings, lines);
+        this.results = recorder.results();
     }
 
     /**
@@ -112,6 +106,8 @@ public final class BenchContext implements AutoCloseable {
         this.runOne = runOne;
         this.nodes = List.copyOf(nodes);
         this.budget = new BenchBudget(settings, clock);
+        this.recorder = new BenchRecorder(settings, lines);
+        this.results = recorder.results();
     }
 
     private static java.util.concurrent.ThreadFactory daemon(String name) {
@@ -223,7 +219,7 @@ public final class BenchContext implements AutoCloseable {
             if (outcome == null) {
                 continue;
             }
-            record(outcome);
+            recorder.record(outcome);
             outcomes.add(outcome);
             BenchNode node = started.get(i);
             if (!results.isLost(node.name())) {
@@ -341,7 +337,7 @@ public final class BenchContext implements AutoCloseable {
         List<CommRun> outcomes = new ArrayList<>();
         for (CompletableFuture<CommRun> future : futures) {
             CommRun outcome = future.join();
-            record(outcome);
+            recorder.record(outcome);
             outcomes.add(outcome);
         }
         return outcomes;
@@ -349,17 +345,15 @@ public final class BenchContext implements AutoCloseable {
 
     /** Every attempt of every communicator of a phase so far, repeats included, in the order they ended. */
     public List<CommRun> outcomes(String phase) {
-        synchronized (log) {
-            return log.stream().filter(o -> o.comm().phase().equals(phase)).toList();
-        }
+        return recorder.outcomes(phase);
     }
 
     /**
      * The slowest bus bandwidth measured so far between nodes, or inside one: what the remaining
      * phases' prediction is revised with. The nominal rate until something was measured.
      */
-    public synchronized double slowestRate(boolean acrossNodes) {
-        return acrossNodes ? slowestAcross : slowestInside;
+    public double slowestRate(boolean acrossNodes) {
+        return recorder.slowestRate(acrossNodes);
     }
 
     /** The communicator with its deadline derived from the slowest rate measured where it runs, within the budget. */
@@ -369,31 +363,6 @@ public final class BenchContext implements AutoCloseable {
 
     private static String describe(List<Communicator> round) {
         return round.size() == 1 ? round.get(0).label() : round.size() + " communicators at once";
-    }
-
-    private void record(CommRun outcome) {
-        results.addCollective(outcome);
-        log.add(outcome);
-        OptionalDouble busbw = outcome.busbw();
-        if (busbw.isPresent() && busbw.getAsDouble() > 0 && outcome.comm().spec().getMaxBytes() >= BANDWIDTH_BOUND_BYTES) {
-            synchronized (this) {
-                if (outcome.comm().members().size() > 1) {
-                    slowestAcross = Math.min(slowestAcross, busbw.getAsDouble());
-                } else if (outcome.comm().layout().nranks() > 1) {
-                    slowestInside = Math.min(slowestInside, busbw.getAsDouble());
-                }
-            }
-        }
-        outcome.lost().forEach((node, why) -> {
-            if (!results.isLost(node)) {
-                results.lost(node, why);
-                lines.accept("node " + node + " lost: " + why);
-            }
-        });
-        if (!outcome.ok()) {
-            lines.accept(outcome.comm().phase() + ": " + outcome.comm().label() + (outcome.comm().attempt() > 1
-                    ? " (repeat)" : "") + ": " + outcome.problem());
-        }
     }
 
     /**
@@ -460,11 +429,11 @@ public final class BenchContext implements AutoCloseable {
                 kept.add(outcome);
                 continue;
             }
-            earlier(outcome);
+            recorder.keepOtherAttempt(outcome);
             CollectiveResult first = outcome.firstFailure();
             boolean corrupted = first != null && first.getOutcome() == CollectiveResult.Outcome.WRONG_RESULTS;
             if (corrupted) {
-                addCheck(repeat.comm(), CheckResult.newBuilder().setId(COLLECTIVE_ID).setScope(Scope.HOST)
+                recorder.addCheck(repeat.comm(), CheckResult.newBuilder().setId(COLLECTIVE_ID).setScope(Scope.HOST)
                         .setStatus(CheckResult.Status.FAIL)
                         .setSubject(repeat.comm().phase() + " " + repeat.comm().label())
                         .setSummary(repeat.comm().label() + " returned wrong data on its first attempt (" + outcome.problem()
@@ -477,7 +446,7 @@ public final class BenchContext implements AutoCloseable {
                                 + "their NICs' error counters; corrupt collectives must not serve a model")
                         .build());
             } else if (repeat.ok()) {
-                addCheck(repeat.comm(), CheckResult.newBuilder().setId(COLLECTIVE_ID).setScope(Scope.HOST)
+                recorder.addCheck(repeat.comm(), CheckResult.newBuilder().setId(COLLECTIVE_ID).setScope(Scope.HOST)
                         .setStatus(CheckResult.Status.WARN)
                         .setSubject(repeat.comm().phase() + " " + repeat.comm().label())
                         .setSummary("flaky: " + repeat.comm().label() + " failed on its first attempt (" + outcome.problem()
@@ -520,15 +489,10 @@ public final class BenchContext implements AutoCloseable {
             OptionalDouble after = repeat.busbw();
             boolean repeatWorse = after.isEmpty() || (before.isPresent() && after.getAsDouble() < before.getAsDouble());
             CommRun worse = repeatWorse ? repeat : outcome;
-            earlier(worse == repeat ? outcome : repeat);
+            recorder.keepOtherAttempt(worse == repeat ? outcome : repeat);
             kept.add(worse);
         }
         return kept;
-    }
-
-    /** The other attempt of a repeated communicator, whose series {@link #addSeries} records beside the kept one. */
-    private synchronized void earlier(CommRun outcome) {
-        otherAttempts.put(outcome.comm().label(), outcome);
     }
 
     private static Map<String, CommRun> byLabel(List<CommRun> outcomes) {
@@ -544,89 +508,12 @@ public final class BenchContext implements AutoCloseable {
      * live nodes (after its repeat), ERROR where a node was lost or the bench itself failed.
      */
     public void reportFailures(List<CommRun> outcomes) {
-        for (CommRun outcome : outcomes) {
-            CollectiveResult failure = outcome.firstFailure();
-            if (failure == null) {
-                continue;
-            }
-            List<String> lostMembers = outcome.comm().nodeNames().stream().filter(results::isLost).toList();
-            CheckResult.Status status;
-            String remediation;
-            if (!lostMembers.isEmpty()) {
-                status = CheckResult.Status.ERROR;
-                remediation = "bring " + String.join(", ", lostMembers) + " back (agent, node) and rerun";
-            } else if (failure.getOutcome() == CollectiveResult.Outcome.TIMEOUT) {
-                status = CheckResult.Status.FAIL;
-                remediation = "find the hung rank's GPU or link (its NCCL log is in the report's collectives) and check "
-                        + "the firewalls between the nodes' bootstrap interfaces";
-            } else if (failure.getOutcome() == CollectiveResult.Outcome.WRONG_RESULTS) {
-                status = CheckResult.Status.FAIL;
-                remediation = "run GPU memory and NVLink diagnostics (dcgmi diag -r 3) on these nodes and check their NICs' "
-                        + "error counters; corrupt collectives must not serve a model";
-            } else {
-                status = CheckResult.Status.ERROR;
-                remediation = "read the failing call's error and the workers' NCCL logs in the report's collectives";
-            }
-            String lostText = lostMembers.isEmpty() ? "" : " (node " + String.join(", ", lostMembers) + " lost)";
-            addCheck(outcome.comm(), CheckResult.newBuilder().setId(COLLECTIVE_ID).setScope(Scope.HOST).setStatus(status)
-                    .setSubject(outcome.comm().phase() + " " + outcome.comm().label())
-                    .setSummary(outcome.comm().label() + ": " + outcome.problem() + lostText
-                            + (outcome.comm().attempt() > 1 ? " (also on its repeat)" : ""))
-                    .setObserved(failure.getOutcome().name().toLowerCase(Locale.ROOT))
-                    .setExpected("every size completes before the deadline with 0 wrong elements")
-                    .setRemediation(remediation)
-                    .build());
-        }
-    }
-
-    /** A single node's communicator reports on that node, others on the cluster. */
-    private void addCheck(Communicator comm, CheckResult check) {
-        if (comm.members().size() == 1) {
-            results.addNodeCheck(comm.members().get(0).node().name(), check);
-        } else {
-            results.addClusterCheck(check);
-        }
+        recorder.reportFailures(outcomes);
     }
 
     /** The series of every completed result of these outcomes, and of the other attempt of those repeated. */
     void addSeries(List<CommRun> outcomes) {
-        List<CommRun> all = new ArrayList<>();
-        for (CommRun outcome : outcomes) {
-            CommRun other;
-            synchronized (this) {
-                other = otherAttempts.get(outcome.comm().label());
-            }
-            if (other != null) {
-                all.add(other);
-            }
-            all.add(outcome);
-        }
-        for (CommRun outcome : all) {
-            Communicator comm = outcome.comm();
-            boolean acrossNodes = comm.members().size() > 1;
-            String transport = outcome.transports().isEmpty() ? ""
-                    : Sweeps.transport(outcome.results().getTransport(), acrossNodes);
-            for (CollectiveResult result : outcome.results().getResultsList()) {
-                if (result.getRowsCount() > 0) {
-                    results.addSeries(Sweeps.of(result, comm.kind(), comm.nodeNames(), comm.rail(), gpuModel(comm),
-                            transport, result.getNcclTestsCommand()).toBuilder()
-                            .setNcclAlgo(CommunicatorRunner.algorithm(comm, settings.ncclSettings()))
-                            .setAttempt(comm.attempt())
-                            .build());
-                }
-            }
-        }
-    }
-
-    /** The communicator's GPU product when every member has the same one, else empty. */
-    static String gpuModel(Communicator comm) {
-        String model = comm.members().get(0).node().gpuModel();
-        for (Member member : comm.members()) {
-            if (!member.node().gpuModel().equals(model)) {
-                return "";
-            }
-        }
-        return model;
+        recorder.addSeries(outcomes);
     }
 
     /** Per-node suspects, as a node check each, or one cluster-wide PASS naming how many nodes were compared. */
