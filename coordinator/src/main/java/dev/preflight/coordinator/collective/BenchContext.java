@@ -3,8 +3,6 @@ package dev.preflight.coordinator.collective;
 import dev.preflight.agent.bench.BenchMemory;
 import dev.preflight.coordinator.fanout.AgentTarget;
 import dev.preflight.coordinator.fanout.Calls;
-import dev.preflight.coordinator.outliers.Outliers;
-import dev.preflight.proto.units.Bandwidths;
 import dev.preflight.proto.units.ByteSizes;
 import dev.preflight.proto.v1.BenchSpec;
 import dev.preflight.proto.v1.BenchWorker;
@@ -60,6 +58,7 @@ public final class BenchContext implements AutoCloseable {
     private final BenchRecorder recorder;
     private final BenchResults results;
     private final Retries retries;
+    private final SuspectChecks suspectChecks;
     private final BenchBudget budget;
     /** Free memory of each node's smallest GPU, as its workers found it when the node first benched. */
     private final Map<String, Long> freeBytes = new ConcurrentHashMap<>();
@@ -85,6 +84,7 @@ public final class BenchContext implements AutoCloseable {
         this.recorder = new BenchRecorder(settings, lines);
         this.results = recorder.results();
         this.retries = new Retries(recorder, this::run, lines);
+        this.suspectChecks = new SuspectChecks(results, settings.outliers());
     }
 
     /**
@@ -107,6 +107,7 @@ public final class BenchContext implements AutoCloseable {
         this.recorder = new BenchRecorder(settings, lines);
         this.results = recorder.results();
         this.retries = new Retries(recorder, this::run, lines);
+        this.suspectChecks = new SuspectChecks(results, settings.outliers());
     }
 
     private static java.util.concurrent.ThreadFactory daemon(String name) {
@@ -425,21 +426,9 @@ public final class BenchContext implements AutoCloseable {
         recorder.addSeries(outcomes);
     }
 
-    /** Per-node suspects, as a node check each, or one cluster-wide PASS naming how many nodes were compared. */
+    /** A WARN node check for each suspect, with its evidence. */
     void reportSuspects(String id, String what, String subject, NodeOutliers.Suspects suspects, String remediation) {
-        for (String node : suspects.nodes()) {
-            results.addNodeCheck(node, CheckResult.newBuilder().setId(id).setScope(Scope.HOST)
-                    .setStatus(CheckResult.Status.WARN)
-                    .setSubject(subject)
-                    .setSummary(node + ": " + what + " measured " + Bandwidths.format(suspects.values().get(node))
-                            + ", an outlier against the median " + Bandwidths.format(suspects.median()) + " of "
-                            + suspects.values().size() + " nodes (the worse of two measurements)")
-                    .setObserved(Bandwidths.format(suspects.values().get(node)))
-                    .setExpected("at least " + Bandwidths.format(suspects.threshold()))
-                    .setThreshold(settings.outliers().map(Outliers.Settings::describe).orElse(""))
-                    .setRemediation(remediation)
-                    .build());
-        }
+        suspectChecks.report(id, what, subject, suspects, remediation);
     }
 
     /** Port counters around a phase: read before its traffic; their rise judged after. */
