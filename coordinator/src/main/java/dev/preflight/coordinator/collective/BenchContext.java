@@ -1,6 +1,5 @@
 package dev.preflight.coordinator.collective;
 
-import dev.preflight.agent.bench.BenchMemory;
 import dev.preflight.coordinator.fanout.AgentTarget;
 import dev.preflight.coordinator.fanout.Calls;
 import dev.preflight.proto.units.ByteSizes;
@@ -17,14 +16,11 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.IntFunction;
@@ -41,68 +37,49 @@ public final class BenchContext implements AutoCloseable {
 
     public static final String COLLECTIVE_ID = "nccl.collective";
     public static final String BENCH_ID = "nccl.bench";
-    /** GPUs per node assumed for the prediction where the inventory found none. */
-    static final int ASSUMED_GPUS = 8;
     /** Threads for communicators running at once; more wait their turn within the round. */
     static final int MAX_PARALLEL = 256;
 
     private final BenchSettings settings;
-    private final List<Candidate> candidates;
-    private final Consumer<String> lines;
-    private final Consumer<String> status;
-    private final PortCounterHook counters;
-    private final ScheduledExecutorService timers;
-    private final ExecutorService pool;
-    private final CommunicatorRunner runner;
+    private final BenchNodes nodes;
     private final Function<Communicator, CommRun> runOne;
+    private final Consumer<String> lines;
+    private final PortCounterHook counters;
+    private final ExecutorService pool = Executors.newFixedThreadPool(MAX_PARALLEL, daemon("preflight-bench"));
+    private final BenchBudget budget;
     private final BenchRecorder recorder;
     private final BenchResults results;
     private final Retries retries;
     private final SuspectChecks suspectChecks;
-    private final BenchBudget budget;
-    /** Free memory of each node's smallest GPU, as its workers found it when the node first benched. */
-    private final Map<String, Long> freeBytes = new ConcurrentHashMap<>();
-    private final Set<String> memoryNotes = ConcurrentHashMap.newKeySet();
-    private List<BenchNode> nodes;
 
     /**
+     * A context whose nodes' GPUs are learnt by their agents, communicators running on the agents.
+     *
      * @param lines progress lines that stay (rounds, failures, lost nodes)
      * @param status a live status a terminal overwrites and a log leaves out (each size as it completes)
      */
     public BenchContext(BenchSettings settings, List<Candidate> candidates, Consumer<String> lines, Consumer<String> status,
             Clock clock, PortCounterHook counters) {
-        this.settings = settings;
-        this.candidates = List.copyOf(candidates);
-        this.lines = lines;
-        this.status = status;
-        this.counters = counters;
-        this.timers = Executors.newSingleThreadScheduledExecutor(daemon("preflight-bench-timer"));
-        this.pool = Executors.newFixedThreadPool(MAX_PARALLEL, daemon("preflight-bench"));
-        this.runner = new CommunicatorRunner(settings.ncclSettings(), settings.connectTimeout(), timers, this::sizeDone);
-        this.runOne = runner::run;
-        this.budget = new BenchBudget(settings, clock);
-        this.recorder = new BenchRecorder(settings, lines);
-        this.results = recorder.results();
-        this.retries = new Retries(recorder, this::run, lines);
-        this.suspectChecks = new SuspectChecks(results, settings.outliers());
+        this(settings, candidates, new CommunicatorRunner(settings.ncclSettings(), settings.connectTimeout(),
+                (comm, progress) -> status.accept(progress(comm, progress))), lines, clock, counters);
+    }
+
+    private BenchContext(BenchSettings settings, List<Candidate> candidates, CommunicatorRunner agents,
+            Consumer<String> lines, Clock clock, PortCounterHook counters) {
+        this(settings, BenchNodes.toLearn(candidates, agents), agents::run, lines, clock, counters);
     }
 
     /**
-     * A context over nodes whose GPUs are known, running communicators through {@code runOne}: the
-     * phases' logic without agents.
+     * @param runOne how one communicator runs, start to end: the agents' runner, or a stand-in for them
+     * @param lines progress lines that stay (rounds, failures, lost nodes)
      */
-    BenchContext(BenchSettings settings, List<BenchNode> nodes, Function<Communicator, CommRun> runOne,
-            Consumer<String> lines, Clock clock) {
+    BenchContext(BenchSettings settings, BenchNodes nodes, Function<Communicator, CommRun> runOne, Consumer<String> lines,
+            Clock clock, PortCounterHook counters) {
         this.settings = settings;
-        this.candidates = List.of();
-        this.lines = lines;
-        this.status = text -> { };
-        this.counters = PortCounterHook.NONE;
-        this.timers = Executors.newSingleThreadScheduledExecutor(daemon("preflight-bench-timer"));
-        this.pool = Executors.newFixedThreadPool(MAX_PARALLEL, daemon("preflight-bench"));
-        this.runner = null;
+        this.nodes = nodes;
         this.runOne = runOne;
-        this.nodes = List.copyOf(nodes);
+        this.lines = lines;
+        this.counters = counters;
         this.budget = new BenchBudget(settings, clock);
         this.recorder = new BenchRecorder(settings, lines);
         this.results = recorder.results();
@@ -110,7 +87,7 @@ public final class BenchContext implements AutoCloseable {
         this.suspectChecks = new SuspectChecks(results, settings.outliers());
     }
 
-    private static java.util.concurrent.ThreadFactory daemon(String name) {
+    static java.util.concurrent.ThreadFactory daemon(String name) {
         return task -> {
             Thread thread = new Thread(task, name);
             thread.setDaemon(true);
@@ -118,10 +95,11 @@ public final class BenchContext implements AutoCloseable {
         };
     }
 
-    private void sizeDone(Communicator comm, SizeProgress progress) {
-        status.accept(comm.phase() + ": " + comm.label() + ": " + Sweeps.op(progress.getOp()) + " "
+    /** The live status line of a size that completed. */
+    private static String progress(Communicator comm, SizeProgress progress) {
+        return comm.phase() + ": " + comm.label() + ": " + Sweeps.op(progress.getOp()) + " "
                 + ByteSizes.format(progress.getRow().getSizeBytes()) + " (" + progress.getDone() + "/" + progress.getTotal()
-                + ")");
+                + ")";
     }
 
     public BenchSettings settings() {
@@ -150,13 +128,13 @@ public final class BenchContext implements AutoCloseable {
     }
 
     public boolean benched() {
-        return nodes != null;
+        return nodes.benched();
     }
 
     /** Nodes that benched and are not lost, in run order. */
     public List<BenchNode> nodes() {
         List<BenchNode> alive = new ArrayList<>();
-        for (BenchNode node : nodes == null ? List.<BenchNode>of() : nodes) {
+        for (BenchNode node : nodes.all()) {
             if (!results.isLost(node.name())) {
                 alive.add(node);
             }
@@ -166,28 +144,15 @@ public final class BenchContext implements AutoCloseable {
 
     /** Reachable nodes not lost: the bench phases' nodes before the first of them ran. */
     public int candidateCount() {
-        return (int) candidates.stream().filter(c -> !results.isLost(c.name())).count();
+        return (int) nodes.candidates().stream().filter(c -> !results.isLost(c.name())).count();
     }
 
     /**
      * The nodes as the prediction sees them: those that benched, else the candidates with the
-     * inventory's GPU count ({@value #ASSUMED_GPUS} where it found none).
+     * inventory's GPU count ({@value BenchNodes#ASSUMED_GPUS} where it found none).
      */
     public List<BenchNode> predictedNodes() {
-        if (nodes != null) {
-            return nodes();
-        }
-        List<BenchNode> predicted = new ArrayList<>();
-        for (int i = 0; i < candidates.size(); i++) {
-            Candidate c = candidates.get(i);
-            int gpus = c.inventoryGpus() > 0 ? c.inventoryGpus() : ASSUMED_GPUS;
-            List<Integer> devices = new ArrayList<>();
-            for (int g = 0; g < gpus; g++) {
-                devices.add(g);
-            }
-            predicted.add(new BenchNode(i, c.name(), c.target(), devices, c.gpuModel(), c.gpuMemoryBytes()));
-        }
-        return predicted;
+        return nodes.benched() ? nodes() : nodes.assumed();
     }
 
     /**
@@ -199,6 +164,7 @@ public final class BenchContext implements AutoCloseable {
         start();
         budget.require(phase, 0, 1);
         lines.accept(phase + ": " + candidateCount() + " node(s) at once, each on its own GPUs");
+        List<Candidate> candidates = nodes.candidates();
         List<CompletableFuture<CommRun>> futures = new ArrayList<>();
         List<BenchNode> started = new ArrayList<>();
         for (int i = 0; i < candidates.size(); i++) {
@@ -226,8 +192,7 @@ public final class BenchContext implements AutoCloseable {
                 benched.add(node);
             }
         }
-        if (nodes == null) {
-            nodes = benched;
+        if (nodes.learnt(benched)) {
             for (BenchNode node : benched) {
                 results.addGpus(NodeGpus.newBuilder().setNode(node.name()).setCount(node.gpuCount())
                         .setModel(node.gpuModel()).setMemoryBytes(node.gpuMemoryBytes()).build());
@@ -239,6 +204,7 @@ public final class BenchContext implements AutoCloseable {
     private CommRun startNode(String phase, int index, Candidate candidate, IntFunction<BenchSpec> specForRanks,
             List<BenchNode> started) {
         long begun = System.nanoTime();
+        CommunicatorRunner runner = nodes.agents();
         CreateCommIdResponse id;
         try {
             id = runner.createId(candidate.target().channel(), List.of());
@@ -261,7 +227,7 @@ public final class BenchContext implements AutoCloseable {
         }
         long memory = candidate.gpuMemoryBytes();
         id.getFreeBytesList().stream().mapToLong(Long::longValue).min()
-                .ifPresent(free -> freeBytes.put(candidate.name(), free));
+                .ifPresent(free -> nodes.freeBytes(candidate.name(), free));
         BenchNode node = new BenchNode(index, candidate.name(), candidate.target(), id.getGpusList(), candidate.gpuModel(),
                 memory);
         Communicator comm = withinMemory(new Communicator(phase, "intra-node " + candidate.name(), Sweep.Kind.INTRA_NODE,
@@ -365,40 +331,11 @@ public final class BenchContext implements AutoCloseable {
         return round.size() == 1 ? round.get(0).label() : round.size() + " communicators at once";
     }
 
-    /**
-     * The spec with its sizes cut to what the members' GPUs hold (the free memory their workers
-     * found, else the inventory's total), so no profile asks a GPU for more than it has and every
-     * communicator is refused; each cut is said once per phase, as a progress line and a PASS
-     * nccl.bench result in the report.
-     */
+    /** The communicator with its sizes cut to what its GPUs hold, each cut said once per phase. */
     private Communicator withinMemory(Communicator comm) {
-        long free = Long.MAX_VALUE;
-        for (Member member : comm.members()) {
-            Long known = freeBytes.get(member.node().name());
-            long bytes = known != null ? known : member.node().gpuMemoryBytes();
-            if (bytes > 0) {
-                free = Math.min(free, bytes);
-            }
-        }
-        if (free == Long.MAX_VALUE) {
-            return comm;
-        }
-        Optional<BenchMemory.Clamped> clamped = BenchMemory.clamp(comm.spec(), comm.layout().nranks(), free);
-        if (clamped.isEmpty()) {
-            return comm;
-        }
-        String note = clamped.get().note();
-        if (memoryNotes.add(comm.phase() + " " + note)) {
-            lines.accept(comm.phase() + ": " + note);
-            results.addClusterCheck(CheckResult.newBuilder().setId(BENCH_ID).setScope(Scope.HOST)
-                    .setStatus(CheckResult.Status.PASS).setSubject(comm.phase())
-                    .setSummary("the " + comm.phase() + " benches ran with " + note)
-                    .setObserved(ByteSizes.format(free) + " free on the smallest GPU")
-                    .setExpected("the profile's sizes fit the GPUs' free memory")
-                    .build());
-        }
-        return new Communicator(comm.phase(), comm.label(), comm.kind(), comm.rail(), comm.members(),
-                clamped.get().spec(), comm.attempt());
+        Optional<BenchNodes.MemoryCut> cut = nodes.withinMemory(comm);
+        cut.ifPresent(recorder::memoryCut);
+        return cut.map(BenchNodes.MemoryCut::comm).orElse(comm);
     }
 
     /**
@@ -443,6 +380,6 @@ public final class BenchContext implements AutoCloseable {
     @Override
     public void close() {
         pool.shutdownNow();
-        timers.shutdownNow();
+        nodes.close();
     }
 }

@@ -1,5 +1,6 @@
 package dev.preflight.coordinator.collective;
 
+import dev.preflight.proto.units.ByteSizes;
 import dev.preflight.proto.v1.CheckResult;
 import dev.preflight.proto.v1.CollectiveResult;
 import dev.preflight.proto.v1.Scope;
@@ -10,6 +11,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.OptionalDouble;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
 
 /**
@@ -30,6 +33,7 @@ final class BenchRecorder {
     /** The slowest bus bandwidth measured so far between nodes and inside one: what deadlines are derived from. */
     private double slowestAcross = Estimate.nominalRate(true);
     private double slowestInside = Estimate.nominalRate(false);
+    private final Set<String> memoryNotes = ConcurrentHashMap.newKeySet();
 
     /** @param lines progress lines that stay (failures, lost nodes) */
     BenchRecorder(BenchSettings settings, Consumer<String> lines) {
@@ -85,6 +89,23 @@ final class BenchRecorder {
     /** The other attempt of a repeated communicator, whose series {@link #addSeries} records beside the kept one. */
     synchronized void keepOtherAttempt(CommRun outcome) {
         otherAttempts.put(outcome.comm().label(), outcome);
+    }
+
+    /**
+     * A communicator's sizes cut to what its GPUs hold, said once per phase and cut: as a progress
+     * line and a PASS nccl.bench result in the report.
+     */
+    void memoryCut(BenchNodes.MemoryCut cut) {
+        String phase = cut.comm().phase();
+        if (memoryNotes.add(phase + " " + cut.note())) {
+            lines.accept(phase + ": " + cut.note());
+            results.addClusterCheck(CheckResult.newBuilder().setId(BenchContext.BENCH_ID).setScope(Scope.HOST)
+                    .setStatus(CheckResult.Status.PASS).setSubject(phase)
+                    .setSummary("the " + phase + " benches ran with " + cut.note())
+                    .setObserved(ByteSizes.format(cut.smallestFreeBytes()) + " free on the smallest GPU")
+                    .setExpected("the profile's sizes fit the GPUs' free memory")
+                    .build());
+        }
     }
 
     /** A single node's communicator reports on that node, others on the cluster. */
