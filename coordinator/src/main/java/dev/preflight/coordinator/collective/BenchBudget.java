@@ -4,14 +4,21 @@ import dev.preflight.proto.v1.BenchSpec;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
 
 /**
  * The bench phases' time budget: its clock starts with the first phase, no collective starts with
- * less than {@link #MIN_TIME_LEFT} of it left, and no collective's deadline outlives it.
+ * less than {@link #MIN_TIME_LEFT} of it left, no collective's deadline outlives it, and phases
+ * predicted not to fit in what is left are cut, in {@link BenchPrediction#CUT_ORDER}.
  */
-final class BenchBudget {
+public final class BenchBudget {
     /** A collective is not started with less of the budget left than this. */
     static final Duration MIN_TIME_LEFT = Duration.ofSeconds(10);
+
+    /** A phase cut to keep to the budget, and what the phases still to run are then predicted to take. */
+    public record Cut(String phase, Duration rest) {}
 
     private final BenchSettings settings;
     private final Clock clock;
@@ -20,6 +27,37 @@ final class BenchBudget {
     BenchBudget(BenchSettings settings, Clock clock) {
         this.settings = settings;
         this.clock = clock;
+    }
+
+    /**
+     * Cuts phases, in {@link BenchPrediction#CUT_ORDER}, while the prediction of those still to run
+     * exceeds the time left; a phase not in that order is never cut.
+     *
+     * @param perPhase each phase still to run with its prediction; the phases cut are removed from it
+     * @return the phases cut, in the order they were
+     */
+    public static List<Cut> cut(Map<String, Duration> perPhase, Duration left) {
+        List<Cut> cuts = new ArrayList<>();
+        Duration total = predicted(perPhase);
+        for (String phase : BenchPrediction.CUT_ORDER) {
+            if (total.compareTo(left) <= 0) {
+                break;
+            }
+            if (perPhase.remove(phase) != null) {
+                total = predicted(perPhase);
+                cuts.add(new Cut(phase, total));
+            }
+        }
+        return cuts;
+    }
+
+    /** What the phases still to run are predicted to take, one after another. */
+    public static Duration predicted(Map<String, Duration> perPhase) {
+        Duration total = Duration.ZERO;
+        for (Duration d : perPhase.values()) {
+            total = total.plus(d);
+        }
+        return total;
     }
 
     /** Starts the budget's clock: the bench phases begin. */

@@ -2,6 +2,7 @@ package dev.preflight.coordinator.run;
 
 import com.google.protobuf.Timestamp;
 import dev.preflight.coordinator.collective.AllNodesPhase;
+import dev.preflight.coordinator.collective.BenchBudget;
 import dev.preflight.coordinator.collective.BenchContext;
 import dev.preflight.coordinator.collective.BenchNode;
 import dev.preflight.coordinator.collective.BenchPrediction;
@@ -387,31 +388,17 @@ public final class PreflightRun {
         Set<String> kept = new LinkedHashSet<>(remaining);
         kept.removeAll(cut);
         Map<String, Duration> perPhase = BenchPrediction.perPhase(bench.nodes(), settings, kept, across, inside);
-        Duration total = sum(perPhase);
+        Duration total = BenchBudget.predicted(perPhase);
         Duration left = bench.remaining();
         progress.line("bench: revised at the slowest rates measured (between nodes " + Bandwidths.format(across)
                 + ", inside a node " + Bandwidths.format(inside) + "): " + String.join(", ", perPhase.keySet())
                 + " predicted " + Estimate.format(total) + ", budget left " + Estimate.format(left));
-        for (String phase : BenchPrediction.CUT_ORDER) {
-            if (total.compareTo(left) <= 0) {
-                break;
-            }
-            if (perPhase.remove(phase) != null) {
-                cut.add(phase);
-                total = sum(perPhase);
-                progress.line("bench: cutting " + phase + " (cut order " + String.join(", ", BenchPrediction.CUT_ORDER)
-                        + "): the rest now predicted " + Estimate.format(total));
-            }
+        for (BenchBudget.Cut phase : BenchBudget.cut(perPhase, left)) {
+            cut.add(phase.phase());
+            progress.line("bench: cutting " + phase.phase() + " (cut order " + String.join(", ", BenchPrediction.CUT_ORDER)
+                    + "): the rest now predicted " + Estimate.format(phase.rest()));
         }
         return perPhase.getOrDefault(next.flagName(), Duration.ZERO);
-    }
-
-    private static Duration sum(Map<String, Duration> durations) {
-        Duration total = Duration.ZERO;
-        for (Duration d : durations.values()) {
-            total = total.plus(d);
-        }
-        return total;
     }
 
     /** As {@link #benchSkip(BenchContext, int, String)}, and skipped when the budget cut it. */
