@@ -1,17 +1,9 @@
 package dev.preflight.coordinator.collective;
 
 import dev.preflight.coordinator.fanout.AgentTarget;
-import dev.preflight.coordinator.fanout.Calls;
 import dev.preflight.proto.units.ByteSizes;
 import dev.preflight.proto.v1.BenchSpec;
-import dev.preflight.proto.v1.BenchWorker;
-import dev.preflight.proto.v1.CheckResult;
-import dev.preflight.proto.v1.CreateCommIdResponse;
-import dev.preflight.proto.v1.Measurements.NodeGpus;
-import dev.preflight.proto.v1.Measurements.Sweep;
-import dev.preflight.proto.v1.Scope;
 import dev.preflight.proto.v1.SizeProgress;
-import io.grpc.StatusRuntimeException;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -51,6 +43,7 @@ public final class BenchContext implements AutoCloseable {
     private final BenchResults results;
     private final Retries retries;
     private final SuspectChecks suspectChecks;
+    private final FirstBench firstBench;
 
     /**
      * A context whose nodes' GPUs are learnt by their agents, communicators running on the agents.
@@ -85,6 +78,7 @@ public final class BenchContext implements AutoCloseable {
         this.results = recorder.results();
         this.retries = new Retries(recorder, this::run, lines);
         this.suspectChecks = new SuspectChecks(results, settings.outliers());
+        this.firstBench = new FirstBench(nodes, recorder, this::prepared, pool, lines);
     }
 
     static java.util.concurrent.ThreadFactory daemon(String name) {
@@ -156,89 +150,14 @@ public final class BenchContext implements AutoCloseable {
     }
 
     /**
-     * A communicator on each node's own GPUs (every GPU its CUDA runtime sees), every node at once:
-     * how the run learns each node's GPUs. A node that refuses to bench (no CUDA runtime, GPUs busy,
-     * another bench running) is named and left out of the later phases.
+     * Each node's first bench, every node at once: how the run learns each node's GPUs; see
+     * {@link FirstBench}.
      */
     List<CommRun> benchEachNode(String phase, IntFunction<BenchSpec> specForRanks) {
         start();
         budget.require(phase, 0, 1);
         lines.accept(phase + ": " + candidateCount() + " node(s) at once, each on its own GPUs");
-        List<Candidate> candidates = nodes.candidates();
-        List<CompletableFuture<CommRun>> futures = new ArrayList<>();
-        List<BenchNode> started = new ArrayList<>();
-        for (int i = 0; i < candidates.size(); i++) {
-            Candidate candidate = candidates.get(i);
-            int index = i;
-            started.add(null);
-            if (results.isLost(candidate.name())) {
-                futures.add(CompletableFuture.completedFuture(null));
-                continue;
-            }
-            futures.add(CompletableFuture.supplyAsync(() -> startNode(phase, index, candidate, specForRanks, started),
-                    pool));
-        }
-        List<CommRun> outcomes = new ArrayList<>();
-        List<BenchNode> benched = new ArrayList<>();
-        for (int i = 0; i < futures.size(); i++) {
-            CommRun outcome = futures.get(i).join();
-            if (outcome == null) {
-                continue;
-            }
-            recorder.record(outcome);
-            outcomes.add(outcome);
-            BenchNode node = started.get(i);
-            if (!results.isLost(node.name())) {
-                benched.add(node);
-            }
-        }
-        if (nodes.learnt(benched)) {
-            for (BenchNode node : benched) {
-                results.addGpus(NodeGpus.newBuilder().setNode(node.name()).setCount(node.gpuCount())
-                        .setModel(node.gpuModel()).setMemoryBytes(node.gpuMemoryBytes()).build());
-            }
-        }
-        return outcomes;
-    }
-
-    private CommRun startNode(String phase, int index, Candidate candidate, IntFunction<BenchSpec> specForRanks,
-            List<BenchNode> started) {
-        long begun = System.nanoTime();
-        CommunicatorRunner runner = nodes.agents();
-        CreateCommIdResponse id;
-        try {
-            id = runner.createId(candidate.target().channel(), List.of());
-        } catch (StatusRuntimeException e) {
-            if (!CommunicatorRunner.answered(e.getStatus())
-                    && !runner.alive(new BenchNode(index, candidate.name(), candidate.target(), List.of(), "", 0))) {
-                results.lost(candidate.name(), "lost when the bench started: " + Calls.describe(e));
-                lines.accept("node " + candidate.name() + " lost: " + Calls.describe(e));
-            } else {
-                results.addNodeCheck(candidate.name(), CheckResult.newBuilder()
-                        .setId(BENCH_ID).setScope(Scope.HOST).setStatus(CheckResult.Status.ERROR)
-                        .setSummary("the node cannot bench, so no NCCL phase includes it: " + Calls.describe(e))
-                        .setObserved(e.getStatus().getCode().name())
-                        .setRemediation("check the agent's --cudart-lib/--nccl-lib, that the GPUs are free, and that no "
-                                + "other bench holds the node")
-                        .build());
-                lines.accept("node " + candidate.name() + " cannot bench: " + Calls.describe(e));
-            }
-            return null;
-        }
-        long memory = candidate.gpuMemoryBytes();
-        id.getFreeBytesList().stream().mapToLong(Long::longValue).min()
-                .ifPresent(free -> nodes.freeBytes(candidate.name(), free));
-        BenchNode node = new BenchNode(index, candidate.name(), candidate.target(), id.getGpusList(), candidate.gpuModel(),
-                memory);
-        Communicator comm = withinMemory(new Communicator(phase, "intra-node " + candidate.name(), Sweep.Kind.INTRA_NODE,
-                -1, List.of(Member.whole(node)), specForRanks.apply(id.getLocalRanks())));
-        CommRun outcome = runner.join(withTimeLeft(comm), id, begun);
-        if (memory == 0 && outcome.results().getWorkersCount() > 0) {
-            BenchWorker worker = outcome.results().getWorkers(0);
-            node = new BenchNode(index, node.name(), node.target(), node.gpus(), node.gpuModel(), worker.getTotalBytes());
-        }
-        started.set(index, node);
-        return outcome;
+        return firstBench.run(phase, specForRanks);
     }
 
     /**
@@ -297,7 +216,7 @@ public final class BenchContext implements AutoCloseable {
     private List<CommRun> runAtOnce(List<Communicator> round) {
         List<CompletableFuture<CommRun>> futures = new ArrayList<>();
         for (Communicator comm : round) {
-            Communicator timed = withTimeLeft(withinMemory(comm));
+            Communicator timed = prepared(comm);
             futures.add(CompletableFuture.supplyAsync(() -> runOne.apply(timed), pool));
         }
         List<CommRun> outcomes = new ArrayList<>();
@@ -329,6 +248,11 @@ public final class BenchContext implements AutoCloseable {
 
     private static String describe(List<Communicator> round) {
         return round.size() == 1 ? round.get(0).label() : round.size() + " communicators at once";
+    }
+
+    /** The communicator as it runs: its sizes within its GPUs' memory, its deadline within the budget. */
+    private Communicator prepared(Communicator comm) {
+        return withTimeLeft(withinMemory(comm));
     }
 
     /** The communicator with its sizes cut to what its GPUs hold, each cut said once per phase. */
