@@ -18,10 +18,12 @@ import java.util.function.Function;
 import java.util.function.IntFunction;
 
 /**
- * What the bench phases share: the nodes that can bench, the runner, the time budget, and the
- * results so far. Rounds of communicators run one after another, the communicators of a round at
- * once; a node lost in one round is left out of every later one. A measurement that fails is
- * repeated once before it is called.
+ * What the bench phases share, and how their communicators run: rounds one after another, the
+ * communicators of a round at once; a node lost in one round is left out of every later one. Each
+ * concern has its own class, which this one coordinates: the node set ({@link BenchNodes}, learnt
+ * by {@link FirstBench}), the time budget ({@link BenchBudget}), what was measured
+ * ({@link BenchRecorder}), the repeat of a failed or low measurement ({@link Retries}), and the
+ * nodes named as suspects ({@link SuspectChecks}).
  */
 public final class BenchContext implements AutoCloseable {
     /** A reachable node before it has benched: the GPUs the inventory found, where it found any. */
