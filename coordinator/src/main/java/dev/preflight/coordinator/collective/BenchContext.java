@@ -1,133 +1,89 @@
 package dev.preflight.coordinator.collective;
 
-import dev.preflight.agent.bench.BenchMemory;
 import dev.preflight.coordinator.fanout.AgentTarget;
-import dev.preflight.coordinator.fanout.Calls;
-import dev.preflight.coordinator.outliers.Outliers;
-import dev.preflight.proto.units.Bandwidths;
 import dev.preflight.proto.units.ByteSizes;
-import dev.preflight.reports.Names;
 import dev.preflight.proto.v1.BenchSpec;
-import dev.preflight.proto.v1.BenchWorker;
-import dev.preflight.proto.v1.CheckResult;
-import dev.preflight.proto.v1.CollectiveResult;
-import dev.preflight.proto.v1.CreateCommIdResponse;
-import dev.preflight.proto.v1.Measurements.NodeGpus;
-import dev.preflight.proto.v1.Measurements.Sweep;
-import dev.preflight.proto.v1.Scope;
 import dev.preflight.proto.v1.SizeProgress;
-import io.grpc.StatusRuntimeException;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
-import java.util.Map;
 import java.util.Optional;
-import java.util.OptionalDouble;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.IntFunction;
 
 /**
- * What the bench phases share: the nodes that can bench, the runner, the time budget, and the
- * results so far. Rounds of communicators run one after another, the communicators of a round at
- * once; a node lost in one round is left out of every later one. A measurement that fails is
- * repeated once before it is called.
+ * What the bench phases share, and how their communicators run: rounds one after another, the
+ * communicators of a round at once; a node lost in one round is left out of every later one. Each
+ * concern has its own class, which this one coordinates: the node set ({@link BenchNodes}, learnt
+ * by {@link FirstBench}), the time budget ({@link BenchBudget}), what was measured
+ * ({@link BenchRecorder}), the repeat of a failed or low measurement ({@link Retries}), and the
+ * nodes named as suspects ({@link SuspectChecks}).
  */
 public final class BenchContext implements AutoCloseable {
     /** A reachable node before it has benched: the GPUs the inventory found, where it found any. */
     public record Candidate(String name, AgentTarget target, String gpuModel, long gpuMemoryBytes, int inventoryGpus) {}
 
-    /** The bench phases ran out of their time budget. */
-    public static final class BudgetSpent extends RuntimeException {
-        private static final long serialVersionUID = 1L;
-
-        BudgetSpent(String message) {
-            super(message);
-        }
-    }
-
     public static final String COLLECTIVE_ID = "nccl.collective";
     public static final String BENCH_ID = "nccl.bench";
-    /** A collective is not started with less of the budget left than this. */
-    static final Duration MIN_TIME_LEFT = Duration.ofSeconds(10);
-    /** Below this size a bus bandwidth measures latency, which says nothing of a link's rate. */
-    static final long BANDWIDTH_BOUND_BYTES = 64 * 1024;
-    /** GPUs per node assumed for the prediction where the inventory found none. */
-    static final int ASSUMED_GPUS = 8;
     /** Threads for communicators running at once; more wait their turn within the round. */
     static final int MAX_PARALLEL = 256;
 
     private final BenchSettings settings;
-    private final List<Candidate> candidates;
-    private final Consumer<String> lines;
-    private final Consumer<String> status;
-    private final Clock clock;
-    private final PortCounterHook counters;
-    private final ScheduledExecutorService timers;
-    private final ExecutorService pool;
-    private final CommunicatorRunner runner;
+    private final BenchNodes nodes;
     private final Function<Communicator, CommRun> runOne;
-    private final BenchResults results = new BenchResults();
-    /** By label: the attempt of a repeated communicator that the phase's list does not keep. */
-    private final Map<String, CommRun> otherAttempts = new LinkedHashMap<>();
-    private final List<CommRun> log = java.util.Collections.synchronizedList(new ArrayList<>());
-    /** Free memory of each node's smallest GPU, as its workers found it when the node first benched. */
-    private final Map<String, Long> freeBytes = new ConcurrentHashMap<>();
-    private final Set<String> memoryNotes = ConcurrentHashMap.newKeySet();
-    private Instant deadline;
-    private List<BenchNode> nodes;
-    /** The slowest bus bandwidth measured so far between nodes and inside one: what deadlines are derived from. */
-    private double slowestAcross = Estimate.nominalRate(true);
-    private double slowestInside = Estimate.nominalRate(false);
+    private final Consumer<String> lines;
+    private final PortCounterHook counters;
+    private final ExecutorService pool = Executors.newFixedThreadPool(MAX_PARALLEL, daemon("preflight-bench"));
+    private final BenchBudget budget;
+    private final BenchRecorder recorder;
+    private final BenchResults results;
+    private final Retries retries;
+    private final SuspectChecks suspectChecks;
+    private final FirstBench firstBench;
 
     /**
+     * A context whose nodes' GPUs are learnt by their agents, communicators running on the agents.
+     *
      * @param lines progress lines that stay (rounds, failures, lost nodes)
      * @param status a live status a terminal overwrites and a log leaves out (each size as it completes)
      */
     public BenchContext(BenchSettings settings, List<Candidate> candidates, Consumer<String> lines, Consumer<String> status,
             Clock clock, PortCounterHook counters) {
-        this.settings = settings;
-        this.candidates = List.copyOf(candidates);
-        this.lines = lines;
-        this.status = status;
-        this.clock = clock;
-        this.counters = counters;
-        this.timers = Executors.newSingleThreadScheduledExecutor(daemon("preflight-bench-timer"));
-        this.pool = Executors.newFixedThreadPool(MAX_PARALLEL, daemon("preflight-bench"));
-        this.runner = new CommunicatorRunner(settings.ncclSettings(), settings.connectTimeout(), timers, this::sizeDone);
-        this.runOne = runner::run;
+        this(settings, candidates, new CommunicatorRunner(settings.ncclSettings(), settings.connectTimeout(),
+                (comm, progress) -> status.accept(progress(comm, progress))), lines, clock, counters);
+    }
+
+    private BenchContext(BenchSettings settings, List<Candidate> candidates, CommunicatorRunner agents,
+            Consumer<String> lines, Clock clock, PortCounterHook counters) {
+        this(settings, BenchNodes.toLearn(candidates, agents), agents::run, lines, clock, counters);
     }
 
     /**
-     * A context over nodes whose GPUs are known, running communicators through {@code runOne}: the
-     * phases' logic without agents.
+     * @param runOne how one communicator runs, start to end: the agents' runner, or a stand-in for them
+     * @param lines progress lines that stay (rounds, failures, lost nodes)
      */
-    BenchContext(BenchSettings settings, List<BenchNode> nodes, Function<Communicator, CommRun> runOne,
-            Consumer<String> lines, Clock clock) {
+    BenchContext(BenchSettings settings, BenchNodes nodes, Function<Communicator, CommRun> runOne, Consumer<String> lines,
+            Clock clock, PortCounterHook counters) {
         this.settings = settings;
-        this.candidates = List.of();
-        this.lines = lines;
-        this.status = text -> { };
-        this.clock = clock;
-        this.counters = PortCounterHook.NONE;
-        this.timers = Executors.newSingleThreadScheduledExecutor(daemon("preflight-bench-timer"));
-        this.pool = Executors.newFixedThreadPool(MAX_PARALLEL, daemon("preflight-bench"));
-        this.runner = null;
+        this.nodes = nodes;
         this.runOne = runOne;
-        this.nodes = List.copyOf(nodes);
+        this.lines = lines;
+        this.counters = counters;
+        this.budget = new BenchBudget(settings, clock);
+        this.recorder = new BenchRecorder(settings, lines);
+        this.results = recorder.results();
+        this.retries = new Retries(recorder, this::run, lines);
+        this.suspectChecks = new SuspectChecks(results, settings.outliers());
+        this.firstBench = new FirstBench(nodes, recorder, this::prepared, pool, lines);
     }
 
-    private static java.util.concurrent.ThreadFactory daemon(String name) {
+    static java.util.concurrent.ThreadFactory daemon(String name) {
         return task -> {
             Thread thread = new Thread(task, name);
             thread.setDaemon(true);
@@ -135,10 +91,11 @@ public final class BenchContext implements AutoCloseable {
         };
     }
 
-    private void sizeDone(Communicator comm, SizeProgress progress) {
-        status.accept(comm.phase() + ": " + comm.label() + ": " + Sweeps.op(progress.getOp()) + " "
+    /** The live status line of a size that completed. */
+    private static String progress(Communicator comm, SizeProgress progress) {
+        return comm.phase() + ": " + comm.label() + ": " + Sweeps.op(progress.getOp()) + " "
                 + ByteSizes.format(progress.getRow().getSizeBytes()) + " (" + progress.getDone() + "/" + progress.getTotal()
-                + ")");
+                + ")";
     }
 
     public BenchSettings settings() {
@@ -155,28 +112,25 @@ public final class BenchContext implements AutoCloseable {
 
     /** Starts the budget's clock: the bench phases begin. */
     public void start() {
-        if (deadline == null) {
-            deadline = clock.instant().plus(settings.budget());
-        }
+        budget.start();
     }
 
     public Duration remaining() {
-        start();
-        return Duration.between(clock.instant(), deadline);
+        return budget.remaining();
     }
 
     public boolean budgetSpent() {
-        return remaining().compareTo(MIN_TIME_LEFT) < 0;
+        return budget.spent();
     }
 
     public boolean benched() {
-        return nodes != null;
+        return nodes.benched();
     }
 
     /** Nodes that benched and are not lost, in run order. */
     public List<BenchNode> nodes() {
         List<BenchNode> alive = new ArrayList<>();
-        for (BenchNode node : nodes == null ? List.<BenchNode>of() : nodes) {
+        for (BenchNode node : nodes.all()) {
             if (!results.isLost(node.name())) {
                 alive.add(node);
             }
@@ -186,113 +140,26 @@ public final class BenchContext implements AutoCloseable {
 
     /** Reachable nodes not lost: the bench phases' nodes before the first of them ran. */
     public int candidateCount() {
-        return (int) candidates.stream().filter(c -> !results.isLost(c.name())).count();
+        return (int) nodes.candidates().stream().filter(c -> !results.isLost(c.name())).count();
     }
 
     /**
      * The nodes as the prediction sees them: those that benched, else the candidates with the
-     * inventory's GPU count ({@value #ASSUMED_GPUS} where it found none).
+     * inventory's GPU count ({@value BenchNodes#ASSUMED_GPUS} where it found none).
      */
     public List<BenchNode> predictedNodes() {
-        if (nodes != null) {
-            return nodes();
-        }
-        List<BenchNode> predicted = new ArrayList<>();
-        for (int i = 0; i < candidates.size(); i++) {
-            Candidate c = candidates.get(i);
-            int gpus = c.inventoryGpus() > 0 ? c.inventoryGpus() : ASSUMED_GPUS;
-            List<Integer> devices = new ArrayList<>();
-            for (int g = 0; g < gpus; g++) {
-                devices.add(g);
-            }
-            predicted.add(new BenchNode(i, c.name(), c.target(), devices, c.gpuModel(), c.gpuMemoryBytes()));
-        }
-        return predicted;
+        return nodes.benched() ? nodes() : nodes.assumed();
     }
 
     /**
-     * A communicator on each node's own GPUs (every GPU its CUDA runtime sees), every node at once:
-     * how the run learns each node's GPUs. A node that refuses to bench (no CUDA runtime, GPUs busy,
-     * another bench running) is named and left out of the later phases.
+     * Each node's first bench, every node at once: how the run learns each node's GPUs; see
+     * {@link FirstBench}.
      */
     List<CommRun> benchEachNode(String phase, IntFunction<BenchSpec> specForRanks) {
         start();
-        requireBudget(phase, 0, 1);
+        budget.require(phase, 0, 1);
         lines.accept(phase + ": " + candidateCount() + " node(s) at once, each on its own GPUs");
-        List<CompletableFuture<CommRun>> futures = new ArrayList<>();
-        List<BenchNode> started = new ArrayList<>();
-        for (int i = 0; i < candidates.size(); i++) {
-            Candidate candidate = candidates.get(i);
-            int index = i;
-            started.add(null);
-            if (results.isLost(candidate.name())) {
-                futures.add(CompletableFuture.completedFuture(null));
-                continue;
-            }
-            futures.add(CompletableFuture.supplyAsync(() -> startNode(phase, index, candidate, specForRanks, started),
-                    pool));
-        }
-        List<CommRun> outcomes = new ArrayList<>();
-        List<BenchNode> benched = new ArrayList<>();
-        for (int i = 0; i < futures.size(); i++) {
-            CommRun outcome = futures.get(i).join();
-            if (outcome == null) {
-                continue;
-            }
-            record(outcome);
-            outcomes.add(outcome);
-            BenchNode node = started.get(i);
-            if (!results.isLost(node.name())) {
-                benched.add(node);
-            }
-        }
-        if (nodes == null) {
-            nodes = benched;
-            for (BenchNode node : benched) {
-                results.addGpus(NodeGpus.newBuilder().setNode(node.name()).setCount(node.gpuCount())
-                        .setModel(node.gpuModel()).setMemoryBytes(node.gpuMemoryBytes()).build());
-            }
-        }
-        return outcomes;
-    }
-
-    private CommRun startNode(String phase, int index, Candidate candidate, IntFunction<BenchSpec> specForRanks,
-            List<BenchNode> started) {
-        long begun = System.nanoTime();
-        CreateCommIdResponse id;
-        try {
-            id = runner.createId(candidate.target().channel(), List.of());
-        } catch (StatusRuntimeException e) {
-            if (!CommunicatorRunner.answered(e.getStatus())
-                    && !runner.alive(new BenchNode(index, candidate.name(), candidate.target(), List.of(), "", 0))) {
-                results.lost(candidate.name(), "lost when the bench started: " + Calls.describe(e));
-                lines.accept("node " + candidate.name() + " lost: " + Calls.describe(e));
-            } else {
-                results.addNodeCheck(candidate.name(), CheckResult.newBuilder()
-                        .setId(BENCH_ID).setScope(Scope.HOST).setStatus(CheckResult.Status.ERROR)
-                        .setSummary("the node cannot bench, so no NCCL phase includes it: " + Calls.describe(e))
-                        .setObserved(e.getStatus().getCode().name())
-                        .setRemediation("check the agent's --cudart-lib/--nccl-lib, that the GPUs are free, and that no "
-                                + "other bench holds the node")
-                        .build());
-                lines.accept("node " + candidate.name() + " cannot bench: " + Calls.describe(e));
-            }
-            return null;
-        }
-        long memory = candidate.gpuMemoryBytes();
-        id.getFreeBytesList().stream().mapToLong(Long::longValue).min()
-                .ifPresent(free -> freeBytes.put(candidate.name(), free));
-        BenchNode node = new BenchNode(index, candidate.name(), candidate.target(), id.getGpusList(), candidate.gpuModel(),
-                memory);
-        Communicator comm = withinMemory(new Communicator(phase, "intra-node " + candidate.name(), Sweep.Kind.INTRA_NODE,
-                -1, List.of(Member.whole(node)), specForRanks.apply(id.getLocalRanks())));
-        CommRun outcome = runner.join(withTimeLeft(comm), id, begun);
-        if (memory == 0 && outcome.results().getWorkersCount() > 0) {
-            BenchWorker worker = outcome.results().getWorkers(0);
-            node = new BenchNode(index, node.name(), node.target(), node.gpus(), node.gpuModel(), worker.getTotalBytes());
-        }
-        started.set(index, node);
-        return outcome;
+        return firstBench.run(phase, specForRanks);
     }
 
     /**
@@ -309,7 +176,7 @@ public final class BenchContext implements AutoCloseable {
             if (round.isEmpty()) {
                 continue;
             }
-            requireBudget(phase, r, rounds.size());
+            budget.require(phase, r, rounds.size());
             lines.accept(phase + ": round " + (r + 1) + "/" + rounds.size() + ": " + describe(round));
             outcomes.addAll(runAtOnce(round));
         }
@@ -328,7 +195,7 @@ public final class BenchContext implements AutoCloseable {
         if (round.isEmpty()) {
             return List.of();
         }
-        requireBudget(phase, 0, 1);
+        budget.require(phase, 0, 1);
         lines.accept(phase + ": " + title);
         return runAtOnce(round);
     }
@@ -351,13 +218,13 @@ public final class BenchContext implements AutoCloseable {
     private List<CommRun> runAtOnce(List<Communicator> round) {
         List<CompletableFuture<CommRun>> futures = new ArrayList<>();
         for (Communicator comm : round) {
-            Communicator timed = withTimeLeft(withinMemory(comm));
+            Communicator timed = prepared(comm);
             futures.add(CompletableFuture.supplyAsync(() -> runOne.apply(timed), pool));
         }
         List<CommRun> outcomes = new ArrayList<>();
         for (CompletableFuture<CommRun> future : futures) {
             CommRun outcome = future.join();
-            record(outcome);
+            recorder.record(outcome);
             outcomes.add(outcome);
         }
         return outcomes;
@@ -365,221 +232,48 @@ public final class BenchContext implements AutoCloseable {
 
     /** Every attempt of every communicator of a phase so far, repeats included, in the order they ended. */
     public List<CommRun> outcomes(String phase) {
-        synchronized (log) {
-            return log.stream().filter(o -> o.comm().phase().equals(phase)).toList();
-        }
+        return recorder.outcomes(phase);
     }
 
     /**
      * The slowest bus bandwidth measured so far between nodes, or inside one: what the remaining
      * phases' prediction is revised with. The nominal rate until something was measured.
      */
-    public synchronized double slowestRate(boolean acrossNodes) {
-        return acrossNodes ? slowestAcross : slowestInside;
+    public double slowestRate(boolean acrossNodes) {
+        return recorder.slowestRate(acrossNodes);
+    }
+
+    /** The communicator with its deadline derived from the slowest rate measured where it runs, within the budget. */
+    private Communicator withTimeLeft(Communicator comm) {
+        return budget.withTimeLeft(comm, slowestRate(comm.members().size() > 1));
     }
 
     private static String describe(List<Communicator> round) {
         return round.size() == 1 ? round.get(0).label() : round.size() + " communicators at once";
     }
 
-    private void record(CommRun outcome) {
-        results.addCollective(outcome);
-        log.add(outcome);
-        OptionalDouble busbw = outcome.busbw();
-        if (busbw.isPresent() && busbw.getAsDouble() > 0 && outcome.comm().spec().getMaxBytes() >= BANDWIDTH_BOUND_BYTES) {
-            synchronized (this) {
-                if (outcome.comm().members().size() > 1) {
-                    slowestAcross = Math.min(slowestAcross, busbw.getAsDouble());
-                } else if (outcome.comm().layout().nranks() > 1) {
-                    slowestInside = Math.min(slowestInside, busbw.getAsDouble());
-                }
-            }
-        }
-        outcome.lost().forEach((node, why) -> {
-            if (!results.isLost(node)) {
-                results.lost(node, why);
-                lines.accept("node " + node + " lost: " + why);
-            }
-        });
-        if (!outcome.ok()) {
-            lines.accept(outcome.comm().phase() + ": " + outcome.comm().label() + (outcome.comm().attempt() > 1
-                    ? " (repeat)" : "") + ": " + outcome.problem());
-        }
+    /** The communicator as it runs: its sizes within its GPUs' memory, its deadline within the budget. */
+    private Communicator prepared(Communicator comm) {
+        return withTimeLeft(withinMemory(comm));
     }
 
-    /**
-     * The spec with its sizes cut to what the members' GPUs hold (the free memory their workers
-     * found, else the inventory's total), so no profile asks a GPU for more than it has and every
-     * communicator is refused; each cut is said once per phase, as a progress line and a PASS
-     * nccl.bench result in the report.
-     */
+    /** The communicator with its sizes cut to what its GPUs hold, each cut said once per phase. */
     private Communicator withinMemory(Communicator comm) {
-        long free = Long.MAX_VALUE;
-        for (Member member : comm.members()) {
-            Long known = freeBytes.get(member.node().name());
-            long bytes = known != null ? known : member.node().gpuMemoryBytes();
-            if (bytes > 0) {
-                free = Math.min(free, bytes);
-            }
-        }
-        if (free == Long.MAX_VALUE) {
-            return comm;
-        }
-        Optional<BenchMemory.Clamped> clamped = BenchMemory.clamp(comm.spec(), comm.layout().nranks(), free);
-        if (clamped.isEmpty()) {
-            return comm;
-        }
-        String note = clamped.get().note();
-        if (memoryNotes.add(comm.phase() + " " + note)) {
-            lines.accept(comm.phase() + ": " + note);
-            results.addClusterCheck(CheckResult.newBuilder().setId(BENCH_ID).setScope(Scope.HOST)
-                    .setStatus(CheckResult.Status.PASS).setSubject(comm.phase())
-                    .setSummary("the " + comm.phase() + " benches ran with " + note)
-                    .setObserved(ByteSizes.format(free) + " free on the smallest GPU")
-                    .setExpected("the profile's sizes fit the GPUs' free memory")
-                    .build());
-        }
-        return new Communicator(comm.phase(), comm.label(), comm.kind(), comm.rail(), comm.members(),
-                clamped.get().spec(), comm.attempt());
+        Optional<BenchNodes.MemoryCut> cut = nodes.withinMemory(comm);
+        cut.ifPresent(recorder::memoryCut);
+        return cut.map(BenchNodes.MemoryCut::comm).orElse(comm);
     }
 
     /**
-     * The spec's deadline derived again from the slowest link measured so far (a slow link is not a
-     * hang; unless --collective-timeout fixed it), and cut to what is left of the budget, so no
-     * collective outlives it.
-     */
-    private Communicator withTimeLeft(Communicator comm) {
-        long seconds = comm.spec().getTimeout().getSeconds();
-        if (settings.collectiveTimeout().isEmpty()) {
-            boolean across = comm.members().size() > 1;
-            double rate;
-            synchronized (this) {
-                rate = across ? slowestAcross : slowestInside;
-            }
-            seconds = Estimate.timeout(comm.spec(), comm.layout().nranks(), across, rate,
-                    settings.profile().maxCollectiveTimeout()).toSeconds();
-        }
-        seconds = Math.min(seconds, Math.max(MIN_TIME_LEFT.toSeconds(), remaining().toSeconds()));
-        if (comm.spec().getTimeout().getSeconds() == seconds) {
-            return comm;
-        }
-        BenchSpec spec = comm.spec().toBuilder()
-                .setTimeout(com.google.protobuf.Duration.newBuilder().setSeconds(seconds)).build();
-        return new Communicator(comm.phase(), comm.label(), comm.kind(), comm.rail(), comm.members(), spec, comm.attempt());
-    }
-
-    private void requireBudget(String phase, int round, int rounds) {
-        if (budgetSpent()) {
-            throw new BudgetSpent("the time budget of " + Estimate.format(settings.budget()) + " ran out"
-                    + (round > 0 ? " after " + round + " of " + rounds + " rounds" : " before " + phase + " started"));
-        }
-    }
-
-    /**
-     * Repeats once every communicator that failed among live nodes (a hang, an error, wrong data).
-     * Nothing hides behind the repeat: wrong data on the first attempt is a FAIL whatever the
-     * repeat shows; a hang or error that passes when repeated is a WARN that says "flaky" and quotes
-     * both outcomes. The report keeps both attempts (their results, and their series where the
-     * phase records series). A deterministic refusal ({@link CommRun#deterministic}) is not
-     * repeated: it would be refused again.
+     * Repeats once every communicator that failed among live nodes; see {@link Retries#repeatFailures}.
      */
     public List<CommRun> repeatFailures(String phase, List<CommRun> outcomes) {
-        List<Communicator> again = new ArrayList<>();
-        for (CommRun outcome : outcomes) {
-            if (!outcome.ok() && outcome.comm().attempt() == 1 && !outcome.deterministic()
-                    && outcome.comm().nodeNames().stream().noneMatch(results::isLost)) {
-                again.add(outcome.comm().repeat());
-            }
-        }
-        if (again.isEmpty()) {
-            return outcomes;
-        }
-        lines.accept(phase + ": repeating " + again.size() + " failed communicator(s) once");
-        Map<String, CommRun> repeated = byLabel(run(phase, Rounds.disjoint(again)));
-        List<CommRun> kept = new ArrayList<>();
-        for (CommRun outcome : outcomes) {
-            CommRun repeat = repeated.get(outcome.comm().label());
-            if (repeat == null) {
-                kept.add(outcome);
-                continue;
-            }
-            earlier(outcome);
-            CollectiveResult first = outcome.firstFailure();
-            boolean corrupted = first != null && first.getOutcome() == CollectiveResult.Outcome.WRONG_RESULTS;
-            if (corrupted) {
-                addCheck(repeat.comm(), CheckResult.newBuilder().setId(COLLECTIVE_ID).setScope(Scope.HOST)
-                        .setStatus(CheckResult.Status.FAIL)
-                        .setSubject(repeat.comm().phase() + " " + repeat.comm().label())
-                        .setSummary(repeat.comm().label() + " returned wrong data on its first attempt (" + outcome.problem()
-                                + "); its repeat " + (repeat.ok() ? "passed" : "also failed (" + repeat.problem() + ")")
-                                + ": data corrupted once is corrupted")
-                        .setObserved("attempt 1: " + first.getOutcome().name().toLowerCase(Locale.ROOT) + "; attempt 2: "
-                                + (repeat.ok() ? "ok" : repeat.firstFailure().getOutcome().name().toLowerCase(Locale.ROOT)))
-                        .setExpected("0 wrong elements on every attempt")
-                        .setRemediation("run GPU memory and NVLink diagnostics (dcgmi diag -r 3) on these nodes and check "
-                                + "their NICs' error counters; corrupt collectives must not serve a model")
-                        .build());
-            } else if (repeat.ok()) {
-                addCheck(repeat.comm(), CheckResult.newBuilder().setId(COLLECTIVE_ID).setScope(Scope.HOST)
-                        .setStatus(CheckResult.Status.WARN)
-                        .setSubject(repeat.comm().phase() + " " + repeat.comm().label())
-                        .setSummary("flaky: " + repeat.comm().label() + " failed on its first attempt (" + outcome.problem()
-                                + ") and passed when repeated")
-                        .setObserved("attempt 1: " + (first == null ? "failed" : first.getOutcome().name().toLowerCase(Locale.ROOT))
-                                + "; attempt 2: ok")
-                        .setExpected("every collective completes the first time")
-                        .setRemediation("an intermittent failure: rerun the phase and watch the nodes' NCCL logs and "
-                                + "port counters")
-                        .build());
-            }
-            // a corrupted first attempt is judged above; reportFailures judges a repeat that failed again
-            kept.add(repeat);
-        }
-        return kept;
+        return retries.repeatFailures(phase, outcomes);
     }
 
-    /**
-     * Repeats the low measurements once. Both attempts stay in the report and the worse of the two
-     * is judged: a link that is slow once is slow under load too.
-     */
+    /** Repeats the low measurements once; see {@link Retries#repeatLow}. */
     public List<CommRun> repeatLow(String phase, List<CommRun> outcomes, List<CommRun> low) {
-        if (low.isEmpty()) {
-            return outcomes;
-        }
-        lines.accept(phase + ": repeating " + low.size() + " low measurement(s) once");
-        List<Communicator> again = new ArrayList<>();
-        for (CommRun outcome : low) {
-            again.add(outcome.comm().repeat());
-        }
-        Map<String, CommRun> repeated = byLabel(run(phase, Rounds.disjoint(again)));
-        List<CommRun> kept = new ArrayList<>();
-        for (CommRun outcome : outcomes) {
-            CommRun repeat = repeated.get(outcome.comm().label());
-            if (repeat == null) {
-                kept.add(outcome);
-                continue;
-            }
-            OptionalDouble before = outcome.busbw();
-            OptionalDouble after = repeat.busbw();
-            boolean repeatWorse = after.isEmpty() || (before.isPresent() && after.getAsDouble() < before.getAsDouble());
-            CommRun worse = repeatWorse ? repeat : outcome;
-            earlier(worse == repeat ? outcome : repeat);
-            kept.add(worse);
-        }
-        return kept;
-    }
-
-    /** The other attempt of a repeated communicator, whose series {@link #addSeries} records beside the kept one. */
-    private synchronized void earlier(CommRun outcome) {
-        otherAttempts.put(outcome.comm().label(), outcome);
-    }
-
-    private static Map<String, CommRun> byLabel(List<CommRun> outcomes) {
-        Map<String, CommRun> map = new LinkedHashMap<>();
-        for (CommRun outcome : outcomes) {
-            map.put(outcome.comm().label(), outcome);
-        }
-        return map;
+        return retries.repeatLow(phase, outcomes, low);
     }
 
     /**
@@ -587,106 +281,17 @@ public final class BenchContext implements AutoCloseable {
      * live nodes (after its repeat), ERROR where a node was lost or the bench itself failed.
      */
     public void reportFailures(List<CommRun> outcomes) {
-        for (CommRun outcome : outcomes) {
-            CollectiveResult failure = outcome.firstFailure();
-            if (failure == null) {
-                continue;
-            }
-            List<String> lostMembers = outcome.comm().nodeNames().stream().filter(results::isLost).toList();
-            CheckResult.Status status;
-            String remediation;
-            if (!lostMembers.isEmpty()) {
-                status = CheckResult.Status.ERROR;
-                remediation = "bring " + String.join(", ", lostMembers) + " back (agent, node) and rerun";
-            } else if (failure.getOutcome() == CollectiveResult.Outcome.TIMEOUT) {
-                status = CheckResult.Status.FAIL;
-                remediation = "find the hung rank's GPU or link (its NCCL log is in the report's collectives) and check "
-                        + "the firewalls between the nodes' bootstrap interfaces";
-            } else if (failure.getOutcome() == CollectiveResult.Outcome.WRONG_RESULTS) {
-                status = CheckResult.Status.FAIL;
-                remediation = "run GPU memory and NVLink diagnostics (dcgmi diag -r 3) on these nodes and check their NICs' "
-                        + "error counters; corrupt collectives must not serve a model";
-            } else {
-                status = CheckResult.Status.ERROR;
-                remediation = "read the failing call's error and the workers' NCCL logs in the report's collectives";
-            }
-            String lostText = lostMembers.isEmpty() ? "" : " (node " + String.join(", ", lostMembers) + " lost)";
-            addCheck(outcome.comm(), CheckResult.newBuilder().setId(COLLECTIVE_ID).setScope(Scope.HOST).setStatus(status)
-                    .setSubject(outcome.comm().phase() + " " + outcome.comm().label())
-                    .setSummary(outcome.comm().label() + ": " + outcome.problem() + lostText
-                            + (outcome.comm().attempt() > 1 ? " (also on its repeat)" : ""))
-                    .setObserved(failure.getOutcome().name().toLowerCase(Locale.ROOT))
-                    .setExpected("every size completes before the deadline with 0 wrong elements")
-                    .setRemediation(remediation)
-                    .build());
-        }
-    }
-
-    /** A single node's communicator reports on that node, others on the cluster. */
-    private void addCheck(Communicator comm, CheckResult check) {
-        if (comm.members().size() == 1) {
-            results.addNodeCheck(comm.members().get(0).node().name(), check);
-        } else {
-            results.addClusterCheck(check);
-        }
+        recorder.reportFailures(outcomes);
     }
 
     /** The series of every completed result of these outcomes, and of the other attempt of those repeated. */
     void addSeries(List<CommRun> outcomes) {
-        List<CommRun> all = new ArrayList<>();
-        for (CommRun outcome : outcomes) {
-            CommRun other;
-            synchronized (this) {
-                other = otherAttempts.get(outcome.comm().label());
-            }
-            if (other != null) {
-                all.add(other);
-            }
-            all.add(outcome);
-        }
-        for (CommRun outcome : all) {
-            Communicator comm = outcome.comm();
-            boolean acrossNodes = comm.members().size() > 1;
-            String transport = outcome.transports().isEmpty() ? ""
-                    : Sweeps.transport(outcome.results().getTransport(), acrossNodes);
-            for (CollectiveResult result : outcome.results().getResultsList()) {
-                if (result.getRowsCount() > 0) {
-                    results.addSeries(Sweeps.of(result, comm.kind(), comm.nodeNames(), comm.rail(), gpuModel(comm),
-                            transport, result.getNcclTestsCommand()).toBuilder()
-                            .setNcclAlgo(CommunicatorRunner.algorithm(comm, settings.ncclSettings()))
-                            .setAttempt(comm.attempt())
-                            .build());
-                }
-            }
-        }
+        recorder.addSeries(outcomes);
     }
 
-    /** The communicator's GPU product when every member has the same one, else empty. */
-    static String gpuModel(Communicator comm) {
-        String model = comm.members().get(0).node().gpuModel();
-        for (Member member : comm.members()) {
-            if (!member.node().gpuModel().equals(model)) {
-                return "";
-            }
-        }
-        return model;
-    }
-
-    /** Per-node suspects, as a node check each, or one cluster-wide PASS naming how many nodes were compared. */
+    /** A WARN node check for each suspect, with its evidence. */
     void reportSuspects(String id, String what, String subject, NodeOutliers.Suspects suspects, String remediation) {
-        for (String node : suspects.nodes()) {
-            results.addNodeCheck(node, CheckResult.newBuilder().setId(id).setScope(Scope.HOST)
-                    .setStatus(CheckResult.Status.WARN)
-                    .setSubject(subject)
-                    .setSummary(node + ": " + what + " measured " + Bandwidths.format(suspects.values().get(node))
-                            + ", an outlier against the median " + Bandwidths.format(suspects.median()) + " of "
-                            + suspects.values().size() + " nodes (the worse of two measurements)")
-                    .setObserved(Bandwidths.format(suspects.values().get(node)))
-                    .setExpected("at least " + Bandwidths.format(suspects.threshold()))
-                    .setThreshold(settings.outliers().map(Outliers.Settings::describe).orElse(""))
-                    .setRemediation(remediation)
-                    .build());
-        }
+        suspectChecks.report(id, what, subject, suspects, remediation);
     }
 
     /** Port counters around a phase: read before its traffic; their rise judged after. */
@@ -701,6 +306,6 @@ public final class BenchContext implements AutoCloseable {
     @Override
     public void close() {
         pool.shutdownNow();
-        timers.shutdownNow();
+        nodes.close();
     }
 }

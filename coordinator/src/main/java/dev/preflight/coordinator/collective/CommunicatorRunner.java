@@ -33,6 +33,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
@@ -45,7 +46,7 @@ import java.util.concurrent.TimeUnit;
  * still silent well after the others finished is cancelled too. Members whose calls broke are
  * asked whether they are alive, and those that do not answer are reported lost.
  */
-public final class CommunicatorRunner {
+public final class CommunicatorRunner implements AutoCloseable {
     /** Starting a node's worker JVMs (the agent allows them 60 s) and making the id. */
     static final Duration CREATE_DEADLINE = Duration.ofSeconds(90);
     /** Beyond the spec's own deadline: worker start-up, the agent's abort and kill graces, teardown. */
@@ -72,15 +73,21 @@ public final class CommunicatorRunner {
     private final String benchRun = UUID.randomUUID().toString();
     private final List<NcclSetting> ncclSettings;
     private final Duration connectTimeout;
-    private final ScheduledExecutorService timers;
+    /** The deadlines of laggard members and the retries of a held bench lock. */
+    private final ScheduledExecutorService timers = Executors.newSingleThreadScheduledExecutor(
+            BenchContext.daemon("preflight-bench-timer"));
     private final Listener listener;
 
-    public CommunicatorRunner(List<NcclSetting> ncclSettings, Duration connectTimeout, ScheduledExecutorService timers,
-            Listener listener) {
+    public CommunicatorRunner(List<NcclSetting> ncclSettings, Duration connectTimeout, Listener listener) {
         this.ncclSettings = List.copyOf(ncclSettings);
         this.connectTimeout = connectTimeout;
-        this.timers = timers;
         this.listener = listener;
+    }
+
+    /** Drops the timers still pending: no communicator runs after the bench phases end. */
+    @Override
+    public void close() {
+        timers.shutdownNow();
     }
 
     /** Makes a fresh unique id on the first member's agent, then runs the communicator on every member. */

@@ -73,7 +73,7 @@ public final class FaultIsolationPhase {
             return;
         }
         double roundSeconds = roundSeconds(nodes, settings, trigger.rail(), ctx.slowestRate(true));
-        int affordable = (int) Math.max(1, (ctx.remaining().toSeconds() - BenchContext.MIN_TIME_LEFT.toSeconds())
+        int affordable = (int) Math.max(1, (ctx.remaining().toSeconds() - BenchBudget.MIN_TIME_LEFT.toSeconds())
                 / Math.max(1, roundSeconds));
         int maxRounds = Math.min(bound, affordable);
         ctx.line(NAME + ": " + String.join("; ", trigger.reasons()) + ": bisecting " + nodes.size() + " nodes"
@@ -85,7 +85,7 @@ public final class FaultIsolationPhase {
         try {
             outcome = new Bisection(new ArrayList<>(byName.keySet()), List.of(), slowFraction(settings), maxRounds)
                     .run(probe);
-        } catch (BenchContext.BudgetSpent e) {
+        } catch (BudgetSpent e) {
             section.addAllRounds(probe.rounds);
             ctx.results().faultIsolation(section.build());
             throw e;

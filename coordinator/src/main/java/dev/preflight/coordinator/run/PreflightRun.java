@@ -2,11 +2,13 @@ package dev.preflight.coordinator.run;
 
 import com.google.protobuf.Timestamp;
 import dev.preflight.coordinator.collective.AllNodesPhase;
+import dev.preflight.coordinator.collective.BenchBudget;
 import dev.preflight.coordinator.collective.BenchContext;
 import dev.preflight.coordinator.collective.BenchNode;
 import dev.preflight.coordinator.collective.BenchPrediction;
 import dev.preflight.coordinator.collective.BenchResults;
 import dev.preflight.coordinator.collective.BenchSettings;
+import dev.preflight.coordinator.collective.BudgetSpent;
 import dev.preflight.coordinator.collective.Estimate;
 import dev.preflight.coordinator.collective.FaultIsolationPhase;
 import dev.preflight.coordinator.collective.InferencePhase;
@@ -386,31 +388,17 @@ public final class PreflightRun {
         Set<String> kept = new LinkedHashSet<>(remaining);
         kept.removeAll(cut);
         Map<String, Duration> perPhase = BenchPrediction.perPhase(bench.nodes(), settings, kept, across, inside);
-        Duration total = sum(perPhase);
+        Duration total = BenchBudget.predicted(perPhase);
         Duration left = bench.remaining();
         progress.line("bench: revised at the slowest rates measured (between nodes " + Bandwidths.format(across)
                 + ", inside a node " + Bandwidths.format(inside) + "): " + String.join(", ", perPhase.keySet())
                 + " predicted " + Estimate.format(total) + ", budget left " + Estimate.format(left));
-        for (String phase : BenchPrediction.CUT_ORDER) {
-            if (total.compareTo(left) <= 0) {
-                break;
-            }
-            if (perPhase.remove(phase) != null) {
-                cut.add(phase);
-                total = sum(perPhase);
-                progress.line("bench: cutting " + phase + " (cut order " + String.join(", ", BenchPrediction.CUT_ORDER)
-                        + "): the rest now predicted " + Estimate.format(total));
-            }
+        for (BenchBudget.Cut phase : BenchBudget.cut(perPhase, left)) {
+            cut.add(phase.phase());
+            progress.line("bench: cutting " + phase.phase() + " (cut order " + String.join(", ", BenchPrediction.CUT_ORDER)
+                    + "): the rest now predicted " + Estimate.format(phase.rest()));
         }
         return perPhase.getOrDefault(next.flagName(), Duration.ZERO);
-    }
-
-    private static Duration sum(Map<String, Duration> durations) {
-        Duration total = Duration.ZERO;
-        for (Duration d : durations.values()) {
-            total = total.plus(d);
-        }
-        return total;
     }
 
     /** As {@link #benchSkip(BenchContext, int, String)}, and skipped when the budget cut it. */
@@ -526,7 +514,7 @@ public final class PreflightRun {
         String reason;
         try {
             reason = skip.get();
-        } catch (IllegalStateException | BenchContext.BudgetSpent e) {
+        } catch (IllegalStateException | BudgetSpent e) {
             progress.line("phase " + phase.flagName() + " failed: " + e.getMessage());
             sections.addPhases(record.setOutcome(RunPhase.Outcome.FAILED).setError(e.getMessage()));
             return;
@@ -542,7 +530,7 @@ public final class PreflightRun {
         try {
             body.run();
             record.setOutcome(RunPhase.Outcome.COMPLETED);
-        } catch (IllegalArgumentException | BenchContext.BudgetSpent e) {
+        } catch (IllegalArgumentException | BudgetSpent e) {
             progress.line("phase " + phase.flagName() + " failed: " + e.getMessage());
             record.setOutcome(RunPhase.Outcome.FAILED).setError(e.getMessage());
         } catch (RuntimeException e) {

@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.preflight.proto.v1.CheckResult;
 import dev.preflight.proto.v1.CollectiveResult;
 import dev.preflight.proto.v1.CollectiveResults;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -51,12 +50,12 @@ class DeterministicRefusalTest {
     void aRefusedCommunicatorRunsOnceAndIsReported() {
         List<Communicator> ran = Collections.synchronizedList(new ArrayList<>());
         List<String> lines = new ArrayList<>();
-        try (BenchContext ctx = new BenchContext(FakeBench.settings(BenchProfile.QUICK), FakeBench.nodes(2, 2), comm -> {
+        try (BenchContext ctx = FakeBench.context(FakeBench.settings(BenchProfile.QUICK), FakeBench.nodes(2, 2), comm -> {
             ran.add(comm);
             return CommRun.failed(comm, "could not start on node-1: INVALID_ARGUMENT: spec.max_bytes: 8589934592 "
                     + "bytes needs 16.0 GiB of send and receive buffers plus 1.0 GiB for NCCL on GPU 0, which has 15.2 GiB "
                     + "free", Map.of(), Duration.ofMillis(1));
-        }, lines::add, Clock.systemUTC())) {
+        }, lines::add)) {
             AllNodesPhase.run(ctx);
             assertEquals(1, ran.size(), "not repeated: " + lines);
             CheckResult check = ctx.results().clusterChecks().get(0);

@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.preflight.proto.units.ByteSizes;
 import dev.preflight.proto.v1.BenchSpec;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -38,8 +37,8 @@ class EstimateTest {
     void aSlowLinkMeasuredEarlierLengthensTheLaterDeadlinesInsteadOfTimingThemOut() {
         // every link measured at 1 kB/s: far below the nominal 10 GB/s the plan assumed
         FakeBench bench = new FakeBench(comm -> 1e-6);
-        try (BenchContext ctx = new BenchContext(FakeBench.settings(BenchProfile.QUICK), FakeBench.nodes(2, 2, 2),
-                bench::run, line -> { }, Clock.systemUTC())) {
+        try (BenchContext ctx = FakeBench.context(FakeBench.settings(BenchProfile.QUICK), FakeBench.nodes(2, 2, 2),
+                bench::run, line -> { })) {
             AllNodesPhase.run(ctx);
             RailsPhase.run(ctx);
         }

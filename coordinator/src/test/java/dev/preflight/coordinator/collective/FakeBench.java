@@ -7,6 +7,7 @@ import dev.preflight.proto.v1.CollectiveResult;
 import dev.preflight.proto.v1.CollectiveResults;
 import dev.preflight.proto.v1.Placement;
 import dev.preflight.proto.v1.SizeRow;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -14,6 +15,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.BiFunction;
+import java.util.function.Consumer;
+import java.util.function.Function;
 import java.util.function.ToDoubleFunction;
 
 /**
@@ -44,6 +47,12 @@ final class FakeBench {
             nodes.add(new BenchNode(i, "node-" + (i + 1), new AgentTarget("node-" + (i + 1) + ":7744", null), devices, "", 0));
         }
         return nodes;
+    }
+
+    /** A context over nodes whose GPUs are known, its communicators run by {@code runOne} instead of agents. */
+    static BenchContext context(BenchSettings settings, List<BenchNode> nodes, Function<Communicator, CommRun> runOne,
+            Consumer<String> lines) {
+        return new BenchContext(settings, BenchNodes.known(nodes), runOne, lines, Clock.systemUTC(), PortCounterHook.NONE);
     }
 
     static BenchSettings settings(BenchProfile profile) {

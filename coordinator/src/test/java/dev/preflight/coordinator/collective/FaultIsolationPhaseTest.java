@@ -9,7 +9,6 @@ import dev.preflight.proto.v1.CollectiveResult;
 import dev.preflight.proto.v1.Measurements;
 import dev.preflight.proto.v1.Measurements.Culprit;
 import dev.preflight.proto.v1.Measurements.FaultIsolation;
-import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -21,8 +20,8 @@ class FaultIsolationPhaseTest {
     private final List<String> lines = new ArrayList<>();
 
     private BenchContext context(FakeBench bench) {
-        return new BenchContext(FakeBench.settings(BenchProfile.QUICK), FakeBench.nodes(2, 2, 2, 2, 2, 2, 2, 2), bench::run,
-                lines::add, Clock.systemUTC());
+        return FakeBench.context(FakeBench.settings(BenchProfile.QUICK), FakeBench.nodes(2, 2, 2, 2, 2, 2, 2, 2), bench::run,
+                lines::add);
     }
 
     /**

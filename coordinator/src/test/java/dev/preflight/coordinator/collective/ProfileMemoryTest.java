@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.preflight.coordinator.fanout.AgentTarget;
 import dev.preflight.proto.units.ByteSizes;
 import dev.preflight.proto.v1.CheckResult;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -32,8 +31,8 @@ class ProfileMemoryTest {
     void sixteenGibGpusGetTheFullProfileCutToFourGib() {
         FakeBench bench = new FakeBench(comm -> 40);
         List<String> lines = new ArrayList<>();
-        try (BenchContext ctx = new BenchContext(FULL, nodes(16 * ByteSizes.GIB),
-                bench::run, lines::add, Clock.systemUTC())) {
+        try (BenchContext ctx = FakeBench.context(FULL, nodes(16 * ByteSizes.GIB),
+                bench::run, lines::add)) {
             AllNodesPhase.run(ctx);
             assertTrue(bench.ran.stream().allMatch(c -> c.spec().getMaxBytes() <= 4 * ByteSizes.GIB), bench.ran.toString());
             assertTrue(bench.ran.stream().anyMatch(c -> c.spec().getMaxBytes() == 4 * ByteSizes.GIB), bench.ran.toString());
@@ -51,8 +50,8 @@ class ProfileMemoryTest {
     void eightyGibGpusRunTheProfileAsItIs() {
         FakeBench bench = new FakeBench(comm -> 40);
         List<String> lines = new ArrayList<>();
-        try (BenchContext ctx = new BenchContext(FULL, nodes(80 * ByteSizes.GIB),
-                bench::run, lines::add, Clock.systemUTC())) {
+        try (BenchContext ctx = FakeBench.context(FULL, nodes(80 * ByteSizes.GIB),
+                bench::run, lines::add)) {
             AllNodesPhase.run(ctx);
             assertTrue(bench.ran.stream().anyMatch(c -> c.spec().getMaxBytes() == 8 * ByteSizes.GIB), bench.ran.toString());
             assertTrue(lines.stream().noneMatch(l -> l.contains("capped")), lines.toString());

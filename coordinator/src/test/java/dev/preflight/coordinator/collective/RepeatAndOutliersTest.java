@@ -8,7 +8,6 @@ import dev.preflight.proto.v1.CheckResult;
 import dev.preflight.proto.v1.CollectiveResult;
 import dev.preflight.proto.v1.Measurements;
 import dev.preflight.proto.v1.Measurements.Sweep;
-import java.time.Clock;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -21,7 +20,7 @@ class RepeatAndOutliersTest {
     private final List<String> lines = new ArrayList<>();
 
     private BenchContext context(List<BenchNode> nodes, FakeBench bench, BenchProfile profile) {
-        return new BenchContext(FakeBench.settings(profile), nodes, bench::run, lines::add, Clock.systemUTC());
+        return FakeBench.context(FakeBench.settings(profile), nodes, bench::run, lines::add);
     }
 
     @Test

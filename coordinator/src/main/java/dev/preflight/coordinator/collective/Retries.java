@@ -1,0 +1,138 @@
+package dev.preflight.coordinator.collective;
+
+import static dev.preflight.coordinator.collective.BenchContext.COLLECTIVE_ID;
+
+import dev.preflight.proto.v1.CheckResult;
+import dev.preflight.proto.v1.CollectiveResult;
+import dev.preflight.proto.v1.Scope;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.OptionalDouble;
+import java.util.function.BiFunction;
+import java.util.function.Consumer;
+
+/**
+ * A measurement that fails, or measures low, is repeated once before it is called; the report
+ * keeps both attempts.
+ */
+final class Retries {
+    private final BenchRecorder recorder;
+    private final BiFunction<String, List<List<Communicator>>, List<CommRun>> run;
+    private final Consumer<String> lines;
+
+    /**
+     * @param run runs a phase's rounds of communicators, as {@link BenchContext#run} does
+     * @param lines progress lines that stay (what is repeated)
+     */
+    Retries(BenchRecorder recorder, BiFunction<String, List<List<Communicator>>, List<CommRun>> run,
+            Consumer<String> lines) {
+        this.recorder = recorder;
+        this.run = run;
+        this.lines = lines;
+    }
+
+    /**
+     * Repeats once every communicator that failed among live nodes (a hang, an error, wrong data).
+     * Nothing hides behind the repeat: wrong data on the first attempt is a FAIL whatever the
+     * repeat shows; a hang or error that passes when repeated is a WARN that says "flaky" and quotes
+     * both outcomes. The report keeps both attempts (their results, and their series where the
+     * phase records series). A deterministic refusal ({@link CommRun#deterministic}) is not
+     * repeated: it would be refused again.
+     */
+    List<CommRun> repeatFailures(String phase, List<CommRun> outcomes) {
+        List<Communicator> again = new ArrayList<>();
+        for (CommRun outcome : outcomes) {
+            if (!outcome.ok() && outcome.comm().attempt() == 1 && !outcome.deterministic()
+                    && outcome.comm().nodeNames().stream().noneMatch(recorder.results()::isLost)) {
+                again.add(outcome.comm().repeat());
+            }
+        }
+        if (again.isEmpty()) {
+            return outcomes;
+        }
+        lines.accept(phase + ": repeating " + again.size() + " failed communicator(s) once");
+        Map<String, CommRun> repeated = byLabel(run.apply(phase, Rounds.disjoint(again)));
+        List<CommRun> kept = new ArrayList<>();
+        for (CommRun outcome : outcomes) {
+            CommRun repeat = repeated.get(outcome.comm().label());
+            if (repeat == null) {
+                kept.add(outcome);
+                continue;
+            }
+            recorder.keepOtherAttempt(outcome);
+            CollectiveResult first = outcome.firstFailure();
+            boolean corrupted = first != null && first.getOutcome() == CollectiveResult.Outcome.WRONG_RESULTS;
+            if (corrupted) {
+                recorder.addCheck(repeat.comm(), CheckResult.newBuilder().setId(COLLECTIVE_ID).setScope(Scope.HOST)
+                        .setStatus(CheckResult.Status.FAIL)
+                        .setSubject(repeat.comm().phase() + " " + repeat.comm().label())
+                        .setSummary(repeat.comm().label() + " returned wrong data on its first attempt (" + outcome.problem()
+                                + "); its repeat " + (repeat.ok() ? "passed" : "also failed (" + repeat.problem() + ")")
+                                + ": data corrupted once is corrupted")
+                        .setObserved("attempt 1: " + first.getOutcome().name().toLowerCase(Locale.ROOT) + "; attempt 2: "
+                                + (repeat.ok() ? "ok" : repeat.firstFailure().getOutcome().name().toLowerCase(Locale.ROOT)))
+                        .setExpected("0 wrong elements on every attempt")
+                        .setRemediation("run GPU memory and NVLink diagnostics (dcgmi diag -r 3) on these nodes and check "
+                                + "their NICs' error counters; corrupt collectives must not serve a model")
+                        .build());
+            } else if (repeat.ok()) {
+                recorder.addCheck(repeat.comm(), CheckResult.newBuilder().setId(COLLECTIVE_ID).setScope(Scope.HOST)
+                        .setStatus(CheckResult.Status.WARN)
+                        .setSubject(repeat.comm().phase() + " " + repeat.comm().label())
+                        .setSummary("flaky: " + repeat.comm().label() + " failed on its first attempt (" + outcome.problem()
+                                + ") and passed when repeated")
+                        .setObserved("attempt 1: " + (first == null ? "failed" : first.getOutcome().name().toLowerCase(Locale.ROOT))
+                                + "; attempt 2: ok")
+                        .setExpected("every collective completes the first time")
+                        .setRemediation("an intermittent failure: rerun the phase and watch the nodes' NCCL logs and "
+                                + "port counters")
+                        .build());
+            }
+            // a corrupted first attempt is judged above; reportFailures judges a repeat that failed again
+            kept.add(repeat);
+        }
+        return kept;
+    }
+
+    /**
+     * Repeats the low measurements once. Both attempts stay in the report and the worse of the two
+     * is judged: a link that is slow once is slow under load too.
+     */
+    List<CommRun> repeatLow(String phase, List<CommRun> outcomes, List<CommRun> low) {
+        if (low.isEmpty()) {
+            return outcomes;
+        }
+        lines.accept(phase + ": repeating " + low.size() + " low measurement(s) once");
+        List<Communicator> again = new ArrayList<>();
+        for (CommRun outcome : low) {
+            again.add(outcome.comm().repeat());
+        }
+        Map<String, CommRun> repeated = byLabel(run.apply(phase, Rounds.disjoint(again)));
+        List<CommRun> kept = new ArrayList<>();
+        for (CommRun outcome : outcomes) {
+            CommRun repeat = repeated.get(outcome.comm().label());
+            if (repeat == null) {
+                kept.add(outcome);
+                continue;
+            }
+            OptionalDouble before = outcome.busbw();
+            OptionalDouble after = repeat.busbw();
+            boolean repeatWorse = after.isEmpty() || (before.isPresent() && after.getAsDouble() < before.getAsDouble());
+            CommRun worse = repeatWorse ? repeat : outcome;
+            recorder.keepOtherAttempt(worse == repeat ? outcome : repeat);
+            kept.add(worse);
+        }
+        return kept;
+    }
+
+    private static Map<String, CommRun> byLabel(List<CommRun> outcomes) {
+        Map<String, CommRun> map = new LinkedHashMap<>();
+        for (CommRun outcome : outcomes) {
+            map.put(outcome.comm().label(), outcome);
+        }
+        return map;
+    }
+}
