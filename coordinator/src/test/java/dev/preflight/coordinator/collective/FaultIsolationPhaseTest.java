@@ -77,6 +77,12 @@ class FaultIsolationPhaseTest {
             assertEquals(-1, section.getRail());
             assertTrue(section.getRoundsCount() <= 8, section.getRoundsCount() + " rounds");
             assertEquals(8, section.getRoundBound());
+            // confirmed in three rounds, each judged at the policy's 10% below the round's best at least
+            assertEquals(3, section.getConfirmations());
+            assertTrue(section.getCulprits(0).getEvidence().contains("reproduced in 3 of 3 confirmation round(s)"),
+                    section.getCulprits(0).getEvidence());
+            assertTrue(section.getUnconfirmedList().isEmpty());
+            assertTrue(section.getRoundsList().stream().allMatch(r -> r.getSlowBelow() > 0 && r.getSlowBelow() <= 0.9));
             assertTrue(section.getTriggers(0).startsWith("all_nodes all 8 nodes (16 ranks): all_reduce TIMEOUT"),
                     section.getTriggers(0));
             // the two halves of round 1 ran at once, as all-to-all over every GPU of their nodes
