@@ -198,7 +198,7 @@ class FaultIsolationScalePerfTest {
     }
 
     /** A profile's own sizes and iterations, as a run without overrides has them. */
-    private static BenchSettings profile(BenchProfile profile) {
+    static BenchSettings profile(BenchProfile profile) {
         return new BenchSettings(profile, 0, 0, Optional.empty(), profile.budget(), 0, 0, List.of(),
                 Optional.of(dev.preflight.coordinator.outliers.Outliers.Settings.DEFAULT), Duration.ofSeconds(10));
     }
