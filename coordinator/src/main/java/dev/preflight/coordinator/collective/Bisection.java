@@ -131,8 +131,11 @@ public final class Bisection {
      */
     private double noiseSquares;
     private int noiseDegrees;
-    /** Whether a fault that stopped showing has had its one search again (see {@link Cross}). */
-    private boolean searchedAgain;
+    /**
+     * How many nodes the last search again of a fault that stopped showing covered (see
+     * {@link Cross}); each must cover fewer, so the searches end.
+     */
+    private int searchedAgain = Integer.MAX_VALUE;
 
     /**
      * @param suspects the nodes of the collective that failed or ran slow, in its rank order
@@ -294,6 +297,8 @@ public final class Bisection {
             } else if (inquiry instanceof Confirmation confirmation && confirmation.measured > 0) {
                 // the round limit came mid-confirmation: what the rounds so far showed is reported
                 confirmation.conclude(findings, " before the round limit ended the confirmation");
+            } else if (inquiry instanceof Ends ends) {
+                ends.link.conclude(findings, " before the round limit ended measuring its ends apart");
             }
         }
         return new Conclusion(findings.culprits, findings.unconfirmed, rounds, complete);
@@ -546,6 +551,10 @@ public final class Bisection {
             if (measured < CONFIRMATIONS) {
                 return List.of(this);
             }
+            if (kind == Kind.LINK && reproduced > 0 && reproduced < measured) {
+                // a link bad only sometimes, or one of its ends failing now and then: each end apart tells
+                return List.of(new Ends(this).withEvidence(evidence));
+            }
             conclude(findings, "");
             return List.of();
         }
@@ -568,6 +577,96 @@ public final class Bisection {
         @Override
         void unresolved(Findings findings) {
             conclude(findings, " before no healthy node was left to measure it against");
+        }
+    }
+
+    /**
+     * A link that reproduced in some of its confirmation rounds, not all: for as many rounds, each of
+     * its ends is measured with a healthy partner apart from the other, beside a control pair. An
+     * end that reproduces there, where the other never does, is a node failing now and then (named
+     * as the node); where neither does, the link is named intermittent.
+     */
+    private final class Ends extends Inquiry {
+        final Confirmation link;
+        final Set<String> partnersUsed = new LinkedHashSet<>();
+        final int[] reproduced = new int[2];
+        int measured;
+        boolean withControl;
+
+        Ends(Confirmation link) {
+            this.link = link;
+        }
+
+        @Override
+        Set<String> subjects() {
+            return new LinkedHashSet<>(link.nodes);
+        }
+
+        @Override
+        List<Group> propose(Partners partners) {
+            List<Group> groups = new ArrayList<>();
+            for (String end : link.nodes) {
+                Set<String> avoid = new LinkedHashSet<>(link.nodes);
+                avoid.addAll(partnersUsed);
+                String partner = partners.take(avoid);
+                if (partner == null) {
+                    partner = partners.take(subjects());
+                }
+                if (partner == null) {
+                    // a round needs both ends measured: wait for partners
+                    return List.of();
+                }
+                partnersUsed.add(partner);
+                groups.add(new Group(List.of(end, partner), "confirm " + end + " apart from " + other(end)
+                        + " with healthy " + partner + " (" + (measured + 1) + " of " + CONFIRMATIONS + ")"));
+            }
+            List<String> control = partners.pair();
+            withControl = control != null;
+            if (withControl) {
+                groups.add(new Group(control, "control pair for the ends of link " + String.join("~", link.nodes)));
+            }
+            return groups;
+        }
+
+        private String other(String end) {
+            return link.nodes.get(0).equals(end) ? link.nodes.get(1) : link.nodes.get(0);
+        }
+
+        @Override
+        List<Inquiry> read(List<Measured> results, Findings findings) {
+            boolean controlBad = withControl && results.get(2).bad();
+            for (int k = 0; k < 2; k++) {
+                if (results.get(k).bad() && !controlBad) {
+                    reproduced[k]++;
+                }
+            }
+            measured++;
+            if (measured < CONFIRMATIONS) {
+                return List.of(this);
+            }
+            conclude(findings);
+            return List.of();
+        }
+
+        void conclude(Findings findings) {
+            String tally = "; apart, " + link.nodes.get(0) + " reproduced in " + reproduced[0] + " and "
+                    + link.nodes.get(1) + " in " + reproduced[1] + " of " + measured + " round(s) with healthy nodes";
+            for (int k = 0; k < 2; k++) {
+                if (reproduced[k] > 0 && reproduced[1 - k] == 0) {
+                    findings.culprits.add(new Culprit(Kind.NODE, List.of(link.nodes.get(k)), reproduced[k] < measured,
+                            evidenceText() + tally + ": the node, not the link"
+                                    + (reproduced[k] < measured ? ", intermittent" : "")));
+                    return;
+                }
+            }
+            findings.culprits.add(new Culprit(Kind.LINK, link.nodes, true, evidenceText() + "; reproduced in "
+                    + link.reproduced + " of " + link.measured + " confirmation round(s) with healthy nodes" + tally
+                    + ": intermittent"));
+        }
+
+        @Override
+        void unresolved(Findings findings) {
+            conclude(findings);
         }
     }
 
@@ -663,9 +762,9 @@ public final class Bisection {
                 return List.of(new Confirmation(common.size() == 1 ? Kind.NODE : Kind.LINK, List.copyOf(common), null)
                         .withEvidence(evidence));
             }
-            if (!searchedAgain && common.size() < suspects.size()) {
-                // a node failing now and then passes some rounds: its bad groups' common nodes are searched once more
-                searchedAgain = true;
+            if (common.size() < Math.min(searchedAgain, suspects.size())) {
+                // a node failing now and then passes some rounds: its bad groups' common nodes are searched again
+                searchedAgain = common.size();
                 evidence.add("the " + badGroups.size() + " bad group(s) all held " + String.join(", ", common)
                         + why.substring(2) + ": searching those again");
                 return List.of(new Search(List.copyOf(common)).withEvidence(evidence));
