@@ -13,6 +13,7 @@ import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.ToDoubleFunction;
 import org.junit.jupiter.api.Test;
 
@@ -99,6 +100,38 @@ class FaultIsolationPhaseTest {
                 assertTrue(ctx.results().nodeChecks().getOrDefault(other, List.of()).stream()
                         .noneMatch(c -> c.getId().equals(FaultIsolationPhase.CHECK_ID)), other);
             }
+        }
+    }
+
+    @Test
+    void aNodeWhoseFaultDoesNotReproduceInItsConfirmationRoundsIsReportedUnconfirmedAndNotNamed() {
+        // node-6 hangs the all-node collectives and its first three probes (half, quarter, with a
+        // healthy partner), then passes every confirmation
+        AtomicInteger probes = new AtomicInteger();
+        FakeBench bench = new FakeBench(fabric(comm -> 1), (comm, attempt) -> {
+            if (!FakeBench.involves(comm, "node-6")) {
+                return CollectiveResult.Outcome.OK;
+            }
+            boolean probe = comm.phase().equals(FaultIsolationPhase.NAME);
+            return !probe || probes.incrementAndGet() <= 3 ? CollectiveResult.Outcome.TIMEOUT
+                    : CollectiveResult.Outcome.OK;
+        });
+        try (BenchContext ctx = context(bench)) {
+            AllNodesPhase.run(ctx);
+            FaultIsolationPhase.run(ctx, Set.of());
+            FaultIsolation section = section(ctx);
+            assertTrue(section.getCulpritsList().isEmpty(), section.toString());
+            assertEquals(1, section.getUnconfirmedCount(), section.toString());
+            Culprit unconfirmed = section.getUnconfirmed(0);
+            assertEquals(Culprit.Kind.NODE, unconfirmed.getKind());
+            assertEquals(List.of("node-6"), unconfirmed.getNodesList());
+            assertTrue(unconfirmed.getFailed(), "its bisection probes hung");
+            assertTrue(unconfirmed.getEvidence().endsWith("reproduced in 0 of 3 confirmation round(s) with healthy "
+                    + "nodes: not confirmed"), unconfirmed.getEvidence());
+            assertTrue(ctx.results().nodeChecks().getOrDefault("node-6", List.of()).stream()
+                    .noneMatch(c -> c.getId().equals(FaultIsolationPhase.CHECK_ID)), "not named");
+            assertTrue(lines.contains("fault_isolation: node node-6 was bad in the bisection but not in its confirmation "
+                    + "rounds against healthy nodes: not named"), lines.toString());
         }
     }
 
