@@ -76,15 +76,18 @@ public final class Bisection {
 
     public enum Kind {
         NODE, LINK,
-        /** Nodes the isolation could not tell apart (no healthy node to measure them against, or a fault that did not show again). */
+        /**
+         * Nodes the isolation could not tell apart: named where no healthy node was left to measure
+         * them against; unconfirmed where the fault between them did not show again.
+         */
         GROUP
     }
 
     /**
      * A culprit: a node, a link (two nodes), or a group it could not separate.
      *
-     * @param intermittent it failed in some of its measurements and passed in others
-     * @param evidence the rounds and groups that named it
+     * @param intermittent it reproduced the fault in some of its confirmation rounds, not in all
+     * @param evidence the rounds and groups that named it, and its confirmation rounds' tally
      */
     public record Culprit(Kind kind, List<String> nodes, boolean intermittent, String evidence) {
         public Culprit {
@@ -165,7 +168,10 @@ public final class Bisection {
         this(suspects, knownGood, slowFraction, DEFAULT_NOISE_SIGMAS, maxRounds);
     }
 
-    /** The most rounds a single fault among n nodes can take: 2 log2 n + 2. */
+    /**
+     * The most rounds one fault that always shows, among n nodes, can take, its confirmation
+     * included: 2 log2 n + 2 (a fault showing now and then can take more).
+     */
     public static int roundBound(int n) {
         return 2 * (32 - Integer.numberOfLeadingZeros(Math.max(1, n - 1))) + 2;
     }
@@ -332,7 +338,7 @@ public final class Bisection {
      * scale because load noise scales a rate by a factor. Before two healthy groups have been
      * measured side by side there is no spread to judge by, and the slow fraction alone counts.
      */
-    double slowBelow() {
+    private double slowBelow() {
         double fixed = 1 - slowFraction;
         if (noiseDegrees == 0) {
             return fixed;

@@ -79,6 +79,24 @@ class BisectionTest {
     }
 
     @Test
+    void everyNodeAndEveryLinkAmongOddAndEvenSizesIsFoundWithinTheBoundConfirmationIncluded() {
+        for (int n : new int[] {5, 7, 12, 16}) {
+            for (int a = 1; a <= n; a++) {
+                Bisection.Conclusion node = isolate(new ClusterModel(n, 10e9, 1).slowNode(ClusterModel.name(a), 0.5));
+                assertEquals("[node node-" + a + "]", culprits(node), n + " nodes");
+                assertTrue(node.rounds().size() <= Bisection.roundBound(n), n + ": " + node.rounds().size());
+                for (int b = a + 1; b <= n; b++) {
+                    Bisection.Conclusion link = isolate(new ClusterModel(n, 10e9, 1)
+                            .slowLink(ClusterModel.name(a), ClusterModel.name(b), 0));
+                    assertEquals("[link node-" + a + "~node-" + b + "]", culprits(link), n + " nodes");
+                    assertTrue(link.rounds().size() <= Bisection.roundBound(n), n + ", " + a + "~" + b + ": "
+                            + link.rounds().size());
+                }
+            }
+        }
+    }
+
+    @Test
     void everyNodeAmongAThousandIsFoundWithinTheBound() {
         for (int bad = 1; bad <= 1000; bad += 37) {
             ClusterModel model = new ClusterModel(1000, 50e9, 1).slowNode(ClusterModel.name(bad), 0.5);
