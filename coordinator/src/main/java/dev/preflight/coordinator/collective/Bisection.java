@@ -490,6 +490,11 @@ public final class Bisection {
         final List<String> nodes;
         /** Partners already used with the node, avoided while others are free. */
         final Set<String> partnersUsed = new LinkedHashSet<>();
+        /**
+         * The partner it was bad with in the bisection, never its partner here: with it, a bad link
+         * between the two would pass for the node.
+         */
+        final Set<String> never = new LinkedHashSet<>();
         /** What replaces it when its first confirmation does not reproduce; null to go on confirming. */
         Supplier<Inquiry> otherwise;
         int measured;
@@ -499,8 +504,9 @@ public final class Bisection {
         Confirmation(Kind kind, List<String> nodes, String badWith) {
             this.kind = kind;
             this.nodes = List.copyOf(nodes);
+            never.addAll(nodes);
             if (badWith != null) {
-                partnersUsed.add(badWith);
+                never.add(badWith);
             }
         }
 
@@ -513,11 +519,11 @@ public final class Bisection {
         List<Group> propose(Partners partners) {
             List<String> members = new ArrayList<>(nodes);
             if (kind == Kind.NODE) {
-                Set<String> avoid = new LinkedHashSet<>(nodes);
+                Set<String> avoid = new LinkedHashSet<>(never);
                 avoid.addAll(partnersUsed);
                 String partner = partners.take(avoid);
                 if (partner == null) {
-                    partner = partners.take(subjects());
+                    partner = partners.take(never);
                 }
                 if (partner == null) {
                     return List.of();
