@@ -102,8 +102,8 @@ public final class FaultIsolationPhase {
         for (Bisection.Culprit culprit : outcome.unconfirmed()) {
             section.addUnconfirmed(Culprit.newBuilder().setKind(kind(culprit.kind())).addAllNodes(culprit.nodes())
                     .setRail(trigger.rail()).setFailed(failedWith(outcome, culprit)).setEvidence(culprit.evidence()));
-            ctx.line(NAME + ": " + culprit.name() + " was bad in the bisection but not in its confirmation rounds "
-                    + "against healthy nodes: not named");
+            ctx.line(NAME + ": not named, the fault did not show again when measured with healthy nodes: "
+                    + culprit.name());
         }
         if (outcome.culprits().isEmpty()) {
             ctx.line(NAME + ": nobody named after " + outcome.rounds().size() + " rounds"
