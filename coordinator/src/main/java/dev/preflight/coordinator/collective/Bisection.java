@@ -7,6 +7,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Supplier;
 
 /**
  * Finds the node or link behind a collective that failed or ran slow, in O(log N) rounds, as
@@ -15,15 +16,22 @@ import java.util.Set;
  * nccl-tests' NCCL_TESTS_SPLIT runs several groups in one launch); a failing half is halved again.
  * When both halves pass though their union failed, the fault lies only between them (a bad link
  * between two healthy nodes, a misconfigured spine): the cross-boundary stage measures quarters of
- * one half against quarters of the other until one node pair is left. Every culprit is then
- * confirmed against nodes already measured healthy, which also tells a bad node from a bad link
- * and a node that fails only now and then.
+ * one half against quarters of the other until one node pair is left.
+ *
+ * <p>Every culprit is then confirmed: {@link #CONFIRMATIONS} rounds measure it with nodes already
+ * measured healthy (a node with a healthy partner, a link as its two ends alone) beside a control
+ * pair of two healthy nodes. Reproduced in every round (the control pair healthy), it is named;
+ * in some, it is named intermittent; in none, it is reported unconfirmed, not named. The first
+ * confirmation of a node also tells a bad node from a bad link: a node that passes with a healthy
+ * partner is measured again with the partner it was bad with.
  *
  * <p>A group is measured with every member exchanging with every other (all-to-all), so it shows a
  * bad link whenever it holds both of its ends, whatever ring or tree NCCL builds. A group is bad
- * when its collective fails, or when its rate is below {@code 1 - slowFraction} of its round's
- * reference ({@link #reference}). This logic runs no collective itself: a {@link Probe}
- * does (the bench phases' runner, or the scale model's modelled cluster).
+ * when its collective fails, or when its rate is below its round's reference ({@link #reference})
+ * by more than the slow fraction and by more than the noise floor ({@link #slowBelow}): the
+ * spread of healthy groups measured side by side, so ordinary load noise names nobody. This logic
+ * runs no collective itself: a {@link Probe} does (the bench phases' runner, or the scale model's
+ * modelled cluster).
  */
 public final class Bisection {
     /** A group to measure: its nodes in rank order, and why. */
@@ -59,20 +67,27 @@ public final class Bisection {
     /** One group of a round, what it gave, and whether it counted as bad. */
     public record Measured(Group group, Result result, boolean bad) {}
 
-    /** One round: its stage (bisect, cross-boundary, confirm) and every group measured in it. */
-    public record Round(int number, List<Measured> groups) {}
+    /**
+     * One round: every group measured in it (bisect, cross-boundary, confirm, control).
+     *
+     * @param slowBelow the fraction of the round's reference below which a group counted as slow
+     */
+    public record Round(int number, List<Measured> groups, double slowBelow) {}
 
     public enum Kind {
         NODE, LINK,
-        /** Nodes the isolation could not tell apart (no healthy node to measure them against, or a fault that did not show again). */
+        /**
+         * Nodes the isolation could not tell apart: named where no healthy node was left to measure
+         * them against; unconfirmed where the fault between them did not show again.
+         */
         GROUP
     }
 
     /**
      * A culprit: a node, a link (two nodes), or a group it could not separate.
      *
-     * @param intermittent it failed in some of its measurements and passed in others
-     * @param evidence the rounds and groups that named it
+     * @param intermittent it reproduced the fault in some of its confirmation rounds, not in all
+     * @param evidence the rounds and groups that named it, and its confirmation rounds' tally
      */
     public record Culprit(Kind kind, List<String> nodes, boolean intermittent, String evidence) {
         public Culprit {
@@ -88,36 +103,75 @@ public final class Bisection {
     /**
      * What a bisection concluded: the culprits it named, the rounds that led there, whether it finished.
      *
+     * @param unconfirmed what the bisection pointed at but no confirmation round reproduced: not named
      * @param rounds every round run, in order
      * @param complete false when the round limit ended it with suspects still open
      */
-    public record Conclusion(List<Culprit> culprits, List<Round> rounds, boolean complete) {}
+    public record Conclusion(List<Culprit> culprits, List<Culprit> unconfirmed, List<Round> rounds, boolean complete) {}
+
+    /**
+     * How many rounds confirm a culprit. Three tells a fault that always shows from one that shows
+     * now and then (a node failing half its collectives reproduces in all three one time in eight)
+     * and keeps a link among 2^k nodes within the bound of 2k + 2 rounds.
+     */
+    public static final int CONFIRMATIONS = 3;
+    /** How many standard deviations of the healthy groups' spread a group must fall below to be slow. */
+    public static final double DEFAULT_NOISE_SIGMAS = 3.5;
 
     private final List<String> suspects;
     private final Set<String> good = new LinkedHashSet<>();
     private final double slowFraction;
+    private final double noiseSigmas;
     private final int maxRounds;
     /** The rates of every group judged healthy so far, for rounds of one group. */
     private final List<Double> healthyRates = new ArrayList<>();
+    /** Every group judged bad so far, for the nodes a fault that stopped showing had in common. */
+    private final List<List<String>> badGroups = new ArrayList<>();
+    /**
+     * The noise floor's pool: squared deviations of healthy groups' log rates from their round's
+     * mean, and their degrees of freedom (a round with m healthy groups adds m - 1). Within a round,
+     * so a fabric-wide change between rounds is not taken for noise.
+     */
+    private double noiseSquares;
+    private int noiseDegrees;
+    /**
+     * How many nodes the last search again of a fault that stopped showing covered (see
+     * {@link Cross}); each must cover fewer, so the searches end.
+     */
+    private int searchedAgain = Integer.MAX_VALUE;
 
     /**
      * @param suspects the nodes of the collective that failed or ran slow, in its rank order
      * @param knownGood nodes measured healthy elsewhere, to pair suspects with
      * @param slowFraction how far below its round's reference a group counts as slow (0.2: below 80%)
+     * @param noiseSigmas how many standard deviations of the healthy groups' spread it must also be below
      * @param maxRounds the most rounds to run (the time budget's share)
      */
-    public Bisection(List<String> suspects, List<String> knownGood, double slowFraction, int maxRounds) {
+    public Bisection(List<String> suspects, List<String> knownGood, double slowFraction, double noiseSigmas,
+            int maxRounds) {
         if (slowFraction <= 0 || slowFraction >= 1) {
             throw new IllegalArgumentException("slowFraction " + slowFraction + ": expected above 0 and below 1");
+        }
+        if (noiseSigmas <= 0) {
+            throw new IllegalArgumentException("noiseSigmas " + noiseSigmas + ": expected above 0");
         }
         this.suspects = List.copyOf(suspects);
         this.good.addAll(knownGood);
         this.good.removeAll(suspects);
         this.slowFraction = slowFraction;
+        this.noiseSigmas = noiseSigmas;
         this.maxRounds = maxRounds;
     }
 
-    /** The most rounds a single fault among n nodes can take: 2 log2 n + 2. */
+    /** With the default noise floor ({@link #DEFAULT_NOISE_SIGMAS}). */
+    public Bisection(List<String> suspects, List<String> knownGood, double slowFraction, int maxRounds) {
+        this(suspects, knownGood, slowFraction, DEFAULT_NOISE_SIGMAS, maxRounds);
+    }
+
+    /**
+     * The most rounds one fault that always shows, among n nodes, can take, its confirmation
+     * included: 2 log2 n + 2 (a fault showing now and then can take more).
+     */
     public static int roundBound(int n) {
         return 2 * (32 - Integer.numberOfLeadingZeros(Math.max(1, n - 1))) + 2;
     }
@@ -133,10 +187,10 @@ public final class Bisection {
         abstract List<Group> propose(Partners partners);
 
         /** Reads the results of the groups it proposed; returns what replaces it (possibly nothing). */
-        abstract List<Inquiry> read(List<Measured> results, List<Culprit> culprits);
+        abstract List<Inquiry> read(List<Measured> results, Findings findings);
 
-        /** What it names when no healthy partner can ever be found for it. */
-        abstract Culprit unresolved();
+        /** What it concludes when no healthy partner can be found for it in any later round. */
+        abstract void unresolved(Findings findings);
 
         Inquiry withEvidence(List<String> history) {
             evidence.addAll(history);
@@ -146,6 +200,13 @@ public final class Bisection {
         String evidenceText() {
             return String.join("; ", evidence);
         }
+    }
+
+
+    /** What the inquiries concluded so far: named culprits, and what did not reproduce. */
+    private static final class Findings {
+        final List<Culprit> culprits = new ArrayList<>();
+        final List<Culprit> unconfirmed = new ArrayList<>();
     }
 
     /** Healthy nodes handed out as partners, each at most once per round. */
@@ -166,10 +227,18 @@ public final class Bisection {
             }
             return null;
         }
+
+        /** Two healthy nodes not yet used this round, as a control pair; null when fewer are left. */
+        List<String> pair() {
+            if (free.size() < 2) {
+                return null;
+            }
+            return List.of(free.remove(0), free.remove(0));
+        }
     }
 
     public Conclusion run(Probe probe) {
-        List<Culprit> culprits = new ArrayList<>();
+        Findings findings = new Findings();
         List<Round> rounds = new ArrayList<>();
         List<Inquiry> open = new ArrayList<>();
         open.add(new Search(suspects).withEvidence(List.of("the collective over " + suspects.size() + " nodes was bad")));
@@ -188,10 +257,6 @@ public final class Bisection {
             }
             if (groups.isEmpty()) {
                 // every inquiry waits for a healthy partner that no later round can provide
-                for (Inquiry inquiry : open) {
-                    culprits.add(inquiry.unresolved());
-                }
-                open = List.of();
                 break;
             }
             List<Result> results = probe.round(groups);
@@ -199,17 +264,21 @@ public final class Bisection {
                 throw new IllegalStateException(groups.size() + " groups measured, " + results.size() + " results");
             }
             double reference = reference(results);
+            double slowBelow = slowBelow();
             int number = rounds.size() + 1;
             List<Measured> measured = new ArrayList<>();
             for (int i = 0; i < groups.size(); i++) {
                 Result result = results.get(i);
-                boolean bad = result.failed() || result.rate() < (1 - slowFraction) * reference;
+                boolean bad = result.failed() || result.rate() < slowBelow * reference;
                 measured.add(new Measured(groups.get(i), result, bad));
-                if (!bad) {
+                if (bad) {
+                    badGroups.add(groups.get(i).nodes());
+                } else {
                     healthyRates.add(result.rate());
                 }
             }
-            rounds.add(new Round(number, measured));
+            addToNoiseFloor(measured);
+            rounds.add(new Round(number, measured, slowBelow));
             List<Inquiry> next = new ArrayList<>();
             int at = 0;
             for (Map.Entry<Inquiry, List<Group>> entry : proposed.entrySet()) {
@@ -223,49 +292,22 @@ public final class Bisection {
                 for (Measured m : mine) {
                     entry.getKey().evidence.add("round " + number + ": " + describe(m));
                 }
-                next.addAll(entry.getKey().read(mine, culprits));
+                next.addAll(entry.getKey().read(mine, findings));
             }
             open = next;
         }
-        return new Conclusion(narrowIntermittent(culprits, rounds), rounds, open.isEmpty());
-    }
-
-    /**
-     * A fault that did not show again leaves a group named; a node that fails only now and then is
-     * in every group that failed, so where the bad groups' common nodes are fewer, they are named
-     * instead: one node, or two as their link. Where no group was ever bad, nothing is named.
-     */
-    private static List<Culprit> narrowIntermittent(List<Culprit> culprits, List<Round> rounds) {
-        List<Culprit> narrowed = new ArrayList<>();
-        for (Culprit culprit : culprits) {
-            Set<String> common = null;
-            int bad = 0;
-            for (Round round : rounds) {
-                for (Measured m : round.groups()) {
-                    if (m.bad()) {
-                        bad++;
-                        if (common == null) {
-                            common = new LinkedHashSet<>(m.group().nodes());
-                        } else {
-                            common.retainAll(m.group().nodes());
-                        }
-                    }
-                }
+        boolean complete = open.isEmpty() || rounds.size() < maxRounds;
+        for (Inquiry inquiry : open) {
+            if (complete) {
+                inquiry.unresolved(findings);
+            } else if (inquiry instanceof Confirmation confirmation && confirmation.measured > 0) {
+                // the round limit came mid-confirmation: what the rounds so far showed is reported
+                confirmation.conclude(findings, " before the round limit ended the confirmation");
+            } else if (inquiry instanceof Ends ends) {
+                ends.link.conclude(findings, " before the round limit ended measuring its ends apart");
             }
-            if (culprit.kind() == Kind.GROUP && culprit.intermittent() && bad == 0) {
-                // no group ever measured bad: what started the isolation did not show in any probe
-                continue;
-            }
-            if (culprit.kind() != Kind.GROUP || !culprit.intermittent() || common == null || common.isEmpty()
-                    || common.size() >= culprit.nodes().size() || common.size() > 2) {
-                narrowed.add(culprit);
-                continue;
-            }
-            Kind kind = common.size() == 1 ? Kind.NODE : Kind.LINK;
-            narrowed.add(new Culprit(kind, List.copyOf(common), true, culprit.evidence() + "; the " + bad
-                    + " bad group(s) all held " + String.join(" and ", common)));
         }
-        return narrowed;
+        return new Conclusion(findings.culprits, findings.unconfirmed, rounds, complete);
     }
 
     /**
@@ -289,6 +331,40 @@ public final class Bisection {
         return Outliers.median(healthyRates.stream().mapToDouble(Double::doubleValue).toArray());
     }
 
+    /**
+     * The fraction of the reference below which a group is slow: below by the slow fraction, and
+     * by the noise floor, whichever is further. The floor is noiseSigmas standard deviations of
+     * the log-rate difference of two healthy groups (sqrt 2 times one group's spread), on a log
+     * scale because load noise scales a rate by a factor. Before two healthy groups have been
+     * measured side by side there is no spread to judge by, and the slow fraction alone counts.
+     */
+    private double slowBelow() {
+        double fixed = 1 - slowFraction;
+        if (noiseDegrees == 0) {
+            return fixed;
+        }
+        double spread = Math.sqrt(noiseSquares / noiseDegrees);
+        return Math.min(fixed, Math.exp(-noiseSigmas * Math.sqrt(2) * spread));
+    }
+
+    /** The healthy groups of a round, measured side by side, into the noise floor's pool. */
+    private void addToNoiseFloor(List<Measured> round) {
+        List<Double> logs = new ArrayList<>();
+        for (Measured m : round) {
+            if (!m.bad() && m.result().rate() > 0) {
+                logs.add(Math.log(m.result().rate()));
+            }
+        }
+        if (logs.size() < 2) {
+            return;
+        }
+        double mean = logs.stream().mapToDouble(Double::doubleValue).average().orElse(0);
+        for (double log : logs) {
+            noiseSquares += (log - mean) * (log - mean);
+        }
+        noiseDegrees += logs.size() - 1;
+    }
+
     static String describe(Measured m) {
         return String.join("+", m.group().nodes()) + " " + (m.bad() ? "bad" : "good") + " (" + m.result().detail() + ")";
     }
@@ -299,6 +375,14 @@ public final class Bisection {
 
     private static List<String> secondHalf(List<String> nodes) {
         return nodes.subList((nodes.size() + 1) / 2, nodes.size());
+    }
+
+    /** Two sets healthy on their own, bad together: narrowed by the cross-boundary stage, down to one pair to confirm. */
+    private Inquiry between(List<String> a, List<String> b, List<String> evidence) {
+        if (a.size() == 1 && b.size() == 1) {
+            return new Confirmation(Kind.LINK, List.of(a.get(0), b.get(0)), null).withEvidence(evidence);
+        }
+        return new Cross(a, b).withEvidence(evidence);
     }
 
     /** A set of nodes bad as a whole: each half measured on its own, a lone node with a healthy partner. */
@@ -337,7 +421,7 @@ public final class Bisection {
         }
 
         @Override
-        List<Inquiry> read(List<Measured> results, List<Culprit> culprits) {
+        List<Inquiry> read(List<Measured> results, Findings findings) {
             List<Inquiry> next = new ArrayList<>();
             List<List<String>> cleared = new ArrayList<>();
             for (int k = 0; k < halves.size(); k++) {
@@ -346,7 +430,7 @@ public final class Bisection {
                     good.addAll(half);
                     cleared.add(half);
                 } else if (half.size() == 1) {
-                    next.add(new Confirm(half.get(0), partnersUsed.get(k), List.of()).withEvidence(evidence));
+                    next.add(nodeOrLink(half.get(0), partnersUsed.get(k), List.of()));
                 } else {
                     next.add(new Search(half).withEvidence(evidence));
                 }
@@ -356,100 +440,255 @@ public final class Bisection {
             }
             if (halves.size() == 2) {
                 // both halves healthy on their own, bad together: the fault lies between them
-                return List.of(new Cross(halves.get(0), halves.get(1)).withEvidence(evidence));
+                return List.of(between(halves.get(0), halves.get(1), evidence));
             }
             // one half measured and healthy; the other, a lone node, had no partner: it or its links to the rest
             List<String> rest = new ArrayList<>(nodes);
             rest.removeAll(cleared.get(0));
-            return List.of(new Confirm(rest.get(0), null, cleared.get(0)).withEvidence(evidence));
+            return List.of(nodeOrLink(rest.get(0), null, cleared.get(0)));
+        }
+
+        /**
+         * A lone node that was bad (with a partner) or is all that is left: confirmed as a node;
+         * where its first confirmation does not reproduce, the link to the partner it was bad with
+         * (or to the rest of its group) is the other explanation, and is measured next.
+         */
+        private Inquiry nodeOrLink(String node, String firstPartner, List<String> rest) {
+            Confirmation asNode = new Confirmation(Kind.NODE, List.of(node), firstPartner);
+            if (firstPartner != null) {
+                asNode.otherwise = () -> {
+                    Confirmation asLink = new Confirmation(Kind.LINK, List.of(node, firstPartner), null);
+                    // the link did not reproduce either: the node's own confirmations go on
+                    asLink.otherwise = () -> {
+                        asNode.evidence.clear();
+                        return asNode.withEvidence(asLink.evidence);
+                    };
+                    return asLink.withEvidence(asNode.evidence);
+                };
+            } else if (!rest.isEmpty()) {
+                asNode.otherwise = () -> between(rest, List.of(node), asNode.evidence);
+            }
+            return asNode.withEvidence(evidence);
         }
 
         @Override
-        Culprit unresolved() {
-            return new Culprit(Kind.GROUP, nodes, false, evidenceText() + "; no healthy node to measure them against");
+        void unresolved(Findings findings) {
+            findings.culprits.add(new Culprit(Kind.GROUP, nodes, false, evidenceText()
+                    + "; no healthy node to measure them against"));
         }
     }
 
     /**
-     * A node that was bad in a group: measured with a healthy node it has not been with. Bad again:
-     * the node. Healthy: the first partner again, where bad means the link between them; else the
-     * node failed once and passed since.
+     * A culprit being confirmed: {@link #CONFIRMATIONS} rounds, each measuring it with healthy
+     * nodes (a node with a healthy partner, a different one each round while there are; a link as
+     * its two ends alone) beside a control pair of two healthy nodes. A round reproduces the fault
+     * when the culprit's group is bad and the control pair is not (a bad control pair means the
+     * round shows something wider than the culprit).
      */
-    private final class Confirm extends Inquiry {
-        final String node;
-        final String firstPartner;
-        /** Without a first partner: the rest of the group it was bad in (a link to one of them is the other explanation). */
-        final List<String> rest;
-        boolean recheck;
+    private final class Confirmation extends Inquiry {
+        final Kind kind;
+        final List<String> nodes;
+        /** Partners already used with the node, avoided while others are free. */
+        final Set<String> partnersUsed = new LinkedHashSet<>();
+        /**
+         * The partner it was bad with in the bisection, never its partner here: with it, a bad link
+         * between the two would pass for the node.
+         */
+        final Set<String> never = new LinkedHashSet<>();
+        /** What replaces it when its first confirmation does not reproduce; null to go on confirming. */
+        Supplier<Inquiry> otherwise;
+        int measured;
+        int reproduced;
+        boolean withControl;
 
-        Confirm(String node, String firstPartner, List<String> rest) {
-            this.node = node;
-            this.firstPartner = firstPartner;
-            this.rest = List.copyOf(rest);
+        Confirmation(Kind kind, List<String> nodes, String badWith) {
+            this.kind = kind;
+            this.nodes = List.copyOf(nodes);
+            never.addAll(nodes);
+            if (badWith != null) {
+                never.add(badWith);
+            }
         }
 
         @Override
         Set<String> subjects() {
-            Set<String> subjects = new LinkedHashSet<>(List.of(node));
-            if (recheck) {
-                subjects.add(firstPartner);
-            }
-            return subjects;
+            return new LinkedHashSet<>(nodes);
         }
 
         @Override
         List<Group> propose(Partners partners) {
-            if (recheck) {
-                return List.of(new Group(List.of(node, firstPartner), "recheck " + node + " with " + firstPartner));
+            List<String> members = new ArrayList<>(nodes);
+            if (kind == Kind.NODE) {
+                Set<String> avoid = new LinkedHashSet<>(never);
+                avoid.addAll(partnersUsed);
+                String partner = partners.take(avoid);
+                if (partner == null) {
+                    partner = partners.take(never);
+                }
+                if (partner == null) {
+                    return List.of();
+                }
+                partnersUsed.add(partner);
+                members.add(partner);
             }
-            Set<String> avoid = new LinkedHashSet<>(List.of(node));
-            if (firstPartner != null) {
-                avoid.add(firstPartner);
+            String what = kind == Kind.NODE ? nodes.get(0) + " with healthy " + members.get(1)
+                    : "link " + String.join("~", nodes);
+            List<Group> groups = new ArrayList<>(List.of(new Group(members, "confirm " + what + " ("
+                    + (measured + 1) + " of " + CONFIRMATIONS + ")")));
+            List<String> control = partners.pair();
+            withControl = control != null;
+            if (withControl) {
+                groups.add(new Group(control, "control pair for " + what));
             }
-            String partner = partners.take(avoid);
-            return partner == null ? List.of()
-                    : List.of(new Group(List.of(node, partner), "confirm " + node + " with healthy " + partner));
+            return groups;
         }
 
         @Override
-        List<Inquiry> read(List<Measured> results, List<Culprit> culprits) {
-            boolean bad = results.get(0).bad();
-            if (!recheck) {
-                if (bad) {
-                    culprits.add(new Culprit(Kind.NODE, List.of(node), false, evidenceText()));
-                    return List.of();
-                }
-                if (firstPartner != null) {
-                    recheck = true;
-                    return List.of(this);
-                }
-                if (!rest.isEmpty()) {
-                    return List.of(new Cross(rest, List.of(node)).withEvidence(evidence));
-                }
-                culprits.add(new Culprit(Kind.NODE, List.of(node), true, evidenceText()
-                        + "; passed with a healthy node: intermittent"));
-                return List.of();
+        List<Inquiry> read(List<Measured> results, Findings findings) {
+            boolean controlBad = withControl && results.get(1).bad();
+            boolean reproduces = results.get(0).bad() && !controlBad;
+            if (results.get(0).bad() && controlBad) {
+                evidence.add("the control pair was bad too: the round shows nothing particular to "
+                        + String.join("~", nodes));
             }
-            if (bad) {
-                culprits.add(new Culprit(Kind.LINK, List.of(node, firstPartner), false, evidenceText()));
-            } else {
-                culprits.add(new Culprit(Kind.NODE, List.of(node), true, evidenceText()
-                        + "; passed with healthy nodes since: intermittent"));
+            measured++;
+            if (reproduces) {
+                reproduced++;
             }
+            if (measured == 1 && !reproduces && otherwise != null) {
+                Supplier<Inquiry> instead = otherwise;
+                otherwise = null;
+                return List.of(instead.get());
+            }
+            if (measured < CONFIRMATIONS) {
+                return List.of(this);
+            }
+            if (kind == Kind.LINK && reproduced > 0 && reproduced < measured) {
+                // a link bad only sometimes, or one of its ends failing now and then: each end apart tells
+                return List.of(new Ends(this).withEvidence(evidence));
+            }
+            conclude(findings, "");
             return List.of();
         }
 
+        void conclude(Findings findings, String why) {
+            String tally = "; reproduced in " + reproduced + " of " + measured + " confirmation round(s) with healthy "
+                    + "nodes" + why;
+            if (measured == 0) {
+                findings.unconfirmed.add(new Culprit(kind, nodes, false, evidenceText()
+                        + "; no healthy node was free to confirm it against: not confirmed"));
+            } else if (reproduced == 0) {
+                findings.unconfirmed.add(new Culprit(kind, nodes, false, evidenceText() + tally + ": not confirmed"));
+            } else if (reproduced < measured) {
+                findings.culprits.add(new Culprit(kind, nodes, true, evidenceText() + tally + ": intermittent"));
+            } else {
+                findings.culprits.add(new Culprit(kind, nodes, false, evidenceText() + tally));
+            }
+        }
+
         @Override
-        Culprit unresolved() {
-            return new Culprit(Kind.NODE, List.of(node), false, evidenceText()
-                    + "; not confirmed: no other healthy node to measure it against");
+        void unresolved(Findings findings) {
+            conclude(findings, " before no healthy node was left to measure it against");
+        }
+    }
+
+    /**
+     * A link that reproduced in some of its confirmation rounds, not all: for as many rounds, each of
+     * its ends is measured with a healthy partner apart from the other, beside a control pair. An
+     * end that reproduces there, where the other never does, is a node failing now and then (named
+     * as the node); where neither does, the link is named intermittent.
+     */
+    private final class Ends extends Inquiry {
+        final Confirmation link;
+        final Set<String> partnersUsed = new LinkedHashSet<>();
+        final int[] reproduced = new int[2];
+        int measured;
+        boolean withControl;
+
+        Ends(Confirmation link) {
+            this.link = link;
+        }
+
+        @Override
+        Set<String> subjects() {
+            return new LinkedHashSet<>(link.nodes);
+        }
+
+        @Override
+        List<Group> propose(Partners partners) {
+            List<Group> groups = new ArrayList<>();
+            for (String end : link.nodes) {
+                Set<String> avoid = new LinkedHashSet<>(link.nodes);
+                avoid.addAll(partnersUsed);
+                String partner = partners.take(avoid);
+                if (partner == null) {
+                    partner = partners.take(subjects());
+                }
+                if (partner == null) {
+                    // a round needs both ends measured: wait for partners
+                    return List.of();
+                }
+                partnersUsed.add(partner);
+                groups.add(new Group(List.of(end, partner), "confirm " + end + " apart from " + other(end)
+                        + " with healthy " + partner + " (" + (measured + 1) + " of " + CONFIRMATIONS + ")"));
+            }
+            List<String> control = partners.pair();
+            withControl = control != null;
+            if (withControl) {
+                groups.add(new Group(control, "control pair for the ends of link " + String.join("~", link.nodes)));
+            }
+            return groups;
+        }
+
+        private String other(String end) {
+            return link.nodes.get(0).equals(end) ? link.nodes.get(1) : link.nodes.get(0);
+        }
+
+        @Override
+        List<Inquiry> read(List<Measured> results, Findings findings) {
+            boolean controlBad = withControl && results.get(2).bad();
+            for (int k = 0; k < 2; k++) {
+                if (results.get(k).bad() && !controlBad) {
+                    reproduced[k]++;
+                }
+            }
+            measured++;
+            if (measured < CONFIRMATIONS) {
+                return List.of(this);
+            }
+            conclude(findings);
+            return List.of();
+        }
+
+        void conclude(Findings findings) {
+            String tally = "; apart, " + link.nodes.get(0) + " reproduced in " + reproduced[0] + " and "
+                    + link.nodes.get(1) + " in " + reproduced[1] + " of " + measured + " round(s) with healthy nodes";
+            for (int k = 0; k < 2; k++) {
+                if (reproduced[k] > 0 && reproduced[1 - k] == 0) {
+                    findings.culprits.add(new Culprit(Kind.NODE, List.of(link.nodes.get(k)), reproduced[k] < measured,
+                            evidenceText() + tally + ": the node, not the link"
+                                    + (reproduced[k] < measured ? ", intermittent" : "")));
+                    return;
+                }
+            }
+            findings.culprits.add(new Culprit(Kind.LINK, link.nodes, true, evidenceText() + "; reproduced in "
+                    + link.reproduced + " of " + link.measured + " confirmation round(s) with healthy nodes" + tally
+                    + ": intermittent"));
+        }
+
+        @Override
+        void unresolved(Findings findings) {
+            conclude(findings);
         }
     }
 
     /**
      * Two sets, each healthy on its own, bad together: a link from one to the other. Quarters are
      * measured across the diagonal (a1+b1 and a2+b2 at once, then a1+b2 and a2+b1), the bad one
-     * narrowed further, down to one pair, which is measured alone to confirm it.
+     * narrowed further, down to one pair, which is confirmed. Where neither diagonal is bad, the
+     * fault stopped showing: the nodes every bad group so far had in common, where one or two, are
+     * confirmed instead (a node or link that fails now and then); where more, searched once more;
+     * else they are reported unconfirmed.
      */
     private final class Cross extends Inquiry {
         final List<String> a;
@@ -472,9 +711,6 @@ public final class Bisection {
 
         @Override
         List<Group> propose(Partners partners) {
-            if (a.size() == 1 && b.size() == 1) {
-                return List.of(new Group(List.of(a.get(0), b.get(0)), "confirm link " + a.get(0) + "~" + b.get(0)));
-            }
             List<List<String>> sidesA = List.of(firstHalf(a), secondHalf(a));
             List<List<String>> sidesB = otherDiagonal ? List.of(secondHalf(b), firstHalf(b))
                     : List.of(firstHalf(b), secondHalf(b));
@@ -495,17 +731,11 @@ public final class Bisection {
         }
 
         @Override
-        List<Inquiry> read(List<Measured> results, List<Culprit> culprits) {
-            if (a.size() == 1 && b.size() == 1) {
-                boolean bad = results.get(0).bad();
-                culprits.add(new Culprit(Kind.LINK, List.of(a.get(0), b.get(0)), !bad, evidenceText()
-                        + (bad ? "" : "; passed when measured alone: intermittent")));
-                return List.of();
-            }
+        List<Inquiry> read(List<Measured> results, Findings findings) {
             List<Inquiry> next = new ArrayList<>();
             for (int k = 0; k < results.size(); k++) {
                 if (results.get(k).bad()) {
-                    next.add(new Cross(tried.get(k).get(0), tried.get(k).get(1)).withEvidence(evidence));
+                    next.add(between(tried.get(k).get(0), tried.get(k).get(1), evidence));
                 }
             }
             if (!next.isEmpty()) {
@@ -515,24 +745,53 @@ public final class Bisection {
                 // one side was a single node: the untried quarter is the only place left, its pair confirms it
                 List<String> x = a.size() == 1 ? a : secondHalf(a);
                 List<String> y = a.size() == 1 ? (otherDiagonal ? firstHalf(b) : secondHalf(b)) : b;
-                return List.of(new Cross(x, y).withEvidence(evidence));
+                return List.of(between(x, y, evidence));
             }
             if (!otherDiagonal) {
                 otherDiagonal = true;
                 return List.of(this);
             }
+            return stoppedShowing(findings);
+        }
+
+        private List<Inquiry> stoppedShowing(Findings findings) {
+            Set<String> common = null;
+            for (List<String> group : badGroups) {
+                if (common == null) {
+                    common = new LinkedHashSet<>(group);
+                } else {
+                    common.retainAll(group);
+                }
+            }
+            if (common == null) {
+                // no group was ever bad: what started the isolation did not show in any probe
+                return List.of();
+            }
+            String why = "; the fault between these halves did not show again";
+            if (common.size() == 1 || common.size() == 2) {
+                evidence.add("the " + badGroups.size() + " bad group(s) all held " + String.join(" and ", common)
+                        + why.substring(2));
+                return List.of(new Confirmation(common.size() == 1 ? Kind.NODE : Kind.LINK, List.copyOf(common), null)
+                        .withEvidence(evidence));
+            }
+            if (common.size() < Math.min(searchedAgain, suspects.size())) {
+                // a node failing now and then passes some rounds: its bad groups' common nodes are searched again
+                searchedAgain = common.size();
+                evidence.add("the " + badGroups.size() + " bad group(s) all held " + String.join(", ", common)
+                        + why.substring(2) + ": searching those again");
+                return List.of(new Search(List.copyOf(common)).withEvidence(evidence));
+            }
             List<String> all = new ArrayList<>(a);
             all.addAll(b);
-            culprits.add(new Culprit(Kind.GROUP, all, true, evidenceText()
-                    + "; the fault between these halves did not show again: intermittent"));
+            findings.unconfirmed.add(new Culprit(Kind.GROUP, all, false, evidenceText() + why));
             return List.of();
         }
 
         @Override
-        Culprit unresolved() {
+        void unresolved(Findings findings) {
             List<String> all = new ArrayList<>(a);
             all.addAll(b);
-            return new Culprit(Kind.GROUP, all, false, evidenceText());
+            findings.culprits.add(new Culprit(Kind.GROUP, all, false, evidenceText()));
         }
     }
 }

@@ -1,6 +1,8 @@
 package dev.preflight.coordinator.collective;
 
+import dev.preflight.agent.bench.BenchMemory;
 import dev.preflight.agent.bench.CollectiveSizes;
+import dev.preflight.agent.bench.SweepWork;
 import dev.preflight.proto.v1.BenchSpec;
 import java.time.Duration;
 import java.util.List;
@@ -34,20 +36,19 @@ public final class Estimate {
         return acrossNodes ? INTER_NODE_BYTES_PER_SECOND : INTRA_NODE_BYTES_PER_SECOND;
     }
 
-    /** @param rate bus bandwidth in bytes per second */
+    /**
+     * The engine's own work for the spec ({@link SweepWork}: the sizes the requests carry, each
+     * size's warm-up, untimed, timed and validating collectives, and the synchronising ones), each
+     * collective at the latency plus its size at the rate.
+     *
+     * @param rate bus bandwidth in bytes per second
+     */
     static double sweepSeconds(BenchSpec spec, int nranks, boolean acrossNodes, double rate) {
         double latency = acrossNodes ? INTER_NODE_LATENCY_SECONDS : INTRA_NODE_LATENCY_SECONDS;
-        long timed = spec.getGraphLaunches() > 0 ? (long) spec.getIters() * spec.getGraphLaunches() : spec.getIters();
-        // out-of-place and in-place each run warm-up and timed iterations
-        long opsPerSize = 2 * (timed + spec.getWarmupIters());
         double seconds = 0;
-        for (BenchSpec.Op op : spec.getOpsList()) {
-            double factor = nranks > 1 ? CollectiveSizes.busBandwidthFactor(op, nranks) : 0;
-            for (int d = 0; d < spec.getDtypesCount(); d++) {
-                for (long bytes : CollectiveSizes.sweep(spec.getMinBytes(), spec.getMaxBytes(), spec.getStepFactor())) {
-                    seconds += opsPerSize * (latency + bytes * factor / rate);
-                }
-            }
+        for (SweepWork size : SweepWork.of(spec, nranks)) {
+            double factor = nranks > 1 ? CollectiveSizes.busBandwidthFactor(size.op(), nranks) : 0;
+            seconds += size.launches() * (latency + size.bytes() * factor / rate) + size.syncs() * latency;
         }
         return seconds;
     }
@@ -56,11 +57,25 @@ public final class Estimate {
         return seconds(comm, nominalRate(true), nominalRate(false));
     }
 
-    /** At the given bus bandwidths between nodes and inside one (bytes per second). */
+    /**
+     * At the given bus bandwidths between nodes and inside one (bytes per second), on the sizes the
+     * run will ask of the members' GPUs: cut, as the run cuts them, to what the smallest GPU holds
+     * ({@link BenchMemory#clamp}, by the inventory's memory until the workers report what is free).
+     */
     static double seconds(Communicator comm, double across, double inside) {
         boolean acrossNodes = comm.members().size() > 1;
-        return START_SECONDS + sweepSeconds(comm.spec(), comm.layout().nranks(), acrossNodes,
+        return START_SECONDS + sweepSeconds(withinInventory(comm), comm.layout().nranks(), acrossNodes,
                 acrossNodes ? across : inside);
+    }
+
+    private static BenchSpec withinInventory(Communicator comm) {
+        long smallest = comm.members().stream().mapToLong(m -> m.node().gpuMemoryBytes()).filter(b -> b > 0).min()
+                .orElse(0);
+        if (smallest == 0) {
+            return comm.spec();
+        }
+        return BenchMemory.clamp(comm.spec(), comm.layout().nranks(), smallest).map(BenchMemory.Clamped::spec)
+                .orElse(comm.spec());
     }
 
     /** Rounds run one after another; the communicators of a round at once, so a round takes its slowest. */

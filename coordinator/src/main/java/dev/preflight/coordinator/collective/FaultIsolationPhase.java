@@ -59,7 +59,8 @@ public final class FaultIsolationPhase {
         }
         List<BenchNode> nodes = trigger.rail() < 0 ? ctx.nodes() : RailsPhase.members(ctx.nodes(), trigger.rail());
         FaultIsolation.Builder section = FaultIsolation.newBuilder().addAllTriggers(trigger.reasons())
-                .setRail(trigger.rail()).setSlowFraction(slowFraction(settings));
+                .setRail(trigger.rail()).setSlowFraction(slowFraction(settings))
+                .setConfirmations(Bisection.CONFIRMATIONS);
         Map<String, BenchNode> byName = new LinkedHashMap<>();
         for (BenchNode node : nodes) {
             byName.put(node.name(), node);
@@ -83,8 +84,8 @@ public final class FaultIsolationPhase {
         Probe probe = new Probe(ctx, byName, trigger.rail());
         Bisection.Conclusion outcome;
         try {
-            outcome = new Bisection(new ArrayList<>(byName.keySet()), List.of(), slowFraction(settings), maxRounds)
-                    .run(probe);
+            outcome = new Bisection(new ArrayList<>(byName.keySet()), List.of(), slowFraction(settings),
+                    noiseSigmas(settings), maxRounds).run(probe);
         } catch (BudgetSpent e) {
             section.addAllRounds(probe.rounds);
             ctx.results().faultIsolation(section.build());
@@ -97,6 +98,12 @@ public final class FaultIsolationPhase {
                     .setRail(trigger.rail()).setIntermittent(culprit.intermittent()).setFailed(failed)
                     .setEvidence(culprit.evidence()));
             report(ctx, culprit, failed, trigger.rail(), outcome.rounds().size(), bound);
+        }
+        for (Bisection.Culprit culprit : outcome.unconfirmed()) {
+            section.addUnconfirmed(Culprit.newBuilder().setKind(kind(culprit.kind())).addAllNodes(culprit.nodes())
+                    .setRail(trigger.rail()).setFailed(failedWith(outcome, culprit)).setEvidence(culprit.evidence()));
+            ctx.line(NAME + ": not named, the fault did not show again when measured with healthy nodes: "
+                    + culprit.name());
         }
         if (outcome.culprits().isEmpty()) {
             ctx.line(NAME + ": nobody named after " + outcome.rounds().size() + " rounds"
@@ -189,6 +196,11 @@ public final class FaultIsolationPhase {
             }
         });
         return slow;
+    }
+
+    /** The outlier policy's sigmas, which the noise floor of the isolation's rounds uses too. */
+    static double noiseSigmas(BenchSettings settings) {
+        return settings.outliers().map(Outliers.Settings::sigmas).orElse(Bisection.DEFAULT_NOISE_SIGMAS);
     }
 
     static double slowFraction(BenchSettings settings) {
@@ -386,7 +398,8 @@ public final class FaultIsolationPhase {
         List<IsolationRound> rounds(Bisection.Conclusion outcome) {
             List<IsolationRound> judged = new ArrayList<>();
             for (int r = 0; r < outcome.rounds().size(); r++) {
-                IsolationRound.Builder round = rounds.get(r).toBuilder();
+                IsolationRound.Builder round = rounds.get(r).toBuilder()
+                        .setSlowBelow(outcome.rounds().get(r).slowBelow());
                 for (Bisection.Measured m : outcome.rounds().get(r).groups()) {
                     round.addGroups(IsolationGroup.newBuilder().addAllNodes(m.group().nodes())
                             .setPurpose(m.group().purpose()).setBad(m.bad()).setFailed(m.result().failed())

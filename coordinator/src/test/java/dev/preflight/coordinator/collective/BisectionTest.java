@@ -20,14 +20,16 @@ class BisectionTest {
     }
 
     @Test
-    void aSlowNodeAmongEightIsNamedAndConfirmedInFourRounds() {
+    void aSlowNodeAmongEightIsNamedAndConfirmedInSixRounds() {
         ClusterModel model = new ClusterModel(8, 10e9, 1).slowNode("node-6", 0.3);
         Bisection.Conclusion outcome = isolate(model);
         assertEquals("[node node-6]", culprits(outcome));
         Bisection.Culprit culprit = outcome.culprits().get(0);
         assertFalse(culprit.intermittent());
-        // halves, quarters, node-6 with a healthy partner, then with another healthy one
-        assertEquals(4, outcome.rounds().size(), outcome.rounds().toString());
+        // halves, quarters, node-6 with a healthy partner, then three confirmations with other healthy ones
+        assertEquals(6, outcome.rounds().size(), outcome.rounds().toString());
+        assertTrue(culprit.evidence().endsWith("reproduced in 3 of 3 confirmation round(s) with healthy nodes"),
+                culprit.evidence());
         assertTrue(outcome.complete());
         assertTrue(culprit.evidence().contains("round 4: node-6+"), culprit.evidence());
         // the groups of a round run at once: both halves in round 1
@@ -72,6 +74,24 @@ class BisectionTest {
                 Bisection.Conclusion outcome = isolate(model);
                 assertEquals("[link node-" + a + "~node-" + b + "]", culprits(outcome), outcome.rounds().toString());
                 assertTrue(outcome.rounds().size() <= Bisection.roundBound(8), a + "~" + b + ": " + outcome.rounds().size());
+            }
+        }
+    }
+
+    @Test
+    void everyNodeAndEveryLinkAmongOddAndEvenSizesIsFoundWithinTheBoundConfirmationIncluded() {
+        for (int n : new int[] {5, 7, 12, 16}) {
+            for (int a = 1; a <= n; a++) {
+                Bisection.Conclusion node = isolate(new ClusterModel(n, 10e9, 1).slowNode(ClusterModel.name(a), 0.5));
+                assertEquals("[node node-" + a + "]", culprits(node), n + " nodes");
+                assertTrue(node.rounds().size() <= Bisection.roundBound(n), n + ": " + node.rounds().size());
+                for (int b = a + 1; b <= n; b++) {
+                    Bisection.Conclusion link = isolate(new ClusterModel(n, 10e9, 1)
+                            .slowLink(ClusterModel.name(a), ClusterModel.name(b), 0));
+                    assertEquals("[link node-" + a + "~node-" + b + "]", culprits(link), n + " nodes");
+                    assertTrue(link.rounds().size() <= Bisection.roundBound(n), n + ", " + a + "~" + b + ": "
+                            + link.rounds().size());
+                }
             }
         }
     }
@@ -129,6 +149,129 @@ class BisectionTest {
         assertTrue(outcome.culprits().isEmpty());
     }
 
+    private static String names(List<Bisection.Culprit> culprits) {
+        return culprits.stream().map(Bisection.Culprit::name).toList().toString();
+    }
+
+    @Test
+    void aFaultThatDoesNotReproduceInItsConfirmationRoundsIsReportedUnconfirmedNotNamed() {
+        // node-6 fails the three bisection groups it is in (half, quarter, with a healthy partner), then passes
+        ClusterModel model = new ClusterModel(8, 10e9, 1).failingFor("node-6", 3);
+        Bisection.Conclusion outcome = isolate(model);
+        assertTrue(outcome.culprits().isEmpty(), culprits(outcome));
+        assertEquals("[node node-6]", names(outcome.unconfirmed()));
+        assertTrue(outcome.unconfirmed().get(0).evidence().endsWith(
+                "reproduced in 0 of 3 confirmation round(s) with healthy nodes: not confirmed"),
+                outcome.unconfirmed().get(0).evidence());
+        // the first confirmation passing, the link to the partner it was bad with was measured too
+        assertTrue(outcome.rounds().stream().flatMap(r -> r.groups().stream())
+                .anyMatch(g -> g.group().purpose().startsWith("confirm link node-6~")), outcome.rounds().toString());
+    }
+
+    @Test
+    void aFaultThatReproducesInSomeConfirmationRoundsIsNamedIntermittent() {
+        // fails the three bisection groups and the first confirmation, then passes
+        ClusterModel model = new ClusterModel(8, 10e9, 1).failingFor("node-6", 4);
+        Bisection.Conclusion outcome = isolate(model);
+        assertEquals("[node node-6]", culprits(outcome));
+        assertTrue(outcome.culprits().get(0).intermittent());
+        assertTrue(outcome.culprits().get(0).evidence().endsWith(
+                "reproduced in 1 of 3 confirmation round(s) with healthy nodes: intermittent"),
+                outcome.culprits().get(0).evidence());
+        assertTrue(outcome.unconfirmed().isEmpty());
+    }
+
+    @Test
+    void everyConfirmationRoundHasAHealthyControlPairBesideTheCulprit() {
+        ClusterModel model = new ClusterModel(8, 10e9, 1).slowNode("node-6", 0.3);
+        Bisection.Conclusion outcome = isolate(model);
+        List<Bisection.Round> confirming = outcome.rounds().subList(3, 6);
+        for (Bisection.Round round : confirming) {
+            assertEquals(2, round.groups().size(), round.toString());
+            Bisection.Measured culprit = round.groups().get(0);
+            Bisection.Measured control = round.groups().get(1);
+            assertTrue(culprit.group().purpose().startsWith("confirm node-6 with healthy"), round.toString());
+            assertTrue(culprit.bad());
+            assertTrue(control.group().purpose().startsWith("control pair"), round.toString());
+            assertEquals(2, control.group().nodes().size());
+            assertFalse(control.group().nodes().contains("node-6"));
+            assertFalse(control.bad());
+        }
+        // a different healthy partner each round
+        assertEquals(3, confirming.stream().map(r -> r.groups().get(0).group().nodes().get(1)).distinct().count());
+    }
+
+    @Test
+    void aControlPairThatIsBadTooMeansTheRoundDoesNotReproduceTheFault() {
+        // from its fourth group on, node-6 is healthy; every group of round 5 on is slow (a fabric-wide slowdown)
+        ClusterModel healthy = new ClusterModel(8, 10e9, 1).failingFor("node-6", 4);
+        Bisection.Probe probe = groups -> {
+            List<Bisection.Result> results = healthy.round(groups);
+            if (healthy.rounds().size() < 5) {
+                return results;
+            }
+            // the culprit's group fails; the control pair fails too: nothing particular to node-6
+            return results.stream().map(r -> Bisection.Result.failed("TIMEOUT")).toList();
+        };
+        Bisection.Conclusion outcome = new Bisection(healthy.nodes(), List.of(), SLOW, 100).run(probe);
+        assertEquals("[node node-6]", culprits(outcome));
+        assertTrue(outcome.culprits().get(0).intermittent(), "1 of 3: rounds 5 and 6 had a bad control pair");
+        assertTrue(outcome.culprits().get(0).evidence().contains("the control pair was bad too"),
+                outcome.culprits().get(0).evidence());
+    }
+
+    /** The outlier policy's own slow fraction: 10% below the round's best. */
+    private static final double POLICY_SLOW = 0.1;
+
+    @Test
+    void loadNoiseOnAHealthyClusterNamesNobodyWhereWithoutTheNoiseFloorItWould() {
+        // 5% log-normal jitter on every group, 100 seeded runs of a healthy 16-node cluster
+        int namedWithFloor = 0;
+        int namedWithoutFloor = 0;
+        for (int seed = 1; seed <= 100; seed++) {
+            ClusterModel model = new ClusterModel(16, 10e9, seed).jitter(0.05);
+            namedWithFloor += new Bisection(model.nodes(), List.of(), POLICY_SLOW, 3.5, 100).run(model).culprits().size();
+            ClusterModel same = new ClusterModel(16, 10e9, seed).jitter(0.05);
+            namedWithoutFloor += new Bisection(same.nodes(), List.of(), POLICY_SLOW, 1e-9, 100).run(same).culprits().size();
+        }
+        assertEquals(0, namedWithFloor);
+        assertTrue(namedWithoutFloor > 0, "the 10% slow fraction alone takes this noise for a fault");
+    }
+
+    @Test
+    void aTwiceSlowerNodeIsNamedThroughTheSameNoise() {
+        for (int seed = 1; seed <= 100; seed++) {
+            ClusterModel model = new ClusterModel(16, 10e9, seed).jitter(0.05).slowNode("node-11", 0.5);
+            Bisection.Conclusion outcome = new Bisection(model.nodes(), List.of(), POLICY_SLOW, 3.5, 100).run(model);
+            assertEquals("[node node-11]", culprits(outcome), "seed " + seed);
+            assertFalse(outcome.culprits().get(0).intermittent(), "seed " + seed);
+        }
+    }
+
+    @Test
+    void aTwiceSlowerLinkBetweenTwoSuspectsIsNamedThroughNoise() {
+        // the rails flagged node-3~node-4; twelve nodes measured healthy elsewhere; 3% jitter
+        for (int seed = 1; seed <= 100; seed++) {
+            ClusterModel model = new ClusterModel(16, 10e9, seed).jitter(0.03).slowLink("node-3", "node-4", 0.5);
+            Bisection.Conclusion outcome = new Bisection(List.of("node-3", "node-4"), model.nodes().subList(4, 16),
+                    POLICY_SLOW, 3.5, 100).run(model);
+            assertEquals("[link node-3~node-4]", culprits(outcome), "seed " + seed);
+        }
+    }
+
+    @Test
+    void theNoiseFloorWidensTheSlowThresholdOnlyAsFarAsTheHealthyGroupsSpread() {
+        // no jitter: healthy groups measure alike, the slow fraction alone decides (below 90%)
+        ClusterModel quiet = new ClusterModel(16, 10e9, 1).slowNode("node-11", 0.5);
+        Bisection.Conclusion calm = new Bisection(quiet.nodes(), List.of(), POLICY_SLOW, 3.5, 100).run(quiet);
+        assertTrue(calm.rounds().stream().allMatch(r -> r.slowBelow() == 0.9), calm.rounds().toString());
+        // 10% jitter: once healthy groups were measured side by side, slow is further down than 90%
+        ClusterModel noisy = new ClusterModel(16, 10e9, 3).jitter(0.1);
+        Bisection.Conclusion loud = new Bisection(noisy.nodes(), List.of(), POLICY_SLOW, 3.5, 100).run(noisy);
+        assertEquals(0.9, loud.rounds().get(0).slowBelow(), "no spread measured before the first round");
+        assertTrue(loud.rounds().stream().anyMatch(r -> r.slowBelow() < 0.9), loud.rounds().toString());
+    }
+
     @Test
     void theBoundIsTwiceLog2PlusTwo() {
         assertEquals(8, Bisection.roundBound(8));
@@ -141,5 +284,8 @@ class BisectionTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> new Bisection(List.of("a", "b"), List.of(), 1.0, 3));
         assertEquals("slowFraction 1.0: expected above 0 and below 1", e.getMessage());
+        IllegalArgumentException noise = assertThrows(IllegalArgumentException.class,
+                () -> new Bisection(List.of("a", "b"), List.of(), 0.2, 0, 3));
+        assertEquals("noiseSigmas 0.0: expected above 0", noise.getMessage());
     }
 }

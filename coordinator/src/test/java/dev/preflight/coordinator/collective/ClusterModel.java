@@ -14,7 +14,9 @@ import java.util.Set;
  * slows every group it is in by its factor; a link at fraction f of line rate between two nodes
  * caps their flow, which bounds the group once f (n - 1) < 1 for a group of n nodes (in a large
  * group the one flow is a small share of each NIC); a broken node makes any group with it fail;
- * an intermittent node fails a group with a given probability (seeded, so runs repeat).
+ * an intermittent node fails a group with a given probability (seeded, so runs repeat); a node
+ * failing for a while fails the first groups it is in, then no more. Jitter scales every group's
+ * rate by a log-normal factor (load noise on a shared fabric).
  */
 final class ClusterModel implements Bisection.Probe {
     private final List<String> nodes = new ArrayList<>();
@@ -23,6 +25,8 @@ final class ClusterModel implements Bisection.Probe {
     private final Map<Set<String>, Double> slowLinks = new HashMap<>();
     private final Set<String> broken = new java.util.HashSet<>();
     private final Map<String, Double> intermittent = new HashMap<>();
+    private final Map<String, Integer> failingFor = new HashMap<>();
+    private double jitter;
     private final Random random;
     private final List<List<Bisection.Group>> rounds = new ArrayList<>();
     private final List<List<Double>> rates = new ArrayList<>();
@@ -63,6 +67,18 @@ final class ClusterModel implements Bisection.Probe {
         return this;
     }
 
+    /** Fails the first {@code groups} groups it is in, then passes. */
+    ClusterModel failingFor(String node, int groups) {
+        failingFor.put(node, groups);
+        return this;
+    }
+
+    /** Every group's rate times exp(sigma z), z standard normal. */
+    ClusterModel jitter(double sigma) {
+        this.jitter = sigma;
+        return this;
+    }
+
     /** The groups of every round measured so far. */
     List<List<Bisection.Group>> rounds() {
         return rounds;
@@ -85,6 +101,13 @@ final class ClusterModel implements Bisection.Probe {
             if (p != null && random.nextDouble() < p) {
                 return 0;
             }
+            Integer left = failingFor.get(node);
+            if (left != null) {
+                failingFor.put(node, left - 1);
+                if (left > 0) {
+                    return 0;
+                }
+            }
             factor = Math.min(factor, slowNodes.getOrDefault(node, 1.0));
         }
         for (Map.Entry<Set<String>, Double> link : slowLinks.entrySet()) {
@@ -92,7 +115,7 @@ final class ClusterModel implements Bisection.Probe {
                 factor = Math.min(factor, Math.min(1, link.getValue() * (n - 1)));
             }
         }
-        return lineRate * factor;
+        return lineRate * factor * (jitter > 0 ? Math.exp(jitter * random.nextGaussian()) : 1);
     }
 
     @Override

@@ -12,6 +12,7 @@ import dev.preflight.proto.v1.Measurements.FaultIsolation;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.ToDoubleFunction;
 import org.junit.jupiter.api.Test;
 
@@ -76,6 +77,12 @@ class FaultIsolationPhaseTest {
             assertEquals(-1, section.getRail());
             assertTrue(section.getRoundsCount() <= 8, section.getRoundsCount() + " rounds");
             assertEquals(8, section.getRoundBound());
+            // confirmed in three rounds, each judged at the policy's 10% below the round's best at least
+            assertEquals(3, section.getConfirmations());
+            assertTrue(section.getCulprits(0).getEvidence().contains("reproduced in 3 of 3 confirmation round(s)"),
+                    section.getCulprits(0).getEvidence());
+            assertTrue(section.getUnconfirmedList().isEmpty());
+            assertTrue(section.getRoundsList().stream().allMatch(r -> r.getSlowBelow() > 0 && r.getSlowBelow() <= 0.9));
             assertTrue(section.getTriggers(0).startsWith("all_nodes all 8 nodes (16 ranks): all_reduce TIMEOUT"),
                     section.getTriggers(0));
             // the two halves of round 1 ran at once, as all-to-all over every GPU of their nodes
@@ -92,6 +99,38 @@ class FaultIsolationPhaseTest {
                 assertTrue(ctx.results().nodeChecks().getOrDefault(other, List.of()).stream()
                         .noneMatch(c -> c.getId().equals(FaultIsolationPhase.CHECK_ID)), other);
             }
+        }
+    }
+
+    @Test
+    void aNodeWhoseFaultDoesNotReproduceInItsConfirmationRoundsIsReportedUnconfirmedAndNotNamed() {
+        // node-6 hangs the all-node collectives and its first three probes (half, quarter, with a
+        // healthy partner), then passes every confirmation
+        AtomicInteger probes = new AtomicInteger();
+        FakeBench bench = new FakeBench(fabric(comm -> 1), (comm, attempt) -> {
+            if (!FakeBench.involves(comm, "node-6")) {
+                return CollectiveResult.Outcome.OK;
+            }
+            boolean probe = comm.phase().equals(FaultIsolationPhase.NAME);
+            return !probe || probes.incrementAndGet() <= 3 ? CollectiveResult.Outcome.TIMEOUT
+                    : CollectiveResult.Outcome.OK;
+        });
+        try (BenchContext ctx = context(bench)) {
+            AllNodesPhase.run(ctx);
+            FaultIsolationPhase.run(ctx, Set.of());
+            FaultIsolation section = section(ctx);
+            assertTrue(section.getCulpritsList().isEmpty(), section.toString());
+            assertEquals(1, section.getUnconfirmedCount(), section.toString());
+            Culprit unconfirmed = section.getUnconfirmed(0);
+            assertEquals(Culprit.Kind.NODE, unconfirmed.getKind());
+            assertEquals(List.of("node-6"), unconfirmed.getNodesList());
+            assertTrue(unconfirmed.getFailed(), "its bisection probes hung");
+            assertTrue(unconfirmed.getEvidence().endsWith("reproduced in 0 of 3 confirmation round(s) with healthy "
+                    + "nodes: not confirmed"), unconfirmed.getEvidence());
+            assertTrue(ctx.results().nodeChecks().getOrDefault("node-6", List.of()).stream()
+                    .noneMatch(c -> c.getId().equals(FaultIsolationPhase.CHECK_ID)), "not named");
+            assertTrue(lines.contains("fault_isolation: not named, the fault did not show again when measured with "
+                    + "healthy nodes: node node-6"), lines.toString());
         }
     }
 
