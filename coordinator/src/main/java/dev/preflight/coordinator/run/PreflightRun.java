@@ -382,7 +382,8 @@ public final class PreflightRun {
         if (!bench.benched() || !remaining.contains(next.flagName())) {
             return Duration.ZERO;
         }
-        BenchSettings settings = options.bench();
+        // the settings the phases run with: with a plan, its TP and PP groups and decode sizes
+        BenchSettings settings = bench.settings();
         double across = bench.slowestRate(true);
         double inside = bench.slowestRate(false);
         Set<String> kept = new LinkedHashSet<>(remaining);
