@@ -136,8 +136,9 @@ public final class BenchService implements AutoCloseable {
             BenchSpec spec = request.getSpec();
             checkRanks(session, request);
             checkMemory(session, spec, request.getNranks());
-            Instant deadline = Instant.now().plus(Duration.ofSeconds(spec.getTimeout().getSeconds(),
-                    spec.getTimeout().getNanos()));
+            Duration budget = Duration.ofSeconds(spec.getTimeout().getSeconds(), spec.getTimeout().getNanos());
+            // the whole call ends at the spec's timeout, graces and kills included
+            Instant deadline = session.fitInto(Instant.now().plus(budget), budget);
             Context.CancellationListener cancel = cancelled -> session.abort();
             context.addListener(cancel, Runnable::run);
             List<CollectiveResult> results;

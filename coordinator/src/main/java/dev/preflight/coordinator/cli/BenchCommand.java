@@ -4,6 +4,7 @@ import dev.preflight.agent.AgentSettings;
 import dev.preflight.agent.bench.BenchMemory;
 import dev.preflight.agent.bench.WorkerSettings;
 import dev.preflight.coordinator.collective.BenchContext;
+import dev.preflight.coordinator.collective.Estimate;
 import dev.preflight.coordinator.collective.IntraNodePhase;
 import dev.preflight.coordinator.collective.NcclLibraryCheck;
 import dev.preflight.coordinator.collective.Sweeps;
@@ -198,6 +199,8 @@ public final class BenchCommand implements Callable<Integer> {
                 .build();
         Clock clock = Clock.systemUTC();
         Instant started = clock.instant();
+        // --timeout bounds the whole bench: starting the workers comes out of it too
+        Instant end = started.plus(timeout);
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         NodeReport.Builder node = NodeReport.newBuilder().setAddress(EmbeddedAgent.ADDRESS);
@@ -210,7 +213,7 @@ public final class BenchCommand implements Callable<Integer> {
             // the name the scorer files the node's results under
             String name = Names.node(node.build());
             try {
-                CollectiveResults results = run(stub, benchSpec, settings, out, err, node);
+                CollectiveResults results = run(stub, benchSpec, settings, end, out, err, node);
                 node.addAllChecks(BenchChecks.of(results))
                         .addChecks(NcclLibraryCheck.of(results.getWorkersList(), expectNccl));
                 sections(sections, name, info, results);
@@ -294,8 +297,13 @@ public final class BenchCommand implements Callable<Integer> {
         }
     }
 
+    /**
+     * Starts the workers, then gives the collectives what is left of the bench's time until
+     * {@code end}; the agent ends the call by then, hung workers killed.
+     */
     private CollectiveResults run(AgentGrpc.AgentBlockingStub stub, BenchSpec requested, List<NcclSetting> settings,
-            PrintWriter out, PrintWriter err, NodeReport.Builder node) {
+            Instant end, PrintWriter out, PrintWriter err, NodeReport.Builder node) {
+        // a guard against an agent that never answers, not the bench's deadline (the agent keeps that)
         long deadline = timeout.toMillis() + Duration.ofMinutes(2).toMillis();
         CreateCommIdResponse id = stub.withDeadlineAfter(deadline, TimeUnit.MILLISECONDS)
                 .createCommId(CreateCommIdRequest.newBuilder()
@@ -309,9 +317,16 @@ public final class BenchCommand implements Callable<Integer> {
                     + " from " + id.getNcclLibrary());
             err.flush();
         }
-        BenchSpec benchSpec = requested;
+        Duration left = Duration.between(Instant.now(), end);
+        if (left.getSeconds() < 1) {
+            throw Status.DEADLINE_EXCEEDED.withDescription("starting the bench workers took "
+                    + Estimate.format(timeout.minus(left)) + " of --timeout " + Estimate.format(timeout)
+                    + ", less than 1 s was left for the collectives").asRuntimeException();
+        }
+        BenchSpec benchSpec = requested.toBuilder().setTimeout(com.google.protobuf.Duration.newBuilder()
+                .setSeconds(left.getSeconds()).setNanos(left.getNano())).build();
         long free = id.getFreeBytesList().stream().mapToLong(Long::longValue).min().orElse(Long.MAX_VALUE);
-        var clamped = BenchMemory.clamp(requested, id.getLocalRanks(), free);
+        var clamped = BenchMemory.clamp(benchSpec, id.getLocalRanks(), free);
         if (clamped.isPresent()) {
             benchSpec = clamped.get().spec();
             err.println("preflight: " + clamped.get().note());

@@ -48,7 +48,10 @@ import java.util.concurrent.TimeUnit;
 public final class CommunicatorRunner {
     /** Starting a node's worker JVMs (the agent allows them 60 s) and making the id. */
     static final Duration CREATE_DEADLINE = Duration.ofSeconds(90);
-    /** Beyond the spec's own deadline: worker start-up, the agent's abort and kill graces, teardown. */
+    /**
+     * Beyond the spec's own deadline: worker start-up on members that had none waiting (up to 60 s)
+     * and teardown (up to 10 s). The agent's abort and kill graces are inside the spec's deadline.
+     */
     static final Duration RUN_SLACK = Duration.ofSeconds(90);
     /** How long a member may stay silent after another member's call ended. */
     static final Duration LAGGARD_GRACE = Duration.ofSeconds(30);
