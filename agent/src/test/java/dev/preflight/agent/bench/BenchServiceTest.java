@@ -22,11 +22,13 @@ import io.grpc.StatusRuntimeException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -279,14 +281,28 @@ class BenchServiceTest {
     }
 
     @Test
-    void aWorkerWhoseAbortHangsIsKilled() throws Exception {
+    @Tag("slow")
+    void aWorkerWhoseAbortHangsIsKilledWithinTheSpecsTimeout() throws Exception {
         try (BenchAgent agent = agent("docker-default",
                 Map.of("FAKE_NCCL_FAULT_HANG", "0:3", "FAKE_NCCL_FAULT_ABORT_HANG", "0"))) {
             CollectiveResult result = agent.bench(TWO, allReduce(3)).results().getResults(0);
             assertEquals(CollectiveResult.Outcome.TIMEOUT, result.getOutcome(), result.getError());
-            assertTrue(result.getError().contains("rank(s) 0 did not return from the abort within 5 s and were killed"),
-                    result.getError());
+            // the graces are a tenth of the 3 s each, carved out of it: the workers' deadline is 2.4 s
+            assertTrue(result.getError().contains("did not complete within 2."), result.getError());
+            assertTrue(result.getError().contains("rank(s) 0 did not answer by the deadline and were aborted; "
+                    + "rank(s) 0 did not return from the abort within 0.3 s and were killed"), result.getError());
+            assertEquals(List.of(0, 1), result.getFailedRanksList());
         }
+    }
+
+    @Test
+    void eachGraceIsATenthOfTheBudgetAndAtMostFiveSeconds() {
+        assertEquals(Duration.ofMillis(300), BenchSession.graceWithin(Duration.ofSeconds(3)));
+        assertEquals(Duration.ofMillis(4_900), BenchSession.graceWithin(Duration.ofSeconds(49)));
+        assertEquals(BenchSession.GRACE, BenchSession.graceWithin(Duration.ofSeconds(50)));
+        assertEquals(BenchSession.GRACE, BenchSession.graceWithin(Duration.ofMinutes(10)));
+        assertEquals("0.3", BenchSession.seconds(Duration.ofMillis(300)));
+        assertEquals("5", BenchSession.seconds(BenchSession.GRACE));
     }
 
     @Test
