@@ -33,6 +33,7 @@ import dev.preflight.proto.v1.RunCollectiveEvent;
 import dev.preflight.proto.v1.RunCollectiveRequest;
 import dev.preflight.proto.v1.Scope;
 import dev.preflight.proto.v1.SizeProgress;
+import dev.preflight.proto.v1.WrongRank;
 import dev.preflight.proto.units.ByteSizes;
 import dev.preflight.reports.Names;
 import dev.preflight.reports.NcclTestsJson;
@@ -280,12 +281,17 @@ public final class BenchCommand implements Callable<Integer> {
         for (int i = 0; i < collective.getWorkersCount(); i++) {
             collective.setWorkers(i, collective.getWorkers(i).toBuilder().setNode(name));
         }
+        for (CollectiveResult.Builder result : collective.getResultsBuilderList()) {
+            for (WrongRank.Builder wrong : result.getWrongRanksBuilderList()) {
+                wrong.setNode(name);
+            }
+        }
         sections.addCollectives(collective);
         List<Gpu> gpus = info.getGpuInventory().getGpusList();
         String model = gpus.isEmpty() ? "" : gpus.get(0).getName();
         Measurements.Builder measurements = sections.getMeasurementsBuilder();
         String transport = Sweeps.transport(results.getTransport(), false);
-        for (CollectiveResult result : results.getResultsList()) {
+        for (CollectiveResult result : collective.getResultsList()) {
             if (result.getRowsCount() > 0) {
                 measurements.addSeries(Sweeps.of(result, Sweep.Kind.INTRA_NODE, List.of(name), -1, model, transport,
                         result.getNcclTestsCommand()));

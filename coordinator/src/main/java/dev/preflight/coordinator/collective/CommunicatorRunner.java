@@ -15,6 +15,7 @@ import dev.preflight.proto.v1.RunCollectiveRequest;
 import dev.preflight.proto.v1.SizeProgress;
 import dev.preflight.proto.v1.SizeRow;
 import dev.preflight.proto.v1.TransportProof;
+import dev.preflight.proto.v1.WrongRank;
 import io.grpc.Channel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -261,12 +262,17 @@ public final class CommunicatorRunner {
     private static CollectiveResult worst(List<MemberCall> calls, int op) {
         CollectiveResult chosen = null;
         Set<Integer> failedRanks = new LinkedHashSet<>();
+        List<WrongRank> wrongRanks = new ArrayList<>();
         for (MemberCall call : calls) {
             if (call.results == null || call.results.getResultsCount() <= op) {
                 continue;
             }
             CollectiveResult result = call.results.getResults(op);
             failedRanks.addAll(result.getFailedRanksList());
+            // each member validated only its own ranks' output
+            for (WrongRank wrong : result.getWrongRanksList()) {
+                wrongRanks.add(wrong.toBuilder().setNode(call.member.node().name()).build());
+            }
             if (chosen == null || severity(result.getOutcome()) > severity(chosen.getOutcome())
                     || (severity(result.getOutcome()) == severity(chosen.getOutcome())
                             && result.getFailedRanksCount() > chosen.getFailedRanksCount())) {
@@ -274,8 +280,10 @@ public final class CommunicatorRunner {
             }
         }
         // an op completes on every rank or on none, so the rows of any member stand for all
+        wrongRanks.sort(Comparator.comparingInt(WrongRank::getRank));
         CollectiveResult.Builder combined = chosen.toBuilder().clearFailedRanks()
-                .addAllFailedRanks(failedRanks.stream().sorted().toList());
+                .addAllFailedRanks(failedRanks.stream().sorted().toList())
+                .clearWrongRanks().addAllWrongRanks(wrongRanks);
         mergeIterations(combined, calls, op);
         return combined.build();
     }
