@@ -17,6 +17,7 @@ import dev.preflight.proto.v1.Placement;
 import dev.preflight.proto.v1.RankIterations;
 import dev.preflight.proto.v1.SizeRow;
 import dev.preflight.proto.v1.TransportProof;
+import dev.preflight.proto.v1.WrongRank;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.nio.file.Files;
@@ -74,6 +75,8 @@ class BenchServiceTest {
             for (CollectiveResult result : run.results().getResultsList()) {
                 String what = result.getOp() + " " + result.getDtype();
                 assertEquals(CollectiveResult.Outcome.OK, result.getOutcome(), what + ": " + result.getError());
+                assertEquals(List.of(), result.getWrongRanksList(), what);
+                assertEquals(List.of(), result.getFailedRanksList(), what);
                 assertEquals(4, result.getNranks());
                 assertEquals(2, result.getRowsCount(), what);
                 boolean inPlaceChecked = result.getOp() != BenchSpec.Op.ALLTOALL && result.getOp() != BenchSpec.Op.SENDRECV;
@@ -144,12 +147,21 @@ class BenchServiceTest {
     }
 
     @Test
-    void corruptedOutputIsCountedAsWrongElements() throws Exception {
+    @Tag("slow")
+    void corruptedOutputIsCountedAsWrongElementsAndTheRankThatReceivedItIsNamed() throws Exception {
         try (BenchAgent agent = agent("docker-default", Map.of("FAKE_NCCL_FAULT_CORRUPT", "2"))) {
             CollectiveResult result = agent.bench(FOUR, allReduce(60)).results().getResults(0);
             assertEquals(CollectiveResult.Outcome.WRONG_RESULTS, result.getOutcome());
             assertTrue(result.getWrongTotal() > 0);
             assertTrue(result.getRows(0).getOutOfPlace().getWrong() > 0);
+            assertEquals(List.of(2), result.getFailedRanksList());
+            assertEquals(1, result.getWrongRanksCount(), result.getWrongRanksList().toString());
+            WrongRank wrong = result.getWrongRanks(0);
+            assertEquals(2, wrong.getRank());
+            assertEquals(2, wrong.getGpu());
+            // the fake flips one byte of each output it delivers: out-of-place and in-place
+            assertEquals(result.getRows(0).getOutOfPlace().getWrong() + result.getRows(0).getInPlace().getWrong(),
+                    wrong.getWrong());
         }
     }
 
