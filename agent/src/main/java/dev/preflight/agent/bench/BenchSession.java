@@ -44,7 +44,10 @@ import java.util.stream.Stream;
  * broken: the communicator is gone, and only close() is left.
  */
 final class BenchSession implements AutoCloseable {
-    /** How long a worker gets to start its JVM, load the libraries and select its GPU. */
+    /**
+     * How long a worker gets to start its JVM, load the libraries and select its GPU, unless the
+     * caller's deadline comes sooner.
+     */
     static final Duration START_TIMEOUT = Duration.ofSeconds(60);
     /**
      * The longest grace: after the workers' deadline for their answer, then again for the abort
@@ -74,6 +77,8 @@ final class BenchSession implements AutoCloseable {
     private final Map<Integer, Integer> exited = new HashMap<>();
     private final AutoCloseable lock;
     private int rankOffset;
+    /** How long the workers were given to start, for the error when they did not. */
+    private Duration startAllowed = START_TIMEOUT;
     /** The answer and the abort grace of the calls now running (see {@link #fitInto}). */
     private Duration grace = GRACE;
     private boolean broken;
@@ -116,11 +121,11 @@ final class BenchSession implements AutoCloseable {
 
     /**
      * Starts a worker per GPU (every GPU the runtime sees when {@code gpus} is empty) and waits
-     * until each has opened the libraries and selected its GPU. The session owns {@code lock} and
-     * releases it on close, also when starting fails.
+     * until each has opened the libraries and selected its GPU, at the latest {@code deadline}. The
+     * session owns {@code lock} and releases it on close, also when starting fails.
      */
     static BenchSession start(WorkerSettings settings, List<Integer> gpus, Map<String, String> ncclSettings,
-            AutoCloseable lock) throws StartFailure, IOException {
+            AutoCloseable lock, Instant deadline) throws StartFailure, IOException {
         Path dir = settings.benchWorkDir().resolve(DIR_TIME.format(Instant.now()) + "-" + ProcessHandle.current().pid()
                 + "-" + Long.toHexString(System.nanoTime() & 0xffffff));
         Files.createDirectories(dir);
@@ -134,7 +139,7 @@ final class BenchSession implements AutoCloseable {
         environment.put("NCCL_DEBUG_SUBSYS", "INIT,NET,ENV");
         BenchSession session = new BenchSession(settings, environment, dir, lock);
         try {
-            Instant deadline = Instant.now().plus(START_TIMEOUT);
+            session.startAllowed = Duration.between(Instant.now(), deadline);
             List<Integer> devices = new ArrayList<>(gpus);
             if (devices.isEmpty()) {
                 session.spawn(0);
@@ -204,7 +209,7 @@ final class BenchSession implements AutoCloseable {
         while (opened.size() < workers.size() || opened.contains(null)) {
             WorkerProcess.Message message = poll(deadline);
             if (message == null) {
-                throw new StartFailure(false, "the bench workers did not start within " + START_TIMEOUT.toSeconds()
+                throw new StartFailure(false, "the bench workers did not start within " + seconds(startAllowed)
                         + " s (see " + dir + ")");
             }
             WorkerProcess worker = workers.get(message.index());

@@ -311,12 +311,22 @@ public final class BenchCommand implements Callable<Integer> {
             Instant end, PrintWriter out, PrintWriter err, NodeReport.Builder node) {
         // a guard against an agent that never answers, not the bench's deadline (the agent keeps that)
         long deadline = timeout.toMillis() + Duration.ofMinutes(2).toMillis();
-        CreateCommIdResponse id = stub.withDeadlineAfter(deadline, TimeUnit.MILLISECONDS)
-                .createCommId(CreateCommIdRequest.newBuilder()
-                        .addAllGpus(gpus)
-                        .addAllNcclSettings(settings)
-                        .setForce(force)
-                        .build());
+        CreateCommIdResponse id;
+        try {
+            // starting the workers may take what is left of --timeout, no more
+            id = stub.withDeadlineAfter(Math.max(1, Duration.between(Instant.now(), end).toMillis()), TimeUnit.MILLISECONDS)
+                    .createCommId(CreateCommIdRequest.newBuilder()
+                            .addAllGpus(gpus)
+                            .addAllNcclSettings(settings)
+                            .setForce(force)
+                            .build());
+        } catch (StatusRuntimeException e) {
+            if (e.getStatus().getCode() != Status.Code.DEADLINE_EXCEEDED) {
+                throw e;
+            }
+            throw Status.DEADLINE_EXCEEDED.withDescription("the bench workers did not start within --timeout "
+                    + Estimate.format(timeout)).asRuntimeException();
+        }
         if (!quiet) {
             err.println("preflight: " + id.getLocalRanks() + " bench worker(s) on GPU(s) "
                     + id.getGpusList().toString().replaceAll("[\\[\\] ]", "") + ", NCCL " + id.getNcclVersion()
@@ -325,9 +335,9 @@ public final class BenchCommand implements Callable<Integer> {
         }
         Duration left = Duration.between(Instant.now(), end);
         if (left.getSeconds() < 1) {
-            throw Status.DEADLINE_EXCEEDED.withDescription("starting the bench workers took "
-                    + Estimate.format(timeout.minus(left)) + " of --timeout " + Estimate.format(timeout)
-                    + ", less than 1 s was left for the collectives").asRuntimeException();
+            throw Status.DEADLINE_EXCEEDED.withDescription(String.format(Locale.ROOT, "starting the bench workers took "
+                    + "%.1f s of --timeout %s, less than 1 s was left for the collectives",
+                    timeout.minus(left).toMillis() / 1000.0, Estimate.format(timeout))).asRuntimeException();
         }
         BenchSpec benchSpec = requested.toBuilder().setTimeout(com.google.protobuf.Duration.newBuilder()
                 .setSeconds(left.getSeconds()).setNanos(left.getNano())).build();
