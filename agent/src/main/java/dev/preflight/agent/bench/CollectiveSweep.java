@@ -226,7 +226,7 @@ final class CollectiveSweep {
     }
 
     /** Adds each local rank's wrong elements of one size (both placements; -1, not checked, counts none). */
-    static void addOwnWrong(long[] ownWrong, List<WorkerSizeResult> measured) {
+    private static void addOwnWrong(long[] ownWrong, List<WorkerSizeResult> measured) {
         for (int local = 0; local < measured.size(); local++) {
             WorkerSizeResult worker = measured.get(local);
             ownWrong[local] += Math.max(0, worker.getOutOfPlace().getOwnWrong())
@@ -235,7 +235,7 @@ final class CollectiveSweep {
     }
 
     /** The local ranks that saw wrong elements, as global ranks with their GPU. */
-    static List<WrongRank> wrongRanks(long[] ownWrong, int rankOffset, List<Integer> gpus) {
+    private static List<WrongRank> wrongRanks(long[] ownWrong, int rankOffset, List<Integer> gpus) {
         List<WrongRank> wrong = new ArrayList<>();
         for (int local = 0; local < ownWrong.length; local++) {
             if (ownWrong[local] > 0) {
@@ -266,7 +266,10 @@ final class CollectiveSweep {
                 .build();
     }
 
-    /** Outcome (when no failure set one), wrong total, nccl-tests' average and the peak bus bandwidth. */
+    /**
+     * Outcome (when no failure set one; wrong data fails the ranks that received it), wrong total,
+     * nccl-tests' average and the peak bus bandwidth.
+     */
     static CollectiveResult summarize(CollectiveResult.Builder result) {
         long wrong = 0;
         double sum = 0;
