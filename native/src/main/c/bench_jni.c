@@ -252,11 +252,12 @@ Java_dev_preflight_nativelib_NcclBench_run0(JNIEnv *env, jclass cls, jlong comm,
             return JNI_FALSE;
         }
     }
-    jdouble out[8] = {
+    jdouble out[10] = {
         r.out_of_place.time_s, r.out_of_place.wrong, r.out_of_place.p50_s, r.out_of_place.p99_s,
         r.in_place.time_s, r.in_place.wrong, r.in_place.p50_s, r.in_place.p99_s,
+        r.out_of_place.own_wrong, r.in_place.own_wrong,
     };
-    (*env)->SetDoubleArrayRegion(env, results, 0, 8, out);
+    (*env)->SetDoubleArrayRegion(env, results, 0, 10, out);
     return r.sampled ? JNI_TRUE : JNI_FALSE;
 }
 

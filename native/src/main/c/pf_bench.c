@@ -729,6 +729,8 @@ int pf_comm_run(pf_comm *c, const pf_run_params *p, pf_run_result *result, pf_st
             return -1;
         }
     }
+    result->out_of_place.own_wrong = result->out_of_place.wrong;
+    result->in_place.own_wrong = result->in_place.wrong;
     double me = participates(p) ? 1.0 : 0.0;
     double stats[PF_STATS] = {
         me * result->out_of_place.time_s, me * result->in_place.time_s, me,

@@ -65,6 +65,8 @@ typedef struct {
     double time_s;
     /* wrong elements summed over all ranks; -1 when not checked */
     double wrong;
+    /* wrong elements in this rank's own output, which names the ranks that saw corruption; -1 when not checked */
+    double own_wrong;
     /* per-op latency percentiles (seconds), averaged over ranks; 0 without per_iteration */
     double p50_s;
     double p99_s;

@@ -7,6 +7,7 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import dev.preflight.proto.v1.BenchWorker;
 import dev.preflight.proto.v1.CheckResult;
+import dev.preflight.proto.v1.CollectiveResult;
 import dev.preflight.proto.v1.CollectiveResults;
 import dev.preflight.proto.v1.Measurements;
 import dev.preflight.proto.v1.Measurements.LatencyResult;
@@ -28,6 +29,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -43,6 +45,10 @@ class MultiNodeBenchIT {
     Path dir;
 
     private AgentProcess agent(int node, int gpus) throws Exception {
+        return agent(node, gpus, Map.of());
+    }
+
+    private AgentProcess agent(int node, int gpus, Map<String, String> faults) throws Exception {
         Path tree = TestFixtures.distinctNode("memlock-unlimited", dir.resolve("node-" + node), "node-" + node);
         String fake = System.getProperty("preflight.fake.dir");
         List<String> args = new ArrayList<>(List.of("--node-name", "node-" + node,
@@ -52,8 +58,10 @@ class MultiNodeBenchIT {
                 "--bench-lock-dir", dir.resolve("lock-" + node).toString(),
                 "--bench-dir", dir.resolve("bench-" + node).toString()));
         args.addAll(TestFixtures.rootFlags(tree));
-        return AgentProcess.start(args, Map.of("FAKE_CUDA_DEVICE_COUNT", Integer.toString(gpus),
-                "FAKE_NCCL_HOST", "node-" + node));
+        Map<String, String> env = new LinkedHashMap<>(faults);
+        env.put("FAKE_CUDA_DEVICE_COUNT", Integer.toString(gpus));
+        env.put("FAKE_NCCL_HOST", "node-" + node);
+        return AgentProcess.start(args, env);
     }
 
     @Test
@@ -169,6 +177,44 @@ class MultiNodeBenchIT {
                 assertEquals(CheckResult.Status.PASS, transport.getStatus(), transport.toString());
             }
             assertTrue(Files.readString(out.resolve("artifacts/nccl-tests-commands.sh")).contains("alltoall_perf"));
+        }
+    }
+
+    /**
+     * Global rank 3 (node-2's second GPU) corrupts what it receives on every attempt: the FAIL and
+     * the correctness finding name that rank, its node and its GPU, and nothing else.
+     */
+    @Test
+    @Tag("slow")
+    void aCorruptingRankIsNamedWithItsNodeAndGpu() throws Exception {
+        Map<String, String> corrupt = Map.of("FAKE_NCCL_FAULT_CORRUPT", "3");
+        try (AgentProcess a = agent(1, 2, corrupt); AgentProcess b = agent(2, 2, corrupt)) {
+            Path out = dir.resolve("out");
+            List<String> command = AgentProcess.javaCommand("run", "--agents", a.address() + "," + b.address(),
+                    "--profile", "quick", "--phases", "all_nodes", "--max-bytes", "64K", "--iters", "2",
+                    "--checks", "host.shm", "--out", out.toString(), "--connect-timeout", "60s");
+            Process run = new ProcessBuilder(command).redirectErrorStream(true).start();
+            String output = new String(run.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertTrue(run.waitFor(200, TimeUnit.SECONDS), output);
+            assertEquals(1, run.exitValue(), output);
+
+            PreflightReport report = JsonReport.read(out.resolve(JsonReport.FILE_NAME));
+            CollectiveResult result = report.getCollectivesList().stream()
+                    .filter(r -> r.getPhase().equals("all_nodes")).findFirst().orElseThrow().getResults(0);
+            assertEquals(CollectiveResult.Outcome.WRONG_RESULTS, result.getOutcome(), result.getError());
+            assertEquals(List.of(3), result.getFailedRanksList());
+            assertEquals(1, result.getWrongRanksCount(), result.getWrongRanksList().toString());
+            assertEquals("node-2", result.getWrongRanks(0).getNode());
+            assertEquals(1, result.getWrongRanks(0).getGpu());
+
+            CheckResult fail = report.getClusterChecksList().stream()
+                    .filter(c -> c.getId().equals("nccl.collective")).findFirst().orElseThrow();
+            assertEquals(CheckResult.Status.FAIL, fail.getStatus(), fail.toString());
+            assertTrue(fail.getSummary().contains("WRONG_RESULTS on rank 3 (node-2 GPU 1)"), fail.getSummary());
+            CheckResult correctness = report.getClusterChecksList().stream()
+                    .filter(c -> c.getId().equals("nccl.correctness")).findFirst().orElseThrow();
+            assertTrue(correctness.getSummary().contains("in the output of rank 3 (node-2 GPU 1)"),
+                    correctness.getSummary());
         }
     }
 }

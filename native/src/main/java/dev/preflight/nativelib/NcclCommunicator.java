@@ -44,15 +44,15 @@ public final class NcclCommunicator {
             spec.perIteration() ? 1 : 0, spec.sendPeer(), spec.recvPeer(), spec.validate() ? 1 : 0, spec.seed()};
         long[] longs = {spec.count(), spec.sendCapacity(), spec.recvCapacity(), spec.validateMaxBytes(),
             NcclBench.positiveNanos(spec.timeout())};
-        double[] results = new double[8];
+        double[] results = new double[10];
         // out-of-place then in-place, each spec.iters() long (bounded by RunSpec.MAX_PER_ITERATION_ITERS)
         double[] iterations = spec.perIteration() ? new double[2 * spec.iters()] : null;
         boolean sampled = NcclBench.run0(handle, ints, longs, results, iterations);
         double[] outOfPlace = iterations == null ? new double[0] : Arrays.copyOfRange(iterations, 0, spec.iters());
         double[] inPlace = iterations == null ? new double[0] : Arrays.copyOfRange(iterations, spec.iters(), 2 * spec.iters());
         return new Measurement(
-                new MeasuredPlacement(results[0], (long) results[1], results[2], results[3], outOfPlace),
-                new MeasuredPlacement(results[4], (long) results[5], results[6], results[7], inPlace),
+                new MeasuredPlacement(results[0], (long) results[1], (long) results[8], results[2], results[3], outOfPlace),
+                new MeasuredPlacement(results[4], (long) results[5], (long) results[9], results[6], results[7], inPlace),
                 sampled);
     }
 

@@ -3,6 +3,7 @@ package dev.preflight.reports;
 import dev.preflight.proto.v1.CheckResult;
 import dev.preflight.proto.v1.Measurement;
 import dev.preflight.proto.v1.NodeReport;
+import dev.preflight.proto.v1.WrongRank;
 import dev.preflight.proto.units.Bandwidths;
 import dev.preflight.proto.units.ByteSizes;
 import java.math.BigDecimal;
@@ -21,6 +22,19 @@ public final class Names {
     /** "host.shm", or "interconnect.link[mlx5_0/1 rail 0]" when a check reports several results. */
     public static String check(CheckResult check) {
         return check.getId() + (check.getSubject().isEmpty() ? "" : "[" + check.getSubject() + "]");
+    }
+
+    /**
+     * The ranks that received wrong data and where they ran: "rank 2 (node-1 GPU 2)", "ranks 2
+     * (node-1 GPU 2), 9 (node-2 GPU 1)"; the node is left out where the results do not name it.
+     */
+    public static String wrongRanks(List<WrongRank> ranks) {
+        List<String> parts = new ArrayList<>();
+        for (WrongRank rank : ranks) {
+            parts.add(rank.getRank() + " (" + (rank.getNode().isEmpty() ? "" : rank.getNode() + " ") + "GPU "
+                    + rank.getGpu() + ")");
+        }
+        return (ranks.size() == 1 ? "rank " : "ranks ") + String.join(", ", parts);
     }
 
     /** The check's numbers, each with its unit made readable: "shm_size_bytes=16 GiB". */

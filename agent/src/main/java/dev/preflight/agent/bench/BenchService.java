@@ -14,6 +14,7 @@ import dev.preflight.proto.v1.TransportProof;
 import dev.preflight.proto.v1.WorkerOpened;
 import dev.preflight.proto.units.ByteSizes;
 import io.grpc.Context;
+import io.grpc.Deadline;
 import io.grpc.Status;
 import io.grpc.StatusException;
 import java.io.IOException;
@@ -66,7 +67,12 @@ public final class BenchService implements AutoCloseable {
                 + (nodeName.isEmpty() ? "" : " " + nodeName));
     }
 
-    public CreateCommIdResponse createCommId(CreateCommIdRequest request) throws StatusException {
+    /**
+     * Starts the workers and makes the id; {@code callerDeadline} (null for none) bounds the start
+     * when it comes before {@link BenchSession#START_TIMEOUT}.
+     */
+    public CreateCommIdResponse createCommId(CreateCommIdRequest request, Deadline callerDeadline)
+            throws StatusException {
         Map<String, String> nccl;
         long ttl;
         String run;
@@ -78,10 +84,11 @@ public final class BenchService implements AutoCloseable {
         } catch (IllegalArgumentException e) {
             throw Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asException();
         }
-        BenchSession session = start(request.getGpusList(), nccl, request.getForce(), run);
+        Instant startBy = startBy(callerDeadline);
+        BenchSession session = start(request.getGpusList(), nccl, request.getForce(), run, startBy);
         ByteString id;
         try {
-            id = session.createUniqueId(Instant.now().plus(BenchSession.START_TIMEOUT));
+            id = session.createUniqueId(startBy);
         } catch (BenchSession.RunFailure e) {
             session.close();
             throw Status.FAILED_PRECONDITION.withDescription("ncclGetUniqueId: " + e.getMessage()).asException();
@@ -130,14 +137,15 @@ public final class BenchService implements AutoCloseable {
                         + "the workers with (" + made.ncclSettings() + ")").asException();
             }
         } else {
-            session = start(request.getGpusList(), nccl, request.getForce(), run);
+            session = start(request.getGpusList(), nccl, request.getForce(), run, startBy(context.getDeadline()));
         }
         try {
             BenchSpec spec = request.getSpec();
             checkRanks(session, request);
             checkMemory(session, spec, request.getNranks());
-            Instant deadline = Instant.now().plus(Duration.ofSeconds(spec.getTimeout().getSeconds(),
-                    spec.getTimeout().getNanos()));
+            Duration budget = Duration.ofSeconds(spec.getTimeout().getSeconds(), spec.getTimeout().getNanos());
+            // the whole call ends at the spec's timeout, graces and kills included
+            Instant deadline = session.fitInto(Instant.now().plus(budget), budget);
             Context.CancellationListener cancel = cancelled -> session.abort();
             context.addListener(cancel, Runnable::run);
             List<CollectiveResult> results;
@@ -171,9 +179,19 @@ public final class BenchService implements AutoCloseable {
         }
     }
 
-    /** Takes the GPUs' lease on the node, checks they are free, starts the workers. */
-    private BenchSession start(List<Integer> gpus, Map<String, String> nccl, boolean force, String run)
-            throws StatusException {
+    /** START_TIMEOUT from now, or the caller's deadline (null: none) when that comes first. */
+    private static Instant startBy(Deadline callerDeadline) {
+        Instant limit = Instant.now().plus(BenchSession.START_TIMEOUT);
+        if (callerDeadline == null) {
+            return limit;
+        }
+        Instant caller = Instant.now().plusNanos(callerDeadline.timeRemaining(TimeUnit.NANOSECONDS));
+        return caller.isBefore(limit) ? caller : limit;
+    }
+
+    /** Takes the GPUs' lease on the node, checks they are free, starts the workers by {@code startBy}. */
+    private BenchSession start(List<Integer> gpus, Map<String, String> nccl, boolean force, String run,
+            Instant startBy) throws StatusException {
         StringBuilder holder = new StringBuilder();
         Optional<BenchLeases.Lease> lease;
         try {
@@ -200,7 +218,7 @@ public final class BenchService implements AutoCloseable {
                     + String.join("; ", busy)).asException();
         }
         try {
-            return BenchSession.start(settings, gpus, nccl, lease.get());
+            return BenchSession.start(settings, gpus, nccl, lease.get(), startBy);
         } catch (BenchSession.StartFailure e) {
             throw (e.invalidArgument ? Status.INVALID_ARGUMENT.withDescription("gpus: " + e.getMessage())
                     : Status.FAILED_PRECONDITION.withDescription(e.getMessage())).asException();

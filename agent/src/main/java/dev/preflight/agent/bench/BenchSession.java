@@ -27,6 +27,7 @@ import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.BlockingQueue;
@@ -43,9 +44,15 @@ import java.util.stream.Stream;
  * broken: the communicator is gone, and only close() is left.
  */
 final class BenchSession implements AutoCloseable {
-    /** How long a worker gets to start its JVM, load the libraries and select its GPU. */
+    /**
+     * How long a worker gets to start its JVM, load the libraries and select its GPU, unless the
+     * caller's deadline comes sooner.
+     */
     static final Duration START_TIMEOUT = Duration.ofSeconds(60);
-    /** Granted beyond a call's deadline for the answer, then again for the abort before the kill. */
+    /**
+     * The longest grace: after the workers' deadline for their answer, then again for the abort
+     * before the kill. Within a budget ({@link #fitInto}) each grace is a tenth of it, at most this.
+     */
     static final Duration GRACE = Duration.ofSeconds(5);
     /**
      * Session directories (worker logs) kept under the bench directory; older ones are removed. At
@@ -70,6 +77,10 @@ final class BenchSession implements AutoCloseable {
     private final Map<Integer, Integer> exited = new HashMap<>();
     private final AutoCloseable lock;
     private int rankOffset;
+    /** How long the workers were given to start, for the error when they did not. */
+    private Duration startAllowed = START_TIMEOUT;
+    /** The answer and the abort grace of the calls now running (see {@link #fitInto}). */
+    private Duration grace = GRACE;
     private boolean broken;
     private boolean closed;
 
@@ -110,11 +121,11 @@ final class BenchSession implements AutoCloseable {
 
     /**
      * Starts a worker per GPU (every GPU the runtime sees when {@code gpus} is empty) and waits
-     * until each has opened the libraries and selected its GPU. The session owns {@code lock} and
-     * releases it on close, also when starting fails.
+     * until each has opened the libraries and selected its GPU, at the latest {@code deadline}. The
+     * session owns {@code lock} and releases it on close, also when starting fails.
      */
     static BenchSession start(WorkerSettings settings, List<Integer> gpus, Map<String, String> ncclSettings,
-            AutoCloseable lock) throws StartFailure, IOException {
+            AutoCloseable lock, Instant deadline) throws StartFailure, IOException {
         Path dir = settings.benchWorkDir().resolve(DIR_TIME.format(Instant.now()) + "-" + ProcessHandle.current().pid()
                 + "-" + Long.toHexString(System.nanoTime() & 0xffffff));
         Files.createDirectories(dir);
@@ -128,7 +139,7 @@ final class BenchSession implements AutoCloseable {
         environment.put("NCCL_DEBUG_SUBSYS", "INIT,NET,ENV");
         BenchSession session = new BenchSession(settings, environment, dir, lock);
         try {
-            Instant deadline = Instant.now().plus(START_TIMEOUT);
+            session.startAllowed = Duration.between(Instant.now(), deadline);
             List<Integer> devices = new ArrayList<>(gpus);
             if (devices.isEmpty()) {
                 session.spawn(0);
@@ -198,7 +209,7 @@ final class BenchSession implements AutoCloseable {
         while (opened.size() < workers.size() || opened.contains(null)) {
             WorkerProcess.Message message = poll(deadline);
             if (message == null) {
-                throw new StartFailure(false, "the bench workers did not start within " + START_TIMEOUT.toSeconds()
+                throw new StartFailure(false, "the bench workers did not start within " + seconds(startAllowed)
                         + " s (see " + dir + ")");
             }
             WorkerProcess worker = workers.get(message.index());
@@ -254,6 +265,23 @@ final class BenchSession implements AutoCloseable {
 
     long pid(int index) {
         return workers.get(index).pid();
+    }
+
+    /**
+     * Fits the calls that follow into a budget of {@code budget} that ends at {@code end}: the
+     * workers get a deadline two graces before the end, so waiting for their answer and then for
+     * their abort come out of the budget instead of being added to it, and the last silent worker
+     * is killed at {@code end}. Returns the workers' deadline.
+     */
+    Instant fitInto(Instant end, Duration budget) {
+        grace = graceWithin(budget);
+        return end.minus(grace.multipliedBy(2));
+    }
+
+    /** A tenth of the budget, at most {@link #GRACE}: a one-second bench still leaves 0.8 s to the collectives. */
+    static Duration graceWithin(Duration budget) {
+        Duration tenth = budget.dividedBy(10);
+        return tenth.compareTo(GRACE) < 0 ? tenth : GRACE;
     }
 
     /** A fresh ncclUniqueId from the first worker, whose process becomes NCCL's bootstrap root. */
@@ -318,7 +346,7 @@ final class BenchSession implements AutoCloseable {
         if (aborting) {
             abortPending(requests.size(), answers, failures, deaths);
         }
-        Instant giveUp = deadline.plus(GRACE);
+        Instant giveUp = deadline.plus(grace);
         boolean killPhase = false;
         while (answers.size() + failures.size() + deaths.size() + killed.size() < requests.size()) {
             WorkerProcess.Message message = poll(giveUp);
@@ -335,7 +363,7 @@ final class BenchSession implements AutoCloseable {
                 abortPending(requests.size(), answers, failures, deaths);
                 aborting = true;
                 killPhase = true;
-                giveUp = Instant.now().plus(GRACE);
+                giveUp = Instant.now().plus(grace);
                 continue;
             }
             int index = message.index();
@@ -434,7 +462,7 @@ final class BenchSession implements AutoCloseable {
             }
             if (!killed.isEmpty()) {
                 message.append("; rank(s) ").append(ranksOf(killed)).append(" did not return from the abort within ")
-                        .append(GRACE.toSeconds()).append(" s and were killed");
+                        .append(seconds(grace)).append(" s and were killed");
             }
             return new RunFailure(CollectiveResult.Outcome.TIMEOUT, timeoutCall, message.toString(), timedOut);
         }
@@ -459,6 +487,13 @@ final class BenchSession implements AutoCloseable {
             ranks.add(Integer.toString(rankOffset + i));
         }
         return String.join(", ", ranks);
+    }
+
+    /** "5", "0.3": a grace in seconds as a person reads it. */
+    static String seconds(Duration duration) {
+        long millis = duration.toMillis();
+        return millis % 1000 == 0 ? Long.toString(millis / 1000)
+                : String.format(Locale.ROOT, "%.1f", millis / 1000.0);
     }
 
     private static String lastLine(String text) {

@@ -10,6 +10,7 @@ import dev.preflight.proto.v1.SizeRow;
 import dev.preflight.proto.v1.WorkerPlacement;
 import dev.preflight.proto.v1.WorkerRunSize;
 import dev.preflight.proto.v1.WorkerSizeResult;
+import dev.preflight.proto.v1.WrongRank;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -73,6 +74,7 @@ final class CollectiveSweep {
                         .build());
                 continue;
             }
+            long[] ownWrong = new long[session.localRanks()];
             for (int i = 0; i < plan.sizes().size(); i++) {
                 CollectiveSizes sizes = plan.sizes().get(i);
                 try {
@@ -80,6 +82,7 @@ final class CollectiveSweep {
                             requests(session, spec, plan, sizes, i, nranks, deadline), deadline, call(plan.op()));
                     SizeRow row = row(plan.op(), nranks, sizes, measured.get(0));
                     result.addRows(withIterations(row, session.rankOffset(), measured));
+                    addOwnWrong(ownWrong, measured);
                     done++;
                     // progress shows the line as it is printed; the iterations come once, with the results
                     progress.accept(SizeProgress.newBuilder()
@@ -95,6 +98,7 @@ final class CollectiveSweep {
                     break;
                 }
             }
+            result.addAllWrongRanks(wrongRanks(ownWrong, session.rankOffset(), session.gpus()));
             results.add(summarize(result));
         }
         return results;
@@ -221,6 +225,27 @@ final class CollectiveSweep {
         return builder.build();
     }
 
+    /** Adds each local rank's wrong elements of one size (both placements; -1, not checked, counts none). */
+    private static void addOwnWrong(long[] ownWrong, List<WorkerSizeResult> measured) {
+        for (int local = 0; local < measured.size(); local++) {
+            WorkerSizeResult worker = measured.get(local);
+            ownWrong[local] += Math.max(0, worker.getOutOfPlace().getOwnWrong())
+                    + Math.max(0, worker.getInPlace().getOwnWrong());
+        }
+    }
+
+    /** The local ranks that saw wrong elements, as global ranks with their GPU. */
+    private static List<WrongRank> wrongRanks(long[] ownWrong, int rankOffset, List<Integer> gpus) {
+        List<WrongRank> wrong = new ArrayList<>();
+        for (int local = 0; local < ownWrong.length; local++) {
+            if (ownWrong[local] > 0) {
+                wrong.add(WrongRank.newBuilder().setRank(rankOffset + local).setGpu(gpus.get(local))
+                        .setWrong(ownWrong[local]).build());
+            }
+        }
+        return wrong;
+    }
+
     private static RankIterations iterations(int rank, WorkerPlacement placement) {
         RankIterations.Builder iterations = RankIterations.newBuilder().setRank(rank);
         for (double seconds : placement.getIterationSecondsList()) {
@@ -241,7 +266,10 @@ final class CollectiveSweep {
                 .build();
     }
 
-    /** Outcome (when no failure set one), wrong total, nccl-tests' average and the peak bus bandwidth. */
+    /**
+     * Outcome (when no failure set one; wrong data fails the ranks that received it), wrong total,
+     * nccl-tests' average and the peak bus bandwidth.
+     */
     static CollectiveResult summarize(CollectiveResult.Builder result) {
         long wrong = 0;
         double sum = 0;
@@ -262,6 +290,7 @@ final class CollectiveSweep {
             result.setOutcome(wrong > 0 ? CollectiveResult.Outcome.WRONG_RESULTS : CollectiveResult.Outcome.OK);
             if (wrong > 0) {
                 result.setError(String.format(Locale.ROOT, "%d element(s) differed from the expected result", wrong));
+                result.addAllFailedRanks(result.getWrongRanksList().stream().map(WrongRank::getRank).toList());
             }
         }
         return result.build();

@@ -239,6 +239,7 @@ public final class WorkerMain {
         WorkerPlacement.Builder placement = WorkerPlacement.newBuilder()
                 .setSeconds(p.seconds())
                 .setWrong(p.wrong())
+                .setOwnWrong(p.ownWrong())
                 .setP50Seconds(p.p50Seconds())
                 .setP99Seconds(p.p99Seconds());
         for (double seconds : p.iterationSeconds()) {

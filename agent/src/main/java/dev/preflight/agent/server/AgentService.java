@@ -126,7 +126,8 @@ public final class AgentService extends AgentGrpc.AgentImplBase {
     @Override
     public void createCommId(CreateCommIdRequest request, StreamObserver<CreateCommIdResponse> responseObserver) {
         try {
-            responseObserver.onNext(bench.createCommId(request));
+            // the caller's deadline bounds starting the workers, so a short bench is not held by a slow start
+            responseObserver.onNext(bench.createCommId(request, Context.current().getDeadline()));
             responseObserver.onCompleted();
         } catch (StatusException e) {
             responseObserver.onError(e);

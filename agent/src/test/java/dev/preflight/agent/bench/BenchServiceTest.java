@@ -17,11 +17,13 @@ import dev.preflight.proto.v1.Placement;
 import dev.preflight.proto.v1.RankIterations;
 import dev.preflight.proto.v1.SizeRow;
 import dev.preflight.proto.v1.TransportProof;
+import dev.preflight.proto.v1.WrongRank;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -75,6 +77,8 @@ class BenchServiceTest {
             for (CollectiveResult result : run.results().getResultsList()) {
                 String what = result.getOp() + " " + result.getDtype();
                 assertEquals(CollectiveResult.Outcome.OK, result.getOutcome(), what + ": " + result.getError());
+                assertEquals(List.of(), result.getWrongRanksList(), what);
+                assertEquals(List.of(), result.getFailedRanksList(), what);
                 assertEquals(4, result.getNranks());
                 assertEquals(2, result.getRowsCount(), what);
                 boolean inPlaceChecked = result.getOp() != BenchSpec.Op.ALLTOALL && result.getOp() != BenchSpec.Op.SENDRECV;
@@ -145,12 +149,21 @@ class BenchServiceTest {
     }
 
     @Test
-    void corruptedOutputIsCountedAsWrongElements() throws Exception {
+    @Tag("slow")
+    void corruptedOutputIsCountedAsWrongElementsAndTheRankThatReceivedItIsNamed() throws Exception {
         try (BenchAgent agent = agent("docker-default", Map.of("FAKE_NCCL_FAULT_CORRUPT", "2"))) {
             CollectiveResult result = agent.bench(FOUR, allReduce(60)).results().getResults(0);
             assertEquals(CollectiveResult.Outcome.WRONG_RESULTS, result.getOutcome());
             assertTrue(result.getWrongTotal() > 0);
             assertTrue(result.getRows(0).getOutOfPlace().getWrong() > 0);
+            assertEquals(List.of(2), result.getFailedRanksList());
+            assertEquals(1, result.getWrongRanksCount(), result.getWrongRanksList().toString());
+            WrongRank wrong = result.getWrongRanks(0);
+            assertEquals(2, wrong.getRank());
+            assertEquals(2, wrong.getGpu());
+            // the fake flips one byte of each output it delivers: out-of-place and in-place
+            assertEquals(result.getRows(0).getOutOfPlace().getWrong() + result.getRows(0).getInPlace().getWrong(),
+                    wrong.getWrong());
         }
     }
 
@@ -282,14 +295,28 @@ class BenchServiceTest {
     }
 
     @Test
-    void aWorkerWhoseAbortHangsIsKilled() throws Exception {
+    @Tag("slow")
+    void aWorkerWhoseAbortHangsIsKilledWithinTheSpecsTimeout() throws Exception {
         try (BenchAgent agent = agent("docker-default",
                 Map.of("FAKE_NCCL_FAULT_HANG", "0:3", "FAKE_NCCL_FAULT_ABORT_HANG", "0"))) {
             CollectiveResult result = agent.bench(TWO, allReduce(3)).results().getResults(0);
             assertEquals(CollectiveResult.Outcome.TIMEOUT, result.getOutcome(), result.getError());
-            assertTrue(result.getError().contains("rank(s) 0 did not return from the abort within 5 s and were killed"),
-                    result.getError());
+            // the graces are a tenth of the 3 s each, carved out of it: the workers' deadline is 2.4 s
+            assertTrue(result.getError().contains("did not complete within 2."), result.getError());
+            assertTrue(result.getError().contains("rank(s) 0 did not answer by the deadline and were aborted; "
+                    + "rank(s) 0 did not return from the abort within 0.3 s and were killed"), result.getError());
+            assertEquals(List.of(0, 1), result.getFailedRanksList());
         }
+    }
+
+    @Test
+    void eachGraceIsATenthOfTheBudgetAndAtMostFiveSeconds() {
+        assertEquals(Duration.ofMillis(300), BenchSession.graceWithin(Duration.ofSeconds(3)));
+        assertEquals(Duration.ofMillis(4_900), BenchSession.graceWithin(Duration.ofSeconds(49)));
+        assertEquals(BenchSession.GRACE, BenchSession.graceWithin(Duration.ofSeconds(50)));
+        assertEquals(BenchSession.GRACE, BenchSession.graceWithin(Duration.ofMinutes(10)));
+        assertEquals("0.3", BenchSession.seconds(Duration.ofMillis(300)));
+        assertEquals("5", BenchSession.seconds(BenchSession.GRACE));
     }
 
     @Test
@@ -306,6 +333,7 @@ class BenchServiceTest {
     }
 
     @Test
+    @Tag("slow")
     void onNcclWithoutNonBlockingInitTheWorkersDeadlineIsTheGuard() throws Exception {
         // NCCL 2.13: ncclCommInitRank blocks, no abort reaches it; the agent kills the workers
         try (BenchAgent agent = agent("docker-default",
@@ -313,7 +341,8 @@ class BenchServiceTest {
             CollectiveResult result = agent.bench(TWO, allReduce(2)).results().getResults(0);
             assertEquals(CollectiveResult.Outcome.TIMEOUT, result.getOutcome(), result.getError());
             assertEquals("ncclCommInitRankConfig", result.getFailedCall());
-            assertTrue(result.getError().contains("did not return from the abort within 5 s and were killed"),
+            // each grace is a tenth of the 2 s
+            assertTrue(result.getError().contains("did not return from the abort within 0.2 s and were killed"),
                     result.getError());
         }
     }

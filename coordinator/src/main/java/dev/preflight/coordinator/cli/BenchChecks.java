@@ -6,6 +6,7 @@ import dev.preflight.proto.v1.CollectiveResult;
 import dev.preflight.proto.v1.CollectiveResults;
 import dev.preflight.proto.v1.Measurement;
 import dev.preflight.proto.v1.Scope;
+import dev.preflight.reports.Names;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -52,8 +53,10 @@ final class BenchChecks {
                         .build();
             case WRONG_RESULTS:
                 return check.setStatus(CheckResult.Status.FAIL)
-                        .setSummary(what + ": " + result.getWrongTotal() + " wrong element(s): the data NCCL delivered "
-                                + "differs from the inputs' result")
+                        .setSummary(what + ": " + result.getWrongTotal() + " wrong element(s)"
+                                + (result.getWrongRanksCount() == 0 ? "" : " in the output of "
+                                        + Names.wrongRanks(result.getWrongRanksList()))
+                                + ": the data NCCL delivered differs from the inputs' result")
                         .setObserved(result.getWrongTotal() + " wrong elements")
                         .setRemediation("run the GPUs' memory and NVLink diagnostics (dcgmi diag -r 3) and check the "
                                 + "NICs' error counters; corrupt collectives must not serve a model")

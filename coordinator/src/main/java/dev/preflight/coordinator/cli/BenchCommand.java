@@ -4,6 +4,7 @@ import dev.preflight.agent.AgentSettings;
 import dev.preflight.agent.bench.BenchMemory;
 import dev.preflight.agent.bench.WorkerSettings;
 import dev.preflight.coordinator.collective.BenchContext;
+import dev.preflight.coordinator.collective.Estimate;
 import dev.preflight.coordinator.collective.IntraNodePhase;
 import dev.preflight.coordinator.collective.NcclLibraryCheck;
 import dev.preflight.coordinator.collective.Sweeps;
@@ -32,6 +33,7 @@ import dev.preflight.proto.v1.RunCollectiveEvent;
 import dev.preflight.proto.v1.RunCollectiveRequest;
 import dev.preflight.proto.v1.Scope;
 import dev.preflight.proto.v1.SizeProgress;
+import dev.preflight.proto.v1.WrongRank;
 import dev.preflight.proto.units.ByteSizes;
 import dev.preflight.reports.Names;
 import dev.preflight.reports.NcclTestsJson;
@@ -198,6 +200,8 @@ public final class BenchCommand implements Callable<Integer> {
                 .build();
         Clock clock = Clock.systemUTC();
         Instant started = clock.instant();
+        // --timeout bounds the whole bench: starting the workers comes out of it too
+        Instant end = started.plus(timeout);
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         NodeReport.Builder node = NodeReport.newBuilder().setAddress(EmbeddedAgent.ADDRESS);
@@ -210,7 +214,7 @@ public final class BenchCommand implements Callable<Integer> {
             // the name the scorer files the node's results under
             String name = Names.node(node.build());
             try {
-                CollectiveResults results = run(stub, benchSpec, settings, out, err, node);
+                CollectiveResults results = run(stub, benchSpec, settings, end, out, err, node);
                 node.addAllChecks(BenchChecks.of(results))
                         .addChecks(NcclLibraryCheck.of(results.getWorkersList(), expectNccl));
                 sections(sections, name, info, results);
@@ -277,12 +281,17 @@ public final class BenchCommand implements Callable<Integer> {
         for (int i = 0; i < collective.getWorkersCount(); i++) {
             collective.setWorkers(i, collective.getWorkers(i).toBuilder().setNode(name));
         }
+        for (CollectiveResult.Builder result : collective.getResultsBuilderList()) {
+            for (WrongRank.Builder wrong : result.getWrongRanksBuilderList()) {
+                wrong.setNode(name);
+            }
+        }
         sections.addCollectives(collective);
         List<Gpu> gpus = info.getGpuInventory().getGpusList();
         String model = gpus.isEmpty() ? "" : gpus.get(0).getName();
         Measurements.Builder measurements = sections.getMeasurementsBuilder();
         String transport = Sweeps.transport(results.getTransport(), false);
-        for (CollectiveResult result : results.getResultsList()) {
+        for (CollectiveResult result : collective.getResultsList()) {
             if (result.getRowsCount() > 0) {
                 measurements.addSeries(Sweeps.of(result, Sweep.Kind.INTRA_NODE, List.of(name), -1, model, transport,
                         result.getNcclTestsCommand()));
@@ -294,24 +303,46 @@ public final class BenchCommand implements Callable<Integer> {
         }
     }
 
+    /**
+     * Starts the workers, then gives the collectives what is left of the bench's time until
+     * {@code end}; the agent ends the call by then, hung workers killed.
+     */
     private CollectiveResults run(AgentGrpc.AgentBlockingStub stub, BenchSpec requested, List<NcclSetting> settings,
-            PrintWriter out, PrintWriter err, NodeReport.Builder node) {
+            Instant end, PrintWriter out, PrintWriter err, NodeReport.Builder node) {
+        // a guard against an agent that never answers, not the bench's deadline (the agent keeps that)
         long deadline = timeout.toMillis() + Duration.ofMinutes(2).toMillis();
-        CreateCommIdResponse id = stub.withDeadlineAfter(deadline, TimeUnit.MILLISECONDS)
-                .createCommId(CreateCommIdRequest.newBuilder()
-                        .addAllGpus(gpus)
-                        .addAllNcclSettings(settings)
-                        .setForce(force)
-                        .build());
+        CreateCommIdResponse id;
+        try {
+            // starting the workers may take what is left of --timeout, no more
+            id = stub.withDeadlineAfter(Math.max(1, Duration.between(Instant.now(), end).toMillis()), TimeUnit.MILLISECONDS)
+                    .createCommId(CreateCommIdRequest.newBuilder()
+                            .addAllGpus(gpus)
+                            .addAllNcclSettings(settings)
+                            .setForce(force)
+                            .build());
+        } catch (StatusRuntimeException e) {
+            if (e.getStatus().getCode() != Status.Code.DEADLINE_EXCEEDED) {
+                throw e;
+            }
+            throw Status.DEADLINE_EXCEEDED.withDescription("the bench workers did not start within --timeout "
+                    + Estimate.format(timeout)).asRuntimeException();
+        }
         if (!quiet) {
             err.println("preflight: " + id.getLocalRanks() + " bench worker(s) on GPU(s) "
                     + id.getGpusList().toString().replaceAll("[\\[\\] ]", "") + ", NCCL " + id.getNcclVersion()
                     + " from " + id.getNcclLibrary());
             err.flush();
         }
-        BenchSpec benchSpec = requested;
+        Duration left = Duration.between(Instant.now(), end);
+        if (left.getSeconds() < 1) {
+            throw Status.DEADLINE_EXCEEDED.withDescription(String.format(Locale.ROOT, "starting the bench workers took "
+                    + "%.1f s of --timeout %s, less than 1 s was left for the collectives",
+                    timeout.minus(left).toMillis() / 1000.0, Estimate.format(timeout))).asRuntimeException();
+        }
+        BenchSpec benchSpec = requested.toBuilder().setTimeout(com.google.protobuf.Duration.newBuilder()
+                .setSeconds(left.getSeconds()).setNanos(left.getNano())).build();
         long free = id.getFreeBytesList().stream().mapToLong(Long::longValue).min().orElse(Long.MAX_VALUE);
-        var clamped = BenchMemory.clamp(requested, id.getLocalRanks(), free);
+        var clamped = BenchMemory.clamp(benchSpec, id.getLocalRanks(), free);
         if (clamped.isPresent()) {
             benchSpec = clamped.get().spec();
             err.println("preflight: " + clamped.get().note());

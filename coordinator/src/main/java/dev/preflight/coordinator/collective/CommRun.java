@@ -4,6 +4,7 @@ import dev.preflight.proto.v1.BenchSpec;
 import dev.preflight.proto.v1.CollectiveResult;
 import dev.preflight.proto.v1.CollectiveResults;
 import dev.preflight.proto.v1.TransportProof;
+import dev.preflight.reports.Names;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -97,7 +98,9 @@ public record CommRun(Communicator comm, CollectiveResults results, Map<String, 
         if (!failure.getFailedCall().isEmpty()) {
             parts.add("in " + failure.getFailedCall());
         }
-        if (failure.getFailedRanksCount() > 0) {
+        if (failure.getOutcome() == CollectiveResult.Outcome.WRONG_RESULTS && failure.getWrongRanksCount() > 0) {
+            parts.add("on " + Names.wrongRanks(failure.getWrongRanksList()));
+        } else if (failure.getFailedRanksCount() > 0) {
             parts.add("ranks " + failure.getFailedRanksList().toString().replaceAll("[\\[\\]]", ""));
         }
         String text = String.join(" ", parts);

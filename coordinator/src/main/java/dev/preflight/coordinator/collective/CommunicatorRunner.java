@@ -15,6 +15,7 @@ import dev.preflight.proto.v1.RunCollectiveRequest;
 import dev.preflight.proto.v1.SizeProgress;
 import dev.preflight.proto.v1.SizeRow;
 import dev.preflight.proto.v1.TransportProof;
+import dev.preflight.proto.v1.WrongRank;
 import io.grpc.Channel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -49,7 +50,10 @@ import java.util.concurrent.TimeUnit;
 public final class CommunicatorRunner implements AutoCloseable {
     /** Starting a node's worker JVMs (the agent allows them 60 s) and making the id. */
     static final Duration CREATE_DEADLINE = Duration.ofSeconds(90);
-    /** Beyond the spec's own deadline: worker start-up, the agent's abort and kill graces, teardown. */
+    /**
+     * Beyond the spec's own deadline: worker start-up on members that had none waiting (up to 60 s)
+     * and teardown (up to 10 s). The agent's abort and kill graces are inside the spec's deadline.
+     */
     static final Duration RUN_SLACK = Duration.ofSeconds(90);
     /** How long a member may stay silent after another member's call ended. */
     static final Duration LAGGARD_GRACE = Duration.ofSeconds(30);
@@ -265,12 +269,17 @@ public final class CommunicatorRunner implements AutoCloseable {
     private static CollectiveResult worst(List<MemberCall> calls, int op) {
         CollectiveResult chosen = null;
         Set<Integer> failedRanks = new LinkedHashSet<>();
+        List<WrongRank> wrongRanks = new ArrayList<>();
         for (MemberCall call : calls) {
             if (call.results == null || call.results.getResultsCount() <= op) {
                 continue;
             }
             CollectiveResult result = call.results.getResults(op);
             failedRanks.addAll(result.getFailedRanksList());
+            // each member validated only its own ranks' output
+            for (WrongRank wrong : result.getWrongRanksList()) {
+                wrongRanks.add(wrong.toBuilder().setNode(call.member.node().name()).build());
+            }
             if (chosen == null || severity(result.getOutcome()) > severity(chosen.getOutcome())
                     || (severity(result.getOutcome()) == severity(chosen.getOutcome())
                             && result.getFailedRanksCount() > chosen.getFailedRanksCount())) {
@@ -278,8 +287,10 @@ public final class CommunicatorRunner implements AutoCloseable {
             }
         }
         // an op completes on every rank or on none, so the rows of any member stand for all
+        wrongRanks.sort(Comparator.comparingInt(WrongRank::getRank));
         CollectiveResult.Builder combined = chosen.toBuilder().clearFailedRanks()
-                .addAllFailedRanks(failedRanks.stream().sorted().toList());
+                .addAllFailedRanks(failedRanks.stream().sorted().toList())
+                .clearWrongRanks().addAllWrongRanks(wrongRanks);
         mergeIterations(combined, calls, op);
         return combined.build();
     }

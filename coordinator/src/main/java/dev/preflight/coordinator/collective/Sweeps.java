@@ -8,6 +8,7 @@ import dev.preflight.proto.v1.Measurements.SweepPoint;
 import dev.preflight.proto.v1.Placement;
 import dev.preflight.proto.v1.SizeRow;
 import dev.preflight.proto.v1.TransportProof;
+import dev.preflight.proto.v1.WrongRanks;
 import java.util.List;
 import java.util.OptionalDouble;
 
@@ -53,6 +54,9 @@ public final class Sweeps {
                 .setCommandLine(commandLine);
         for (SizeRow row : result.getRowsList()) {
             sweep.addPoints(point(row.getSizeBytes(), row.getOutOfPlace()));
+        }
+        if (result.getWrongRanksCount() > 0) {
+            sweep.setWrongRanks(WrongRanks.newBuilder().addAllRanks(result.getWrongRanksList()));
         }
         return sweep.build();
     }

@@ -739,7 +739,10 @@ public final class Scorer {
                 continue;
             }
             CheckResult check = scored(CORRECTNESS, Status.FAIL, Series.label(series) + " returned " + wrong
-                    + " wrong elements at " + String.join(", ", sizes) + ": data is corrupted in transit")
+                    + " wrong elements at " + String.join(", ", sizes)
+                    + (series.hasWrongRanks() ? " in the output of " + Names.wrongRanks(series.getWrongRanks().getRanksList())
+                            : "")
+                    + ": data is corrupted in transit")
                     .setSubject(Series.label(series))
                     .setObserved(wrong + " wrong")
                     .setExpected("0 wrong")

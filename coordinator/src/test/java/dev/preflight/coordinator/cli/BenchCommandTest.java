@@ -185,6 +185,20 @@ class BenchCommandTest {
     }
 
     @Test
+    void aTimeoutTooShortToStartTheWorkersIsAnErrorSayingSo() throws Exception {
+        // --timeout bounds the whole bench: starting two worker JVMs leaves less than the 1 s a collective needs
+        Result result = bench("--max-bytes", "1K", "--timeout", "1s");
+        assertEquals(ExitCodes.INCOMPLETE, result.exit(), result.err() + result.out());
+        PreflightReport report = JsonReport.read(dir.resolve("out").resolve(JsonReport.FILE_NAME));
+        CheckResult bench = report.getNodes(0).getChecks(0);
+        assertEquals("nccl.bench", bench.getId());
+        assertEquals(CheckResult.Status.ERROR, bench.getStatus());
+        assertTrue(bench.getSummary().matches("the bench could not run: (starting the bench workers took \\d+\\.\\d s of "
+                + "--timeout 1s, less than 1 s was left for the collectives|the bench workers did not start within "
+                + "--timeout 1s)"), bench.getSummary());
+    }
+
+    @Test
     void aLibraryThatCannotBeUsedMakesTheBenchIncomplete() throws Exception {
         Result result = benchWith(fake("libfakecudart.so"), "--max-bytes", "1K");
         assertEquals(ExitCodes.INCOMPLETE, result.exit(), result.err() + result.out());

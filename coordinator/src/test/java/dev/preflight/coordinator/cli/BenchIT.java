@@ -3,6 +3,9 @@ package dev.preflight.coordinator.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.preflight.proto.v1.CollectiveResult;
+import dev.preflight.proto.v1.PreflightReport;
+import dev.preflight.reports.JsonReport;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -13,6 +16,8 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -60,4 +65,30 @@ class BenchIT {
         assertTrue(run.out().contains("FAIL  nccl.all_reduce.float32"), run.out());
         assertTrue(run.out().contains("# TIMEOUT in ncclAllReduce"), run.out());
     }
+
+    /**
+     * A rank that hangs and whose ncclCommAbort hangs too is killed by the deadline, not after it
+     * (the class's timeout is only the guard against a hang of the test itself).
+     */
+    @Test
+    @Tag("slow")
+    void aHangWhoseAbortHangsTooIsKilledByTheDeadlineAndNamed() throws Exception {
+        Run run = preflight(Map.of("FAKE_NCCL_FAULT_HANG", "0:3", "FAKE_NCCL_FAULT_ABORT_HANG", "0"),
+                "--gpus", "0,1", "--max-bytes", "1K", "--timeout", "10s");
+        assertEquals(ExitCodes.NOT_VIABLE, run.exit(), run.err() + run.out());
+        assertTrue(run.out().contains("FAIL  nccl.all_reduce.float32"), run.out());
+        assertTrue(KILLED.matcher(run.out()).find(), run.out());
+
+        PreflightReport report = JsonReport.read(dir.resolve("out").resolve(JsonReport.FILE_NAME));
+        CollectiveResult result = report.getCollectives(0).getResults(0);
+        assertEquals(CollectiveResult.Outcome.TIMEOUT, result.getOutcome(), result.getError());
+        assertEquals(List.of(0, 1), result.getFailedRanksList());
+        assertTrue(KILLED.matcher(result.getError()).find(), result.getError());
+        // the collectives got what starting the workers left of the 10 s, the graces inside it
+        assertTrue(report.getCollectives(0).getSpec().getTimeout().getSeconds() < 10,
+                report.getCollectives(0).getSpec().toString());
+    }
+
+    private static final Pattern KILLED = Pattern.compile(
+            "rank\\(s\\) 0 did not return from the abort within 0\\.\\d s and were killed");
 }

@@ -2,6 +2,7 @@ package dev.preflight.coordinator.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -11,6 +12,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.time.Duration;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
@@ -129,6 +132,53 @@ class HostileInputsTest {
                 + " \"clockOffsetMillis\": -3.5}]}");
         Cli cli = Cli.run("report", "--from", signed.toString(), "--out", dir.resolve("signed").toString(), "--format", "md");
         assertTrue(cli.code() != ExitCodes.USAGE, cli.err());
+    }
+
+    @Test
+    void bandwidthsAndLatenciesThatAreNotFiniteOrNegativeAreRefusedBeforeTheyAreJudgedOrDrawn() throws IOException {
+        String[][] cases = {
+            {"{\"series\": [{\"op\": \"all_reduce\", \"points\": [{\"bytes\": \"1073741824\", "
+                    + "\"busbwBytesPerSecond\": \"Infinity\"}]}]}",
+                "measurements.series[0].points[0].busbwBytesPerSecond 'Infinity' is not a finite number"},
+            {"{\"series\": [{\"op\": \"all_reduce\", \"points\": [{\"bytes\": \"1073741824\", "
+                    + "\"busbwBytesPerSecond\": -1e12}]}]}",
+                "measurements.series[0].points[0].busbwBytesPerSecond '-1e12' is out of range (expected 0 to 1e18)"},
+            {"{\"latency\": [{\"op\": \"all_reduce\", \"p99Us\": \"NaN\"}]}",
+                "measurements.latency[0].p99Us 'NaN' is not a finite number"},
+        };
+        for (String[] c : cases) {
+            Path report = Files.writeString(dir.resolve("report.json"), "{\"schemaVersion\": 1, \"measurements\": "
+                    + c[0] + "}");
+            Cli cli = Cli.run("report", "--from", report.toString(), "--out", dir.resolve("out").toString(),
+                    "--format", "html");
+            assertEquals(ExitCodes.USAGE, cli.code(), cli.err());
+            assertTrue(cli.errorLine().contains(c[1]), cli.errorLine());
+            assertFalse(Files.exists(dir.resolve("out").resolve("preflight-report.html")));
+        }
+    }
+
+    @Test
+    void aValueThatBecameNanIsRefusedByDiffNotMissed() throws IOException {
+        String series = "{\"schemaVersion\": 1, \"measurements\": {\"series\": [{\"op\": \"all_reduce\", "
+                + "\"kind\": \"ALL_NODES\", \"nodes\": [\"a\", \"b\"], \"points\": [{\"bytes\": \"1073741824\", "
+                + "\"busbwBytesPerSecond\": %s}]}]}}";
+        Path before = Files.writeString(dir.resolve("before.json"), String.format(series, "4.2e11"));
+        Path after = Files.writeString(dir.resolve("after.json"), String.format(series, "\"NaN\""));
+        Cli cli = Cli.run("diff", "--baseline", before.toString(), after.toString());
+        assertEquals(ExitCodes.USAGE, cli.code(), cli.out() + cli.err());
+        assertTrue(cli.errorLine().contains("busbwBytesPerSecond 'NaN' is not a finite number"), cli.errorLine());
+        assertFalse(cli.out().contains("diff: ok"), cli.out());
+    }
+
+    @Test
+    void grpcsOwnLoggingIsSilentUnlessVerbose() {
+        // gRPC logs an unresolvable agent name or an oversized message with its stack traces through this logger
+        Cli.run("plan", "--list-models");
+        assertEquals(Level.OFF, Logger.getLogger("io.grpc").getLevel());
+        Cli.run("plan", "--list-models", "-v");
+        assertNull(Logger.getLogger("io.grpc").getLevel(), "with -v gRPC logs as configured");
+        Cli.run("plan", "--list-models");
+        assertEquals(Level.OFF, Logger.getLogger("io.grpc").getLevel());
     }
 
     @Test

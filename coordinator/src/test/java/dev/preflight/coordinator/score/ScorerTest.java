@@ -21,6 +21,8 @@ import dev.preflight.proto.v1.PreflightReport;
 import dev.preflight.proto.v1.RunPhase;
 import dev.preflight.proto.v1.Scoring.LinkAssessment;
 import dev.preflight.proto.v1.Verdict;
+import dev.preflight.proto.v1.WrongRank;
+import dev.preflight.proto.v1.WrongRanks;
 import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -231,7 +233,29 @@ class ScorerTest {
         CheckResult check = scored(report, Scorer.CORRECTNESS).findFirst().orElseThrow();
         assertEquals(Status.FAIL, check.getStatus());
         assertTrue(check.getSummary().contains("3 wrong elements at 1 GiB"), check.getSummary());
+        // the series does not say which rank received them: nothing is guessed
+        assertFalse(check.getSummary().contains("rank"), check.getSummary());
         assertEquals(Verdict.NOT_VIABLE, report.getVerdict());
+    }
+
+    @Test
+    void wrongResultsNameTheRanksThatReceivedThemWithTheirNodeAndGpu() {
+        Sweep clean = SampleReports.railSeries(List.of("n1", "n2"), 0, 24);
+        Sweep series = clean.toBuilder()
+                .setPoints(2, clean.getPoints(2).toBuilder().setWrong(3))
+                .setWrongRanks(WrongRanks.newBuilder()
+                        .addRanks(WrongRank.newBuilder().setRank(1).setNode("n2").setGpu(0).setWrong(3)))
+                .build();
+        PreflightReport report = scorer.score(twoNodes(Measurements.newBuilder().addSeries(series).build()));
+        CheckResult check = scored(report, Scorer.CORRECTNESS).findFirst().orElseThrow();
+        assertEquals(Status.FAIL, check.getStatus());
+        assertTrue(check.getSummary().contains("3 wrong elements at 1 GiB in the output of rank 1 (n2 GPU 0): "),
+                check.getSummary());
+
+        PreflightReport passing = scorer.score(twoNodes(Measurements.newBuilder().addSeries(clean).build()));
+        CheckResult pass = scored(passing, Scorer.CORRECTNESS).findFirst().orElseThrow();
+        assertEquals(Status.PASS, pass.getStatus());
+        assertFalse(pass.getSummary().contains("rank"), pass.getSummary());
     }
 
     @Test
