@@ -179,6 +179,16 @@ public final class Bisection {
         return 2 * (32 - Integer.numberOfLeadingZeros(Math.max(1, n - 1))) + 2;
     }
 
+    /**
+     * The most rounds an isolation among n nodes is given, a fault that shows only now and then
+     * included: the bound of one that always shows ({@link #roundBound}), one run of
+     * {@link #QUIET_ROUNDS} in which it does not show, and its confirmation's extra rounds and its
+     * two ends measured apart ({@link #CONFIRMATIONS} each).
+     */
+    public static int roundLimit(int n) {
+        return roundBound(n) + QUIET_ROUNDS + 2 * CONFIRMATIONS;
+    }
+
     /** An open line of inquiry; each proposes the groups of its next round and reads their results. */
     private abstract static class Inquiry {
         final List<String> evidence = new ArrayList<>();

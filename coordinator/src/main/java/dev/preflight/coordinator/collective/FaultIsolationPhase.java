@@ -76,7 +76,8 @@ public final class FaultIsolationPhase {
         double roundSeconds = roundSeconds(nodes, settings, trigger.rail(), ctx.slowestRate(true));
         int affordable = (int) Math.max(1, (ctx.remaining().toSeconds() - BenchBudget.MIN_TIME_LEFT.toSeconds())
                 / Math.max(1, roundSeconds));
-        int maxRounds = Math.min(bound, affordable);
+        // a fault that always shows ends within the bound; one that shows now and then is given more
+        int maxRounds = Math.min(Bisection.roundLimit(nodes.size()), affordable);
         ctx.line(NAME + ": " + String.join("; ", trigger.reasons()) + ": bisecting " + nodes.size() + " nodes"
                 + (trigger.rail() < 0 ? "" : " on rail " + trigger.rail()) + ", at most " + maxRounds + " rounds of about "
                 + Estimate.format(Duration.ofMillis((long) (roundSeconds * 1000))) + (maxRounds < bound

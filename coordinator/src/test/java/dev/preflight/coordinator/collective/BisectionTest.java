@@ -106,13 +106,44 @@ class BisectionTest {
         }
     }
 
+    /** Over seeds 1-100, how often each outcome: [node named intermittent, anything naming someone else]. */
+    private static int[] intermittentOutcomes(int n, String bad, double slow, double jitter) {
+        int[] outcomes = new int[2];
+        for (int seed = 1; seed <= 100; seed++) {
+            ClusterModel model = new ClusterModel(n, 10e9, seed).jitter(jitter).intermittentNode(bad, 0.5);
+            Bisection.Conclusion outcome = new Bisection(model.nodes(), List.of(), slow, Bisection.DEFAULT_NOISE_SIGMAS,
+                    Bisection.roundLimit(n)).run(model);
+            if (culprits(outcome).equals("[node " + bad + "]") && outcome.culprits().get(0).intermittent()) {
+                outcomes[0]++;
+            }
+            if (outcome.culprits().stream().anyMatch(c -> !c.nodes().contains(bad))) {
+                outcomes[1]++;
+            }
+        }
+        return outcomes;
+    }
+
     @Test
-    void anIntermittentNodeIsNamedAsIntermittentOrAsTheNode() {
-        // fails half its collectives; seeded so the run repeats
-        ClusterModel model = new ClusterModel(8, 10e9, 7).intermittentNode("node-3", 0.5);
-        Bisection.Conclusion outcome = isolate(model);
-        assertFalse(outcome.culprits().isEmpty(), outcome.rounds().toString());
-        assertTrue(outcome.culprits().stream().allMatch(c -> c.nodes().contains("node-3")), culprits(outcome));
+    void anIntermittentNodeIsNamedAsItselfAndIntermittentInNearlyEverySeed() {
+        // fails half the collectives it is in; 100 seeded runs of 64 nodes (the model names it in 93):
+        // a pass it gets by luck neither clears it nor ends the search
+        int[] outcomes = intermittentOutcomes(64, "node-35", SLOW, 0);
+        assertTrue(outcomes[0] >= 85, outcomes[0] + " of 100 named node-35 as an intermittent node");
+        assertEquals(0, outcomes[1], "runs naming a node or link without node-35");
+    }
+
+    @Test
+    void anIntermittentNodeIsNamedThroughLoadNoiseWhereTheSameNoiseOnAHealthyClusterNamesNobody() {
+        // 5% log-normal jitter on every group, the policy's 10% slow fraction (the model names it in 79)
+        int[] outcomes = intermittentOutcomes(64, "node-35", POLICY_SLOW, 0.05);
+        assertTrue(outcomes[0] >= 70, outcomes[0] + " of 100 named node-35 as an intermittent node");
+        assertEquals(0, outcomes[1], "runs naming a node or link without node-35");
+        for (int seed = 1; seed <= 100; seed++) {
+            ClusterModel healthy = new ClusterModel(64, 10e9, seed).jitter(0.05);
+            Bisection.Conclusion outcome = new Bisection(healthy.nodes(), List.of(), POLICY_SLOW,
+                    Bisection.DEFAULT_NOISE_SIGMAS, Bisection.roundLimit(64)).run(healthy);
+            assertTrue(outcome.culprits().isEmpty(), "seed " + seed + ": " + culprits(outcome));
+        }
     }
 
     @Test
