@@ -25,6 +25,12 @@ import java.util.function.Supplier;
  * confirmation of a node also tells a bad node from a bad link: a node that passes with a healthy
  * partner is measured again with the partner it was bad with.
  *
+ * <p>A node failing now and then passes some groups by luck, so a pass clears a group only beside
+ * one of its round that failed; a set whose fault stopped showing is searched again until it has
+ * not shown in {@link #QUIET_ROUNDS} rounds in a row, and a culprit that passed a round before and
+ * reproduces in no confirmation round is given as many again. A fault that always shows never
+ * passes a group it is in, so none of this adds to its bound ({@link #roundBound}).
+ *
  * <p>A group is measured with every member exchanging with every other (all-to-all), so it shows a
  * bad link whenever it holds both of its ends, whatever ring or tree NCCL builds. A group is bad
  * when its collective fails, or when its rate is below its round's reference ({@link #reference})
@@ -753,9 +759,9 @@ public final class Bisection {
      * Two sets, each healthy on its own, bad together: a link from one to the other. Quarters are
      * measured across the diagonal (a1+b1 and a2+b2 at once, then a1+b2 and a2+b1), the bad one
      * narrowed further, down to one pair, which is confirmed. Where neither diagonal is bad, the
-     * fault stopped showing: the nodes every bad group so far had in common, where one or two, are
-     * confirmed instead (a node or link that fails now and then); where more, searched once more;
-     * else they are reported unconfirmed.
+     * fault stopped showing (a node or link that fails now and then passed by luck): the two sets
+     * are searched again, nobody in them cleared, until the fault has not shown in
+     * {@link #QUIET_ROUNDS} rounds in a row; then they are reported unconfirmed.
      */
     private final class Cross extends Inquiry {
         final List<String> a;
