@@ -215,6 +215,44 @@ class BisectionTest {
     }
 
     @Test
+    void aNodeThatPassesByLuckIsNotClearedAndOneThatPassedBeforeGetsMoreConfirmationRounds() {
+        // node-6 passes its first group, fails its next two, passes three, fails one, passes two, fails one
+        ClusterModel model = new ClusterModel(8, 10e9, 1).failingIn("node-6", 2, 3, 7, 10);
+        Bisection.Conclusion outcome = isolate(model);
+        // round 1: both halves pass, nobody cleared; the cross-boundary stage narrows to node-2~node-6
+        assertTrue(outcome.rounds().get(0).groups().stream().noneMatch(Bisection.Measured::bad));
+        // node-6 is never handed out as a healthy partner or a control pair
+        for (Bisection.Round round : outcome.rounds()) {
+            for (Bisection.Measured m : round.groups()) {
+                String purpose = m.group().purpose();
+                if (purpose.startsWith("control pair") || purpose.contains("with healthy")) {
+                    assertFalse(m.group().nodes().subList(purpose.startsWith("control") ? 0 : 1,
+                            m.group().nodes().size()).contains("node-6"), round.toString());
+                }
+            }
+        }
+        // the pair reproduced in none of its three confirmation rounds: three more, the fourth reproduces,
+        // then its ends apart tell the node from the link
+        assertEquals("[node node-6]", culprits(outcome), outcome.rounds().toString());
+        Bisection.Culprit culprit = outcome.culprits().get(0);
+        assertTrue(culprit.intermittent());
+        assertTrue(culprit.evidence().contains("confirming 3 rounds more"), culprit.evidence());
+        assertEquals("confirm link node-2~node-6 (6 of 6)", outcome.rounds().get(8).groups().get(0).group().purpose());
+        assertTrue(culprit.evidence().endsWith("apart, node-2 reproduced in 0 and node-6 in 1 of 3 round(s) with healthy "
+                + "nodes: the node, not the link, intermittent"), culprit.evidence());
+        assertEquals(12, outcome.rounds().size(), outcome.rounds().toString());
+    }
+
+    @Test
+    void aFaultThatNeverPassedARoundGetsOnlyThreeConfirmationRounds() {
+        // failing its first three groups (half, quarter, with a partner) then passing: no round of its
+        // search passed, so no more rounds than the three (and the link to its partner)
+        Bisection.Conclusion outcome = isolate(new ClusterModel(8, 10e9, 1).failingFor("node-6", 3));
+        assertTrue(outcome.rounds().stream().flatMap(r -> r.groups().stream())
+                .noneMatch(g -> g.group().purpose().contains(" of 6)")), outcome.rounds().toString());
+    }
+
+    @Test
     void everyConfirmationRoundHasAHealthyControlPairBesideTheCulprit() {
         ClusterModel model = new ClusterModel(8, 10e9, 1).slowNode("node-6", 0.3);
         Bisection.Conclusion outcome = isolate(model);
