@@ -550,7 +550,10 @@ public final class Bisection {
         final Set<String> never = new LinkedHashSet<>();
         /** What replaces it when its first confirmation does not reproduce; null to go on confirming. */
         Supplier<Inquiry> otherwise;
-        /** How many rounds it is measured: {@link #CONFIRMATIONS}, twice that for a flapping fault that did not reproduce. */
+        /**
+         * How many rounds it is measured: {@link #CONFIRMATIONS}, twice that for a fault that passed a
+         * round before and reproduced in none.
+         */
         int rounds = CONFIRMATIONS;
         int measured;
         int reproduced;
@@ -666,7 +669,7 @@ public final class Bisection {
         final Confirmation link;
         final Set<String> partnersUsed = new LinkedHashSet<>();
         final int[] reproduced = new int[2];
-        /** As a confirmation's: {@link #CONFIRMATIONS}, twice that for a flapping fault neither end reproduced. */
+        /** As a confirmation's: {@link #CONFIRMATIONS}, twice that where the fault stopped showing and neither end reproduced. */
         int rounds = CONFIRMATIONS;
         int measured;
         boolean withControl;
@@ -724,7 +727,8 @@ public final class Bisection {
             }
             if (reproduced[0] == 0 && reproduced[1] == 0 && flapping && rounds == CONFIRMATIONS) {
                 rounds += CONFIRMATIONS;
-                evidence.add("the fault stopped showing before: measuring the ends apart " + CONFIRMATIONS + " rounds more");
+                evidence.add("the fault stopped showing before: measuring the ends apart " + CONFIRMATIONS
+                        + " rounds more");
                 return List.of(this);
             }
             conclude(findings);

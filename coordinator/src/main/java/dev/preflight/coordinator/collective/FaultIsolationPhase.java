@@ -232,7 +232,7 @@ public final class FaultIsolationPhase {
         return Estimate.START_SECONDS + Estimate.sweepSeconds(half.spec(), half.layout().nranks(), true, rate);
     }
 
-    /** The most an isolation over these nodes can take: {@link Bisection#roundBound} rounds. */
+    /** The most an isolation of one fault that always shows can take: {@link Bisection#roundBound} rounds. */
     public static Duration prediction(List<BenchNode> nodes, BenchSettings settings, double rate) {
         double seconds = Bisection.roundBound(nodes.size()) * roundSeconds(nodes, settings, -1, rate);
         return Duration.ofMillis((long) (seconds * 1000));
