@@ -25,6 +25,12 @@ import java.util.function.Supplier;
  * confirmation of a node also tells a bad node from a bad link: a node that passes with a healthy
  * partner is measured again with the partner it was bad with.
  *
+ * <p>A node failing now and then passes some groups by luck, so a pass clears a group only beside
+ * one of its round that failed; a set whose fault stopped showing is searched again until it has
+ * not shown in {@link #QUIET_ROUNDS} rounds in a row, and a culprit that passed a round before and
+ * reproduces in no confirmation round is given as many again. A fault that always shows never
+ * passes a group it is in, so none of this adds to its bound ({@link #roundBound}).
+ *
  * <p>A group is measured with every member exchanging with every other (all-to-all), so it shows a
  * bad link whenever it holds both of its ends, whatever ring or tree NCCL builds. A group is bad
  * when its collective fails, or when its rate is below its round's reference ({@link #reference})
@@ -115,6 +121,14 @@ public final class Bisection {
      * and keeps a link among 2^k nodes within the bound of 2k + 2 rounds.
      */
     public static final int CONFIRMATIONS = 3;
+    /**
+     * How many rounds in a row a suspect set's fault may not show before it is given up: three
+     * searches over it (its halves, then both diagonals of its quarters, so every node and every
+     * pair of nodes is measured in each), as a node failing half its collectives passes three rounds
+     * in a row one time in eight, nine one time in 512. A trigger that nothing reproduces costs these
+     * rounds before nobody is named.
+     */
+    public static final int QUIET_ROUNDS = 9;
     /** How many standard deviations of the healthy groups' spread a group must fall below to be slow. */
     public static final double DEFAULT_NOISE_SIGMAS = 3.5;
 
@@ -125,8 +139,8 @@ public final class Bisection {
     private final int maxRounds;
     /** The rates of every group judged healthy so far, for rounds of one group. */
     private final List<Double> healthyRates = new ArrayList<>();
-    /** Every group judged bad so far, for the nodes a fault that stopped showing had in common. */
-    private final List<List<String>> badGroups = new ArrayList<>();
+    /** Whether any group measured so far was bad: where none was, nothing reproduced the trigger. */
+    private boolean anyBad;
     /**
      * The noise floor's pool: squared deviations of healthy groups' log rates from their round's
      * mean, and their degrees of freedom (a round with m healthy groups adds m - 1). Within a round,
@@ -134,11 +148,6 @@ public final class Bisection {
      */
     private double noiseSquares;
     private int noiseDegrees;
-    /**
-     * How many nodes the last search again of a fault that stopped showing covered (see
-     * {@link Cross}); each must cover fewer, so the searches end.
-     */
-    private int searchedAgain = Integer.MAX_VALUE;
 
     /**
      * @param suspects the nodes of the collective that failed or ran slow, in its rank order
@@ -176,9 +185,40 @@ public final class Bisection {
         return 2 * (32 - Integer.numberOfLeadingZeros(Math.max(1, n - 1))) + 2;
     }
 
+    /**
+     * The most rounds an isolation among n nodes is given, a fault that shows only now and then
+     * included: the bound of one that always shows ({@link #roundBound}), one run of
+     * {@link #QUIET_ROUNDS} in which it does not show, and its confirmation's extra rounds and its
+     * two ends measured apart ({@link #CONFIRMATIONS} each).
+     */
+    public static int roundLimit(int n) {
+        return roundBound(n) + QUIET_ROUNDS + 2 * CONFIRMATIONS;
+    }
+
     /** An open line of inquiry; each proposes the groups of its next round and reads their results. */
     private abstract static class Inquiry {
         final List<String> evidence = new ArrayList<>();
+        /** Rounds in a row, up to the last one read, in which none of this line's groups was bad. */
+        int quiet;
+        /**
+         * The fault this line follows stopped showing once already (both diagonals passed): it
+         * fails only now and then, so a pass proves less and confirmation may take more rounds.
+         */
+        boolean flapping;
+        /**
+         * A round of this line's search passed though the set it measured was bad before (both
+         * halves, or both groups of a diagonal): a fault across them, or one that passed by luck. A
+         * culprit that then reproduces in no confirmation round is given more (a fault that always
+         * shows never gets there, so its bound holds).
+         */
+        boolean passedOnce;
+
+        /** Carries on the line it comes from: how long its fault has not shown, whether it passed or stopped. */
+        void after(Inquiry from) {
+            quiet = from.quiet;
+            flapping |= from.flapping;
+            passedOnce |= from.passedOnce;
+        }
 
         /** The nodes its own groups use, kept from being handed out as another group's partner. */
         abstract Set<String> subjects();
@@ -272,7 +312,7 @@ public final class Bisection {
                 boolean bad = result.failed() || result.rate() < slowBelow * reference;
                 measured.add(new Measured(groups.get(i), result, bad));
                 if (bad) {
-                    badGroups.add(groups.get(i).nodes());
+                    anyBad = true;
                 } else {
                     healthyRates.add(result.rate());
                 }
@@ -289,10 +329,17 @@ public final class Bisection {
                 }
                 List<Measured> mine = measured.subList(at, at + count);
                 at += count;
+                Inquiry inquiry = entry.getKey();
                 for (Measured m : mine) {
-                    entry.getKey().evidence.add("round " + number + ": " + describe(m));
+                    inquiry.evidence.add("round " + number + ": " + describe(m));
                 }
-                next.addAll(entry.getKey().read(mine, findings));
+                inquiry.quiet = mine.stream().anyMatch(Measured::bad) ? 0 : inquiry.quiet + 1;
+                for (Inquiry child : inquiry.read(mine, findings)) {
+                    if (child != inquiry) {
+                        child.after(inquiry);
+                    }
+                    next.add(child);
+                }
             }
             open = next;
         }
@@ -424,10 +471,15 @@ public final class Bisection {
         List<Inquiry> read(List<Measured> results, Findings findings) {
             List<Inquiry> next = new ArrayList<>();
             List<List<String>> cleared = new ArrayList<>();
+            // a pass clears a half only beside a half that failed, or where it leaves one node to blame:
+            // where both pass, the fault lies between them or a node failing now and then passed by luck
+            boolean clears = halves.size() == 1 || results.stream().anyMatch(Measured::bad);
             for (int k = 0; k < halves.size(); k++) {
                 List<String> half = halves.get(k);
                 if (!results.get(k).bad()) {
-                    good.addAll(half);
+                    if (clears) {
+                        good.addAll(half);
+                    }
                     cleared.add(half);
                 } else if (half.size() == 1) {
                     next.add(nodeOrLink(half.get(0), partnersUsed.get(k), List.of()));
@@ -440,6 +492,7 @@ public final class Bisection {
             }
             if (halves.size() == 2) {
                 // both halves healthy on their own, bad together: the fault lies between them
+                passedOnce = true;
                 return List.of(between(halves.get(0), halves.get(1), evidence));
             }
             // one half measured and healthy; the other, a lone node, had no partner: it or its links to the rest
@@ -497,6 +550,11 @@ public final class Bisection {
         final Set<String> never = new LinkedHashSet<>();
         /** What replaces it when its first confirmation does not reproduce; null to go on confirming. */
         Supplier<Inquiry> otherwise;
+        /**
+         * How many rounds it is measured: {@link #CONFIRMATIONS}, twice that for a fault that passed a
+         * round before and reproduced in none.
+         */
+        int rounds = CONFIRMATIONS;
         int measured;
         int reproduced;
         boolean withControl;
@@ -534,7 +592,7 @@ public final class Bisection {
             String what = kind == Kind.NODE ? nodes.get(0) + " with healthy " + members.get(1)
                     : "link " + String.join("~", nodes);
             List<Group> groups = new ArrayList<>(List.of(new Group(members, "confirm " + what + " ("
-                    + (measured + 1) + " of " + CONFIRMATIONS + ")")));
+                    + (measured + 1) + " of " + rounds + ")")));
             List<String> control = partners.pair();
             withControl = control != null;
             if (withControl) {
@@ -560,10 +618,16 @@ public final class Bisection {
                 otherwise = null;
                 return List.of(instead.get());
             }
-            if (measured < CONFIRMATIONS) {
+            if (measured < rounds) {
                 return List.of(this);
             }
-            if (kind == Kind.LINK && reproduced > 0 && reproduced < measured) {
+            if (reproduced == 0 && (flapping || passedOnce) && rounds == CONFIRMATIONS) {
+                // a fault that passed a round before passes three rounds in a row one time in eight at 50%
+                rounds += CONFIRMATIONS;
+                evidence.add("the fault passed a round before: confirming " + CONFIRMATIONS + " rounds more");
+                return List.of(this);
+            }
+            if (kind == Kind.LINK && reproduced > 0 && (reproduced < measured || flapping)) {
                 // a link bad only sometimes, or one of its ends failing now and then: each end apart tells
                 return List.of(new Ends(this).withEvidence(evidence));
             }
@@ -581,6 +645,9 @@ public final class Bisection {
                 findings.unconfirmed.add(new Culprit(kind, nodes, false, evidenceText() + tally + ": not confirmed"));
             } else if (reproduced < measured) {
                 findings.culprits.add(new Culprit(kind, nodes, true, evidenceText() + tally + ": intermittent"));
+            } else if (flapping) {
+                findings.culprits.add(new Culprit(kind, nodes, true, evidenceText() + tally
+                        + ": intermittent, it stopped showing during the isolation"));
             } else {
                 findings.culprits.add(new Culprit(kind, nodes, false, evidenceText() + tally));
             }
@@ -602,6 +669,8 @@ public final class Bisection {
         final Confirmation link;
         final Set<String> partnersUsed = new LinkedHashSet<>();
         final int[] reproduced = new int[2];
+        /** As a confirmation's: {@link #CONFIRMATIONS}, twice that where the fault stopped showing and neither end reproduced. */
+        int rounds = CONFIRMATIONS;
         int measured;
         boolean withControl;
 
@@ -630,7 +699,7 @@ public final class Bisection {
                 }
                 partnersUsed.add(partner);
                 groups.add(new Group(List.of(end, partner), "confirm " + end + " apart from " + other(end)
-                        + " with healthy " + partner + " (" + (measured + 1) + " of " + CONFIRMATIONS + ")"));
+                        + " with healthy " + partner + " (" + (measured + 1) + " of " + rounds + ")"));
             }
             List<String> control = partners.pair();
             withControl = control != null;
@@ -653,7 +722,13 @@ public final class Bisection {
                 }
             }
             measured++;
-            if (measured < CONFIRMATIONS) {
+            if (measured < rounds) {
+                return List.of(this);
+            }
+            if (reproduced[0] == 0 && reproduced[1] == 0 && flapping && rounds == CONFIRMATIONS) {
+                rounds += CONFIRMATIONS;
+                evidence.add("the fault stopped showing before: measuring the ends apart " + CONFIRMATIONS
+                        + " rounds more");
                 return List.of(this);
             }
             conclude(findings);
@@ -665,9 +740,11 @@ public final class Bisection {
                     + link.nodes.get(1) + " in " + reproduced[1] + " of " + measured + " round(s) with healthy nodes";
             for (int k = 0; k < 2; k++) {
                 if (reproduced[k] > 0 && reproduced[1 - k] == 0) {
-                    findings.culprits.add(new Culprit(Kind.NODE, List.of(link.nodes.get(k)), reproduced[k] < measured,
+                    // it reproduced alone: its passes together with the other end were its own, not a link's
+                    boolean intermittent = reproduced[k] < measured || link.reproduced < link.measured || flapping;
+                    findings.culprits.add(new Culprit(Kind.NODE, List.of(link.nodes.get(k)), intermittent,
                             evidenceText() + tally + ": the node, not the link"
-                                    + (reproduced[k] < measured ? ", intermittent" : "")));
+                                    + (intermittent ? ", intermittent" : "")));
                     return;
                 }
             }
@@ -686,9 +763,9 @@ public final class Bisection {
      * Two sets, each healthy on its own, bad together: a link from one to the other. Quarters are
      * measured across the diagonal (a1+b1 and a2+b2 at once, then a1+b2 and a2+b1), the bad one
      * narrowed further, down to one pair, which is confirmed. Where neither diagonal is bad, the
-     * fault stopped showing: the nodes every bad group so far had in common, where one or two, are
-     * confirmed instead (a node or link that fails now and then); where more, searched once more;
-     * else they are reported unconfirmed.
+     * fault stopped showing (a node or link that fails now and then passed by luck): the two sets
+     * are searched again, nobody in them cleared, until the fault has not shown in
+     * {@link #QUIET_ROUNDS} rounds in a row; then they are reported unconfirmed.
      */
     private final class Cross extends Inquiry {
         final List<String> a;
@@ -738,7 +815,14 @@ public final class Bisection {
                     next.add(between(tried.get(k).get(0), tried.get(k).get(1), evidence));
                 }
             }
+            passedOnce |= next.isEmpty();
             if (!next.isEmpty()) {
+                // the fault showed in the other group: one that passed beside it is cleared
+                for (int k = 0; k < results.size(); k++) {
+                    if (!results.get(k).bad()) {
+                        good.addAll(results.get(k).group().nodes());
+                    }
+                }
                 return next;
             }
             if (tried.size() == 1) {
@@ -755,35 +839,22 @@ public final class Bisection {
         }
 
         private List<Inquiry> stoppedShowing(Findings findings) {
-            Set<String> common = null;
-            for (List<String> group : badGroups) {
-                if (common == null) {
-                    common = new LinkedHashSet<>(group);
-                } else {
-                    common.retainAll(group);
-                }
+            List<String> all = new ArrayList<>(a);
+            all.addAll(b);
+            if (quiet < QUIET_ROUNDS) {
+                // a node failing now and then passes some rounds: the set is searched again, nobody in it cleared
+                evidence.add("the fault did not show in " + quiet + " round(s) in a row: searching these "
+                        + all.size() + " nodes again");
+                Search again = new Search(all);
+                again.flapping = true;
+                return List.of(again.withEvidence(evidence));
             }
-            if (common == null) {
+            if (!anyBad) {
                 // no group was ever bad: what started the isolation did not show in any probe
                 return List.of();
             }
-            String why = "; the fault between these halves did not show again";
-            if (common.size() == 1 || common.size() == 2) {
-                evidence.add("the " + badGroups.size() + " bad group(s) all held " + String.join(" and ", common)
-                        + why.substring(2));
-                return List.of(new Confirmation(common.size() == 1 ? Kind.NODE : Kind.LINK, List.copyOf(common), null)
-                        .withEvidence(evidence));
-            }
-            if (common.size() < Math.min(searchedAgain, suspects.size())) {
-                // a node failing now and then passes some rounds: its bad groups' common nodes are searched again
-                searchedAgain = common.size();
-                evidence.add("the " + badGroups.size() + " bad group(s) all held " + String.join(", ", common)
-                        + why.substring(2) + ": searching those again");
-                return List.of(new Search(List.copyOf(common)).withEvidence(evidence));
-            }
-            List<String> all = new ArrayList<>(a);
-            all.addAll(b);
-            findings.unconfirmed.add(new Culprit(Kind.GROUP, all, false, evidenceText() + why));
+            findings.unconfirmed.add(new Culprit(Kind.GROUP, all, false, evidenceText()
+                    + "; the fault between these halves did not show again in " + quiet + " rounds in a row"));
             return List.of();
         }
 

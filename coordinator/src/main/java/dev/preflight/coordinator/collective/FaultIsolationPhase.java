@@ -76,7 +76,8 @@ public final class FaultIsolationPhase {
         double roundSeconds = roundSeconds(nodes, settings, trigger.rail(), ctx.slowestRate(true));
         int affordable = (int) Math.max(1, (ctx.remaining().toSeconds() - BenchBudget.MIN_TIME_LEFT.toSeconds())
                 / Math.max(1, roundSeconds));
-        int maxRounds = Math.min(bound, affordable);
+        // a fault that always shows ends within the bound; one that shows now and then is given more
+        int maxRounds = Math.min(Bisection.roundLimit(nodes.size()), affordable);
         ctx.line(NAME + ": " + String.join("; ", trigger.reasons()) + ": bisecting " + nodes.size() + " nodes"
                 + (trigger.rail() < 0 ? "" : " on rail " + trigger.rail()) + ", at most " + maxRounds + " rounds of about "
                 + Estimate.format(Duration.ofMillis((long) (roundSeconds * 1000))) + (maxRounds < bound
@@ -231,7 +232,7 @@ public final class FaultIsolationPhase {
         return Estimate.START_SECONDS + Estimate.sweepSeconds(half.spec(), half.layout().nranks(), true, rate);
     }
 
-    /** The most an isolation over these nodes can take: {@link Bisection#roundBound} rounds. */
+    /** The most an isolation of one fault that always shows can take: {@link Bisection#roundBound} rounds. */
     public static Duration prediction(List<BenchNode> nodes, BenchSettings settings, double rate) {
         double seconds = Bisection.roundBound(nodes.size()) * roundSeconds(nodes, settings, -1, rate);
         return Duration.ofMillis((long) (seconds * 1000));

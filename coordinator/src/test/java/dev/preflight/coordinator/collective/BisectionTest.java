@@ -106,22 +106,55 @@ class BisectionTest {
         }
     }
 
+    /** Over seeds 1-100, how often each outcome: [node named intermittent, anything naming someone else]. */
+    private static int[] intermittentOutcomes(int n, String bad, double slow, double jitter) {
+        int[] outcomes = new int[2];
+        for (int seed = 1; seed <= 100; seed++) {
+            ClusterModel model = new ClusterModel(n, 10e9, seed).jitter(jitter).intermittentNode(bad, 0.5);
+            Bisection.Conclusion outcome = new Bisection(model.nodes(), List.of(), slow, Bisection.DEFAULT_NOISE_SIGMAS,
+                    Bisection.roundLimit(n)).run(model);
+            if (culprits(outcome).equals("[node " + bad + "]") && outcome.culprits().get(0).intermittent()) {
+                outcomes[0]++;
+            }
+            if (outcome.culprits().stream().anyMatch(c -> !c.nodes().contains(bad))) {
+                outcomes[1]++;
+            }
+        }
+        return outcomes;
+    }
+
     @Test
-    void anIntermittentNodeIsNamedAsIntermittentOrAsTheNode() {
-        // fails half its collectives; seeded so the run repeats
-        ClusterModel model = new ClusterModel(8, 10e9, 7).intermittentNode("node-3", 0.5);
-        Bisection.Conclusion outcome = isolate(model);
-        assertFalse(outcome.culprits().isEmpty(), outcome.rounds().toString());
-        assertTrue(outcome.culprits().stream().allMatch(c -> c.nodes().contains("node-3")), culprits(outcome));
+    void anIntermittentNodeIsNamedAsItselfAndIntermittentInNearlyEverySeed() {
+        // fails half the collectives it is in; 100 seeded runs of 64 nodes (the model names it in 93):
+        // a pass it gets by luck neither clears it nor ends the search
+        int[] outcomes = intermittentOutcomes(64, "node-35", SLOW, 0);
+        assertTrue(outcomes[0] >= 85, outcomes[0] + " of 100 named node-35 as an intermittent node");
+        assertEquals(0, outcomes[1], "runs naming a node or link without node-35");
+    }
+
+    @Test
+    void anIntermittentNodeIsNamedThroughLoadNoiseWhereTheSameNoiseOnAHealthyClusterNamesNobody() {
+        // 5% log-normal jitter on every group, the policy's 10% slow fraction (the model names it in 79)
+        int[] outcomes = intermittentOutcomes(64, "node-35", POLICY_SLOW, 0.05);
+        assertTrue(outcomes[0] >= 70, outcomes[0] + " of 100 named node-35 as an intermittent node");
+        assertEquals(0, outcomes[1], "runs naming a node or link without node-35");
+        for (int seed = 1; seed <= 100; seed++) {
+            ClusterModel healthy = new ClusterModel(64, 10e9, seed).jitter(0.05);
+            Bisection.Conclusion outcome = new Bisection(healthy.nodes(), List.of(), POLICY_SLOW,
+                    Bisection.DEFAULT_NOISE_SIGMAS, Bisection.roundLimit(64)).run(healthy);
+            assertTrue(outcome.culprits().isEmpty(), "seed " + seed + ": " + culprits(outcome));
+        }
     }
 
     @Test
     void aTriggerThatNoProbeReproducesNamesNobody() {
-        // healthy: both halves pass, the cross-boundary diagonals pass, nothing was ever bad
+        // healthy: both halves pass, the cross-boundary diagonals pass, nothing was ever bad; searched
+        // three times over (a node failing now and then may pass a search), then given up
         ClusterModel model = new ClusterModel(8, 10e9, 1);
         Bisection.Conclusion outcome = isolate(model);
         assertTrue(outcome.culprits().isEmpty(), culprits(outcome));
-        assertEquals(3, outcome.rounds().size(), outcome.rounds().toString());
+        assertTrue(outcome.unconfirmed().isEmpty(), names(outcome.unconfirmed()));
+        assertEquals(Bisection.QUIET_ROUNDS, outcome.rounds().size(), outcome.rounds().toString());
     }
 
     @Test
@@ -179,6 +212,44 @@ class BisectionTest {
                 "reproduced in 1 of 3 confirmation round(s) with healthy nodes: intermittent"),
                 outcome.culprits().get(0).evidence());
         assertTrue(outcome.unconfirmed().isEmpty());
+    }
+
+    @Test
+    void aNodeThatPassesByLuckIsNotClearedAndOneThatPassedBeforeGetsMoreConfirmationRounds() {
+        // node-6 passes its first group, fails its next two, passes three, fails one, passes two, fails one
+        ClusterModel model = new ClusterModel(8, 10e9, 1).failingIn("node-6", 2, 3, 7, 10);
+        Bisection.Conclusion outcome = isolate(model);
+        // round 1: both halves pass, nobody cleared; the cross-boundary stage narrows to node-2~node-6
+        assertTrue(outcome.rounds().get(0).groups().stream().noneMatch(Bisection.Measured::bad));
+        // node-6 is never handed out as a healthy partner or a control pair
+        for (Bisection.Round round : outcome.rounds()) {
+            for (Bisection.Measured m : round.groups()) {
+                String purpose = m.group().purpose();
+                if (purpose.startsWith("control pair") || purpose.contains("with healthy")) {
+                    assertFalse(m.group().nodes().subList(purpose.startsWith("control") ? 0 : 1,
+                            m.group().nodes().size()).contains("node-6"), round.toString());
+                }
+            }
+        }
+        // the pair reproduced in none of its three confirmation rounds: three more, the fourth reproduces,
+        // then its ends apart tell the node from the link
+        assertEquals("[node node-6]", culprits(outcome), outcome.rounds().toString());
+        Bisection.Culprit culprit = outcome.culprits().get(0);
+        assertTrue(culprit.intermittent());
+        assertTrue(culprit.evidence().contains("confirming 3 rounds more"), culprit.evidence());
+        assertEquals("confirm link node-2~node-6 (6 of 6)", outcome.rounds().get(8).groups().get(0).group().purpose());
+        assertTrue(culprit.evidence().endsWith("apart, node-2 reproduced in 0 and node-6 in 1 of 3 round(s) with healthy "
+                + "nodes: the node, not the link, intermittent"), culprit.evidence());
+        assertEquals(12, outcome.rounds().size(), outcome.rounds().toString());
+    }
+
+    @Test
+    void aFaultThatNeverPassedARoundGetsOnlyThreeConfirmationRounds() {
+        // failing its first three groups (half, quarter, with a partner) then passing: no round of its
+        // search passed, so no more rounds than the three (and the link to its partner)
+        Bisection.Conclusion outcome = isolate(new ClusterModel(8, 10e9, 1).failingFor("node-6", 3));
+        assertTrue(outcome.rounds().stream().flatMap(r -> r.groups().stream())
+                .noneMatch(g -> g.group().purpose().contains(" of 6)")), outcome.rounds().toString());
     }
 
     @Test

@@ -15,7 +15,8 @@ import java.util.Set;
  * caps their flow, which bounds the group once f (n - 1) < 1 for a group of n nodes (in a large
  * group the one flow is a small share of each NIC); a broken node makes any group with it fail;
  * an intermittent node fails a group with a given probability (seeded, so runs repeat); a node
- * failing for a while fails the first groups it is in, then no more. Jitter scales every group's
+ * failing for a while fails the first groups it is in, then no more; a scripted node fails the
+ * groups it is told to. Jitter scales every group's
  * rate by a log-normal factor (load noise on a shared fabric).
  */
 final class ClusterModel implements Bisection.Probe {
@@ -26,6 +27,9 @@ final class ClusterModel implements Bisection.Probe {
     private final Set<String> broken = new java.util.HashSet<>();
     private final Map<String, Double> intermittent = new HashMap<>();
     private final Map<String, Integer> failingFor = new HashMap<>();
+    /** Per node, which of the groups it is in fail (counting from 1), and how many groups it has been in. */
+    private final Map<String, Set<Integer>> failingIn = new HashMap<>();
+    private final Map<String, Integer> groupsSeen = new HashMap<>();
     private double jitter;
     private final Random random;
     private final List<List<Bisection.Group>> rounds = new ArrayList<>();
@@ -73,6 +77,12 @@ final class ClusterModel implements Bisection.Probe {
         return this;
     }
 
+    /** Fails the given groups it is in (the first is 1), passes every other: a fault on a script. */
+    ClusterModel failingIn(String node, Integer... groups) {
+        failingIn.put(node, Set.of(groups));
+        return this;
+    }
+
     /** Every group's rate times exp(sigma z), z standard normal. */
     ClusterModel jitter(double sigma) {
         this.jitter = sigma;
@@ -99,6 +109,10 @@ final class ClusterModel implements Bisection.Probe {
             }
             Double p = intermittent.get(node);
             if (p != null && random.nextDouble() < p) {
+                return 0;
+            }
+            Set<Integer> scripted = failingIn.get(node);
+            if (scripted != null && scripted.contains(groupsSeen.merge(node, 1, Integer::sum))) {
                 return 0;
             }
             Integer left = failingFor.get(node);

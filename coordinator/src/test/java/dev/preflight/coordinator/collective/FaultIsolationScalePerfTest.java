@@ -100,7 +100,7 @@ class FaultIsolationScalePerfTest {
         int binaryNamed = 0;
         for (int seed = 1; seed <= SEEDS; seed++) {
             ClusterModel model = new ClusterModel(n, LINE_RATE, seed).intermittentNode(bad, 0.5);
-            Bisection.Conclusion outcome = new Bisection(model.nodes(), List.of(), SLOW, 1000).run(model);
+            Bisection.Conclusion outcome = new Bisection(model.nodes(), List.of(), SLOW, Bisection.roundLimit(n)).run(model);
             outcomes[classify(outcome, bad)]++;
             rounds += outcome.rounds().size();
             most = Math.max(most, outcome.rounds().size());
@@ -177,7 +177,7 @@ class FaultIsolationScalePerfTest {
 
     private static Run bisection(Fault fault, int n, List<BenchNode> nodes, BenchSettings settings, long seed) {
         ClusterModel model = fault.inject().apply(new ClusterModel(n, LINE_RATE, seed));
-        Bisection.Conclusion outcome = new Bisection(model.nodes(), List.of(), SLOW, 1000).run(model);
+        Bisection.Conclusion outcome = new Bisection(model.nodes(), List.of(), SLOW, Bisection.roundLimit(n)).run(model);
         boolean named = outcome.culprits().size() == 1
                 && Set.copyOf(outcome.culprits().get(0).nodes()).equals(fault.culprit());
         return new Run(outcome.rounds().size(), modelSeconds(model, nodes, settings), named);
