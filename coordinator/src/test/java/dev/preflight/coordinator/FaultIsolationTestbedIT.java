@@ -57,8 +57,8 @@ class FaultIsolationTestbedIT {
 
     @BeforeAll
     static void up() throws Exception {
-        // Eight namespaced nodes with fake GPUs take about 16 minutes on two cores and have not yet
-        // passed there as a whole; they run when asked for, not in every verify.
+        // Eight namespaced nodes with fake GPUs take about 5 minutes on two cores (docs/benchmarks.md),
+        // too long for every verify: they run when asked for.
         assumeTrue(Boolean.getBoolean("preflight.faultIsolationTestbed"),
                 "the 8-node fault-isolation test bed runs with -Dpreflight.faultIsolationTestbed=true");
         String why = Testbed.unavailableReason();
