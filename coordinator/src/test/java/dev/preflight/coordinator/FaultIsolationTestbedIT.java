@@ -44,9 +44,9 @@ class FaultIsolationTestbedIT {
      */
     static final String SLOW_LINK = "5mbit";
     /**
-     * A shaped node carries all of its traffic over the shaped link, so every group it is in runs at
-     * its rate (2.5 MB/s, below that worst threshold as far as the link's groups are); faster than the link's, since every
-     * rail collective with the node in it moves its bytes at this rate.
+     * A shaped node sends all of its traffic over its shaped link, so every group it is in runs at
+     * that rate: 2.5 MB/s, as far below that worst threshold as the link's groups are. Faster than
+     * the link's shaping because every rail collective with the node in it moves at this rate.
      */
     static final String SLOW_NODE = "20mbit";
 
