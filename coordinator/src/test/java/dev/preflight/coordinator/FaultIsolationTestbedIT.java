@@ -107,8 +107,8 @@ class FaultIsolationTestbedIT {
     }
 
     private static double actualSeconds(PreflightReport report, String phase) {
-        return report.getPhasesList().stream().filter(p -> p.getName().equals(phase)).mapToDouble(RunPhase::getActualSeconds)
-                .sum();
+        return report.getPhasesList().stream().filter(p -> p.getName().equals(phase))
+                .mapToDouble(RunPhase::getActualSeconds).sum();
     }
 
     private static List<String> namedNodes(PreflightReport report) {
