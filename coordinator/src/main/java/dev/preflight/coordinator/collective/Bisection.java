@@ -70,8 +70,12 @@ public final class Bisection {
         List<Result> round(List<Group> groups);
     }
 
-    /** One group of a round, what it gave, and whether it counted as bad. */
-    public record Measured(Group group, Result result, boolean bad) {}
+    /**
+     * One group of a round, what it gave, and whether it counted as bad.
+     *
+     * @param share its rate as a fraction of its round's reference ({@link #reference}); 0 when it failed
+     */
+    public record Measured(Group group, Result result, boolean bad, double share) {}
 
     /**
      * One round: every group measured in it (bisect, cross-boundary, confirm, control).
@@ -309,8 +313,9 @@ public final class Bisection {
             List<Measured> measured = new ArrayList<>();
             for (int i = 0; i < groups.size(); i++) {
                 Result result = results.get(i);
-                boolean bad = result.failed() || result.rate() < slowBelow * reference;
-                measured.add(new Measured(groups.get(i), result, bad));
+                double share = result.failed() ? 0 : reference > 0 ? result.rate() / reference : 1;
+                boolean bad = result.failed() || share < slowBelow;
+                measured.add(new Measured(groups.get(i), result, bad, share));
                 if (bad) {
                     anyBad = true;
                 } else {
@@ -392,6 +397,16 @@ public final class Bisection {
         }
         double spread = Math.sqrt(noiseSquares / noiseDegrees);
         return Math.min(fixed, Math.exp(-noiseSigmas * Math.sqrt(2) * spread));
+    }
+
+    /**
+     * Whether a bad group was bad beyond doubt: it failed, or ran below twice the slow fraction
+     * (below 60% where 20% is slow). A fault seen only now and then is named on such evidence
+     * alone: a group just past the slow line in one round of several is what load noise does to a
+     * healthy group now and then, and naming it would page someone for nothing.
+     */
+    private boolean clearly(Measured m) {
+        return m.bad() && (m.result().failed() || m.share() < 1 - 2 * slowFraction);
     }
 
     /** The healthy groups of a round, measured side by side, into the noise floor's pool. */
@@ -557,6 +572,8 @@ public final class Bisection {
         int rounds = CONFIRMATIONS;
         int measured;
         int reproduced;
+        /** Of the rounds that reproduced, those that did beyond doubt ({@link #clearly}). */
+        int clearly;
         boolean withControl;
 
         Confirmation(Kind kind, List<String> nodes, String badWith) {
@@ -612,6 +629,9 @@ public final class Bisection {
             measured++;
             if (reproduces) {
                 reproduced++;
+                if (clearly(results.get(0))) {
+                    clearly++;
+                }
             }
             if (measured == 1 && !reproduces && otherwise != null) {
                 Supplier<Inquiry> instead = otherwise;
@@ -627,7 +647,7 @@ public final class Bisection {
                 evidence.add("the fault passed a round before: confirming " + CONFIRMATIONS + " rounds more");
                 return List.of(this);
             }
-            if (kind == Kind.LINK && reproduced > 0 && (reproduced < measured || flapping)) {
+            if (kind == Kind.LINK && reproduced > 0 && !marginal() && (reproduced < measured || flapping)) {
                 // a link bad only sometimes, or one of its ends failing now and then: each end apart tells
                 return List.of(new Ends(this).withEvidence(evidence));
             }
@@ -643,6 +663,9 @@ public final class Bisection {
                         + "; no healthy node was free to confirm it against: not confirmed"));
             } else if (reproduced == 0) {
                 findings.unconfirmed.add(new Culprit(kind, nodes, false, evidenceText() + tally + ": not confirmed"));
+            } else if (marginal()) {
+                findings.unconfirmed.add(new Culprit(kind, nodes, false, evidenceText() + tally
+                        + ", each time only just past the slow line, as load noise does now and then: not confirmed"));
             } else if (reproduced < measured) {
                 findings.culprits.add(new Culprit(kind, nodes, true, evidenceText() + tally + ": intermittent"));
             } else if (flapping) {
@@ -651,6 +674,11 @@ public final class Bisection {
             } else {
                 findings.culprits.add(new Culprit(kind, nodes, false, evidenceText() + tally));
             }
+        }
+
+        /** It reproduced in some rounds, not all, and never beyond doubt ({@link #clearly}). */
+        boolean marginal() {
+            return reproduced > 0 && reproduced < measured && clearly == 0;
         }
 
         @Override
@@ -669,6 +697,8 @@ public final class Bisection {
         final Confirmation link;
         final Set<String> partnersUsed = new LinkedHashSet<>();
         final int[] reproduced = new int[2];
+        /** Of each end's reproducing rounds, those beyond doubt ({@link #clearly}). */
+        final int[] clearly = new int[2];
         /** As a confirmation's: {@link #CONFIRMATIONS}, twice that where the fault stopped showing and neither end reproduced. */
         int rounds = CONFIRMATIONS;
         int measured;
@@ -719,6 +749,9 @@ public final class Bisection {
             for (int k = 0; k < 2; k++) {
                 if (results.get(k).bad() && !controlBad) {
                     reproduced[k]++;
+                    if (clearly(results.get(k))) {
+                        clearly[k]++;
+                    }
                 }
             }
             measured++;
@@ -739,9 +772,10 @@ public final class Bisection {
             String tally = "; apart, " + link.nodes.get(0) + " reproduced in " + reproduced[0] + " and "
                     + link.nodes.get(1) + " in " + reproduced[1] + " of " + measured + " round(s) with healthy nodes";
             for (int k = 0; k < 2; k++) {
-                if (reproduced[k] > 0 && reproduced[1 - k] == 0) {
-                    // it reproduced alone: its passes together with the other end were its own, not a link's
-                    boolean intermittent = reproduced[k] < measured || link.reproduced < link.measured || flapping;
+                boolean intermittent = reproduced[k] < measured || link.reproduced < link.measured || flapping;
+                // an end that reproduced alone, in every round or once beyond doubt: the other end's
+                // passes say the fault was its own, not the link's
+                if (reproduced[k] > 0 && reproduced[1 - k] == 0 && (reproduced[k] == measured || clearly[k] > 0)) {
                     findings.culprits.add(new Culprit(Kind.NODE, List.of(link.nodes.get(k)), intermittent,
                             evidenceText() + tally + ": the node, not the link"
                                     + (intermittent ? ", intermittent" : "")));

@@ -147,6 +147,34 @@ class BisectionTest {
     }
 
     @Test
+    void loadNoiseOnSmallHealthyClustersNamesNobody() {
+        // 5% jitter and the policy's 10% slow fraction on 4 and 8 nodes, where few groups measured
+        // side by side leave the noise floor unknown: a link just past the slow line in one
+        // confirmation round of three was named intermittent in 5 and 3 seeds of 100
+        for (int n : new int[] {4, 8}) {
+            for (int seed = 1; seed <= 100; seed++) {
+                ClusterModel healthy = new ClusterModel(n, 10e9, seed).jitter(0.05);
+                Bisection.Conclusion outcome = new Bisection(healthy.nodes(), List.of(), POLICY_SLOW,
+                        Bisection.DEFAULT_NOISE_SIGMAS, Bisection.roundLimit(n)).run(healthy);
+                assertEquals(List.of(), outcome.culprits(), n + " nodes, seed " + seed);
+            }
+        }
+    }
+
+    @Test
+    void aSuspectJustPastTheSlowLineInOneConfirmationRoundIsLeftUnconfirmed() {
+        // seed 11 of a healthy 4-node cluster with 5% jitter: node-3~node-4 runs at 90% of its
+        // round's best in one confirmation round of three, which load noise does
+        ClusterModel healthy = new ClusterModel(4, 10e9, 11).jitter(0.05);
+        Bisection.Conclusion outcome = new Bisection(healthy.nodes(), List.of(), POLICY_SLOW,
+                Bisection.DEFAULT_NOISE_SIGMAS, Bisection.roundLimit(4)).run(healthy);
+        assertEquals(List.of(), outcome.culprits());
+        assertEquals("[link node-3~node-4]", names(outcome.unconfirmed()));
+        assertTrue(outcome.unconfirmed().get(0).evidence().endsWith("only just past the slow line, as load noise "
+                + "does now and then: not confirmed"), outcome.unconfirmed().get(0).evidence());
+    }
+
+    @Test
     void aTriggerThatNoProbeReproducesNamesNobody() {
         // healthy: both halves pass, the cross-boundary diagonals pass, nothing was ever bad; searched
         // three times over (a node failing now and then may pass a search), then given up
@@ -295,18 +323,25 @@ class BisectionTest {
     private static final double POLICY_SLOW = 0.1;
 
     @Test
-    void loadNoiseOnAHealthyClusterNamesNobodyWhereWithoutTheNoiseFloorItWould() {
+    void loadNoiseOnAHealthyClusterNamesNobodyAndTheNoiseFloorKeepsTheSearchOffIt() {
         // 5% log-normal jitter on every group, 100 seeded runs of a healthy 16-node cluster
-        int namedWithFloor = 0;
-        int namedWithoutFloor = 0;
+        // (the search chases noise down to suspects, more than twice as often without the floor;
+        // their confirmation, just past the slow line in some rounds, keeps every one unnamed)
+        int pointedAtWithFloor = 0;
+        int pointedAtWithoutFloor = 0;
         for (int seed = 1; seed <= 100; seed++) {
             ClusterModel model = new ClusterModel(16, 10e9, seed).jitter(0.05);
-            namedWithFloor += new Bisection(model.nodes(), List.of(), POLICY_SLOW, 3.5, 100).run(model).culprits().size();
+            Bisection.Conclusion withFloor = new Bisection(model.nodes(), List.of(), POLICY_SLOW, 3.5, 100).run(model);
+            assertEquals(List.of(), withFloor.culprits(), "seed " + seed);
+            pointedAtWithFloor += withFloor.unconfirmed().size();
             ClusterModel same = new ClusterModel(16, 10e9, seed).jitter(0.05);
-            namedWithoutFloor += new Bisection(same.nodes(), List.of(), POLICY_SLOW, 1e-9, 100).run(same).culprits().size();
+            Bisection.Conclusion withoutFloor = new Bisection(same.nodes(), List.of(), POLICY_SLOW, 1e-9, 100).run(same);
+            assertEquals(List.of(), withoutFloor.culprits(), "seed " + seed);
+            pointedAtWithoutFloor += withoutFloor.unconfirmed().size();
         }
-        assertEquals(0, namedWithFloor);
-        assertTrue(namedWithoutFloor > 0, "the 10% slow fraction alone takes this noise for a fault");
+        // 28 against 66 in these seeds
+        assertTrue(pointedAtWithoutFloor > 2 * pointedAtWithFloor, pointedAtWithFloor + " suspects left unconfirmed "
+                + "with the floor, " + pointedAtWithoutFloor + " without: the floor should keep the search off the noise");
     }
 
     @Test
