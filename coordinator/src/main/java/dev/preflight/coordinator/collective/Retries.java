@@ -5,6 +5,7 @@ import static dev.preflight.coordinator.collective.BenchContext.COLLECTIVE_ID;
 import dev.preflight.proto.v1.CheckResult;
 import dev.preflight.proto.v1.CollectiveResult;
 import dev.preflight.proto.v1.Scope;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -38,9 +39,11 @@ final class Retries {
      * Repeats once every communicator that failed among live nodes (a hang, an error, wrong data).
      * Nothing hides behind the repeat: wrong data on the first attempt is a FAIL whatever the
      * repeat shows; a hang or error that passes when repeated is a WARN that says "flaky" and quotes
-     * both outcomes. The report keeps both attempts (their results, and their series where the
-     * phase records series). A deterministic refusal ({@link CommRun#deterministic}) is not
-     * repeated: it would be refused again.
+     * both outcomes, unless the repeat took longer than the first attempt's deadline (then the WARN
+     * says "slow, not flaky": the deadline came from rates the link does not reach). The report
+     * keeps both attempts (their results, and their series where the phase records series). A
+     * deterministic refusal ({@link CommRun#deterministic}) is not repeated: it would be refused
+     * again.
      */
     List<CommRun> repeatFailures(String phase, List<CommRun> outcomes) {
         List<Communicator> again = new ArrayList<>();
@@ -77,6 +80,22 @@ final class Retries {
                         .setExpected("0 wrong elements on every attempt")
                         .setRemediation("run GPU memory and NVLink diagnostics (dcgmi diag -r 3) on these nodes and check "
                                 + "their NICs' error counters; corrupt collectives must not serve a model")
+                        .build());
+            } else if (repeat.ok() && slowNotFlaky(outcome, repeat)) {
+                Duration deadline = deadline(outcome);
+                recorder.addCheck(repeat.comm(), CheckResult.newBuilder().setId(COLLECTIVE_ID).setScope(Scope.HOST)
+                        .setStatus(CheckResult.Status.WARN)
+                        .setSubject(repeat.comm().phase() + " " + repeat.comm().label())
+                        .setSummary("slow, not flaky: " + repeat.comm().label() + " ran past its deadline of "
+                                + Estimate.format(deadline) + " on its first attempt (" + outcome.problem()
+                                + ") and took " + Estimate.format(repeat.wall()) + " when repeated with a deadline of "
+                                + Estimate.format(deadline(repeat)) + " from the slowest rate measured: it is slow "
+                                + "every time, and this phase's bandwidth findings judge how slow")
+                        .setObserved("attempt 1: timeout at " + Estimate.format(deadline) + "; attempt 2: ok in "
+                                + Estimate.format(repeat.wall()))
+                        .setExpected("every collective completes within the deadline its nominal rates give")
+                        .setRemediation("a node or link slower than the nominal rates: this phase's bandwidth findings "
+                                + "and fault isolation name which")
                         .build());
             } else if (repeat.ok()) {
                 recorder.addCheck(repeat.comm(), CheckResult.newBuilder().setId(COLLECTIVE_ID).setScope(Scope.HOST)
@@ -126,6 +145,22 @@ final class Retries {
             kept.add(worse);
         }
         return kept;
+    }
+
+    /**
+     * A first attempt that hung past its deadline, and a repeat that completed only in more time
+     * than that deadline (its own derived from a slow link measured since): the same collective
+     * would have timed out again, so the first attempt showed slowness, not an intermittent hang.
+     */
+    private static boolean slowNotFlaky(CommRun first, CommRun repeat) {
+        CollectiveResult failure = first.firstFailure();
+        return failure != null && failure.getOutcome() == CollectiveResult.Outcome.TIMEOUT
+                && repeat.wall().compareTo(deadline(first)) > 0;
+    }
+
+    private static Duration deadline(CommRun run) {
+        com.google.protobuf.Duration timeout = run.comm().spec().getTimeout();
+        return Duration.ofSeconds(timeout.getSeconds(), timeout.getNanos());
     }
 
     private static Map<String, CommRun> byLabel(List<CommRun> outcomes) {

@@ -60,6 +60,14 @@ final class FakeBench {
                 Optional.of(new Outliers.Settings(3.5, 0.10, 4)), Duration.ofSeconds(1));
     }
 
+    /** How long each attempt of each communicator took; 10 ms unless the test says. */
+    private BiFunction<Communicator, Integer, Duration> wall = (comm, attempt) -> Duration.ofMillis(10);
+
+    FakeBench taking(BiFunction<Communicator, Integer, Duration> wall) {
+        this.wall = wall;
+        return this;
+    }
+
     /** The communicator during which a node dies, and which. */
     private String dyingIn;
     private String dying;
@@ -94,7 +102,7 @@ final class FakeBench {
             }
             results.addResults(r);
         }
-        return new CommRun(comm, results.build(), Map.of(), Map.of(), Duration.ofMillis(10));
+        return new CommRun(comm, results.build(), Map.of(), Map.of(), wall.apply(comm, comm.attempt()));
     }
 
     static boolean involves(Communicator comm, String node) {

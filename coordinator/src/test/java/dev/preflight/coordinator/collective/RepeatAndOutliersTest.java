@@ -44,6 +44,43 @@ class RepeatAndOutliersTest {
     }
 
     @Test
+    void aHangWhoseRepeatTakesLongerThanTheFirstDeadlineIsSlowNotFlaky() {
+        // a link shaped far below the nominal rates: the first deadline, from those rates, is too
+        // short; the repeat completes, but only in more time than that deadline
+        FakeBench bench = new FakeBench(comm -> 40, (comm, attempt) -> attempt == 1
+                ? CollectiveResult.Outcome.TIMEOUT : CollectiveResult.Outcome.OK)
+                .taking((comm, attempt) -> attempt == 1 ? deadlineOf(comm) : deadlineOf(comm).plusSeconds(17));
+        try (BenchContext ctx = context(FakeBench.nodes(2, 2, 2), bench, BenchProfile.QUICK)) {
+            AllNodesPhase.run(ctx);
+            List<CheckResult> checks = ctx.results().clusterChecks();
+            assertEquals(1, checks.size(), checks.toString());
+            CheckResult check = checks.get(0);
+            assertEquals(CheckResult.Status.WARN, check.getStatus());
+            String first = Estimate.format(deadlineOf(bench.ran.get(0)));
+            assertTrue(check.getSummary().startsWith("slow, not flaky: all 3 nodes (6 ranks) ran past its deadline of "
+                    + first + " on its first attempt (all_reduce TIMEOUT"), check.getSummary());
+            assertEquals("attempt 1: timeout at " + first + "; attempt 2: ok in "
+                    + Estimate.format(deadlineOf(bench.ran.get(1)).plusSeconds(17)), check.getObserved());
+        }
+    }
+
+    @Test
+    void aHangWhoseRepeatCompletesWithinTheFirstDeadlineIsFlaky() {
+        FakeBench bench = new FakeBench(comm -> 40, (comm, attempt) -> attempt == 1
+                ? CollectiveResult.Outcome.TIMEOUT : CollectiveResult.Outcome.OK)
+                .taking((comm, attempt) -> attempt == 1 ? deadlineOf(comm) : deadlineOf(comm).minusSeconds(1));
+        try (BenchContext ctx = context(FakeBench.nodes(2, 2, 2), bench, BenchProfile.QUICK)) {
+            AllNodesPhase.run(ctx);
+            CheckResult check = ctx.results().clusterChecks().get(0);
+            assertTrue(check.getSummary().startsWith("flaky: "), check.getSummary());
+        }
+    }
+
+    private static java.time.Duration deadlineOf(Communicator comm) {
+        return java.time.Duration.ofSeconds(comm.spec().getTimeout().getSeconds());
+    }
+
+    @Test
     void aCollectiveThatFailsTwiceFails() {
         FakeBench bench = new FakeBench(comm -> 40, (comm, attempt) -> CollectiveResult.Outcome.TIMEOUT);
         try (BenchContext ctx = context(FakeBench.nodes(2, 2), bench, BenchProfile.QUICK)) {
