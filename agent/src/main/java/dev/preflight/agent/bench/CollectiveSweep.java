@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.function.Consumer;
+import java.util.regex.Pattern;
 
 /**
  * Runs a spec over an open communicator: every op and dtype, every size, a row per size as
@@ -54,6 +55,9 @@ final class CollectiveSweep {
         }
         return plans;
     }
+
+    /** The engine's timeout message: "ncclAllReduce did not complete within 0.7 s; communicator aborted". */
+    private static final Pattern CALL_TIME = Pattern.compile("(did not complete within [0-9.]+ s)");
 
     static List<CollectiveResult> run(BenchSession session, BenchSpec spec, int nranks, Instant deadline,
             Map<String, String> ncclSettings, Consumer<SizeProgress> progress) {
@@ -94,7 +98,13 @@ final class CollectiveSweep {
                             .build());
                 } catch (BenchSession.RunFailure e) {
                     failure = e;
-                    result.setOutcome(e.outcome).setFailedCall(e.call).setError(e.getMessage()).addAllFailedRanks(e.ranks);
+                    // a worker's time for a call is what was left of the sweep's deadline when the call
+                    // started ("within 0.7 s"): say so, or it reads as a deadline of its own
+                    String error = e.outcome == CollectiveResult.Outcome.TIMEOUT
+                            ? CALL_TIME.matcher(e.getMessage()).replaceFirst("$1 (what was left of the sweep's "
+                                    + spec.getTimeout().getSeconds() + " s deadline at " + sizes.sizeBytes() + " bytes)")
+                            : e.getMessage();
+                    result.setOutcome(e.outcome).setFailedCall(e.call).setError(error).addAllFailedRanks(e.ranks);
                     break;
                 }
             }

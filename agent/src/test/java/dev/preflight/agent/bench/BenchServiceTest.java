@@ -137,7 +137,9 @@ class BenchServiceTest {
             CollectiveResult result = hung.results().getResults(0);
             assertEquals(CollectiveResult.Outcome.TIMEOUT, result.getOutcome(), result.getError());
             assertTrue(result.getFailedCall().startsWith("ncclAllReduce"), result.getFailedCall());
-            assertTrue(result.getError().contains("did not complete within"), result.getError());
+            // the call's time is what was left of the sweep's deadline, and the error says so
+            assertTrue(result.getError().matches(".*did not complete within [0-9.]+ s \\(what was left of the sweep's 4 s "
+                    + "deadline at [0-9]+ bytes\\); communicator aborted.*"), result.getError());
             assertFalse(result.getFailedRanksList().isEmpty());
 
             Files.delete(fault);
