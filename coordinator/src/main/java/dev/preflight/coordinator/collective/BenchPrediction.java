@@ -12,7 +12,7 @@ import java.util.Set;
  * {@link Estimate}'s model: before the bench at the nominal rates, and revised after each phase at
  * the slowest rates measured so far (a slow link makes every later round slower). Repeats of failing
  * or low measurements come on top. Fault isolation runs only when a collective fails or runs slow,
- * so it is predicted apart, at its most ({@link FaultIsolationPhase#prediction}).
+ * so it is predicted apart, for a fault that always shows ({@link FaultIsolationPhase#prediction}).
  */
 public final class BenchPrediction {
     /**

@@ -326,7 +326,7 @@ public final class PreflightRun {
                 .setBudgetSeconds(settings.budget().toSeconds());
         String isolation = names.contains(FaultIsolationPhase.NAME) ? ", fault isolation up to " + Estimate.format(
                 FaultIsolationPhase.prediction(bench.predictedNodes(), settings, Estimate.nominalRate(true)))
-                + " more if a collective fails or runs slow" : "";
+                + " more if a collective fails or runs slow (more for a fault that shows only now and then)" : "";
         progress.line("bench phases (" + String.join(", ", names) + "), profile " + settings.profile().flagName() + ": "
                 + bench.candidateCount() + " node(s), predicted " + Estimate.format(predicted) + isolation + ", budget "
                 + Estimate.format(settings.budget()));
@@ -361,9 +361,9 @@ public final class PreflightRun {
         benchPhase(Phase.RAILS, revise(bench, names, cut, Phase.RAILS),
                 () -> benchSkip(bench, 2, unknownGpus, cut, Phase.RAILS), sections, () -> railSuspects.addAll(RailsPhase.run(bench)));
         names.remove(RailsPhase.NAME);
-        Duration isolationAtMost = bench.benched() ? FaultIsolationPhase.prediction(bench.nodes(), settings,
+        Duration isolationBound = bench.benched() ? FaultIsolationPhase.prediction(bench.nodes(), settings,
                 bench.slowestRate(true)) : Duration.ZERO;
-        benchPhase(Phase.FAULT_ISOLATION, isolationAtMost, () -> benchSkip(bench, 2, unknownGpus), sections,
+        benchPhase(Phase.FAULT_ISOLATION, isolationBound, () -> benchSkip(bench, 2, unknownGpus), sections,
                 () -> FaultIsolationPhase.run(bench, railSuspects));
         names.remove(FaultIsolationPhase.NAME);
         benchPhase(Phase.PAIRWISE, revise(bench, names, cut, Phase.PAIRWISE),
@@ -428,7 +428,7 @@ public final class PreflightRun {
             record.setActualSeconds(actual.toMillis() / 1000.0);
             progress.line("phase " + phase.flagName() + " took " + Estimate.format(actual) + ", predicted "
                     + Estimate.format(predicted == null ? Duration.ZERO : predicted)
-                    + (phase == Phase.FAULT_ISOLATION ? " at most" : ""));
+                    + (phase == Phase.FAULT_ISOLATION ? " for a fault that always shows" : ""));
         }
     }
 
