@@ -56,8 +56,7 @@ final class Retries {
         if (again.isEmpty()) {
             return outcomes;
         }
-        lines.accept(phase + ": repeating " + again.size() + " failed communicator(s) once");
-        Map<String, CommRun> repeated = byLabel(run.apply(phase, Rounds.disjoint(again)));
+        Map<String, CommRun> repeated = repeat(phase, again, "failed communicator(s)");
         List<CommRun> kept = new ArrayList<>();
         for (CommRun outcome : outcomes) {
             CommRun repeat = repeated.get(outcome.comm().label());
@@ -124,12 +123,11 @@ final class Retries {
         if (low.isEmpty()) {
             return outcomes;
         }
-        lines.accept(phase + ": repeating " + low.size() + " low measurement(s) once");
         List<Communicator> again = new ArrayList<>();
         for (CommRun outcome : low) {
             again.add(outcome.comm().repeat());
         }
-        Map<String, CommRun> repeated = byLabel(run.apply(phase, Rounds.disjoint(again)));
+        Map<String, CommRun> repeated = repeat(phase, again, "low measurement(s)");
         List<CommRun> kept = new ArrayList<>();
         for (CommRun outcome : outcomes) {
             CommRun repeat = repeated.get(outcome.comm().label());
@@ -161,6 +159,12 @@ final class Retries {
     private static Duration deadline(CommRun run) {
         com.google.protobuf.Duration timeout = run.comm().spec().getTimeout();
         return Duration.ofSeconds(timeout.getSeconds(), timeout.getNanos());
+    }
+
+    /** Runs the repeats, saying so, and returns them by label. */
+    private Map<String, CommRun> repeat(String phase, List<Communicator> again, String what) {
+        lines.accept(phase + ": repeating " + again.size() + " " + what + " once");
+        return byLabel(run.apply(phase, Rounds.disjoint(again)));
     }
 
     private static Map<String, CommRun> byLabel(List<CommRun> outcomes) {
