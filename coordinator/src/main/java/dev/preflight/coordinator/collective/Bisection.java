@@ -573,7 +573,7 @@ public final class Bisection {
         int measured;
         int reproduced;
         /** Of the rounds that reproduced, those that did beyond doubt ({@link #clearly}). */
-        int clearly;
+        int beyondDoubt;
         boolean withControl;
 
         Confirmation(Kind kind, List<String> nodes, String badWith) {
@@ -630,7 +630,7 @@ public final class Bisection {
             if (reproduces) {
                 reproduced++;
                 if (clearly(results.get(0))) {
-                    clearly++;
+                    beyondDoubt++;
                 }
             }
             if (measured == 1 && !reproduces && otherwise != null) {
@@ -678,7 +678,7 @@ public final class Bisection {
 
         /** It reproduced in some rounds, not all, and never beyond doubt ({@link #clearly}). */
         boolean marginal() {
-            return reproduced > 0 && reproduced < measured && clearly == 0;
+            return reproduced > 0 && reproduced < measured && beyondDoubt == 0;
         }
 
         @Override
@@ -698,7 +698,7 @@ public final class Bisection {
         final Set<String> partnersUsed = new LinkedHashSet<>();
         final int[] reproduced = new int[2];
         /** Of each end's reproducing rounds, those beyond doubt ({@link #clearly}). */
-        final int[] clearly = new int[2];
+        final int[] beyondDoubt = new int[2];
         /** As a confirmation's: {@link #CONFIRMATIONS}, twice that where the fault stopped showing and neither end reproduced. */
         int rounds = CONFIRMATIONS;
         int measured;
@@ -750,7 +750,7 @@ public final class Bisection {
                 if (results.get(k).bad() && !controlBad) {
                     reproduced[k]++;
                     if (clearly(results.get(k))) {
-                        clearly[k]++;
+                        beyondDoubt[k]++;
                     }
                 }
             }
@@ -775,7 +775,7 @@ public final class Bisection {
                 boolean intermittent = reproduced[k] < measured || link.reproduced < link.measured || flapping;
                 // an end that reproduced alone, in every round or once beyond doubt: the other end's
                 // passes say the fault was its own, not the link's
-                if (reproduced[k] > 0 && reproduced[1 - k] == 0 && (reproduced[k] == measured || clearly[k] > 0)) {
+                if (reproduced[k] > 0 && reproduced[1 - k] == 0 && (reproduced[k] == measured || beyondDoubt[k] > 0)) {
                     findings.culprits.add(new Culprit(Kind.NODE, List.of(link.nodes.get(k)), intermittent,
                             evidenceText() + tally + ": the node, not the link"
                                     + (intermittent ? ", intermittent" : "")));

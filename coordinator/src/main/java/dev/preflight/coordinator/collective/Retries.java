@@ -13,6 +13,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.OptionalDouble;
 import java.util.function.BiFunction;
+import java.util.function.BinaryOperator;
 import java.util.function.Consumer;
 
 /**
@@ -56,63 +57,57 @@ final class Retries {
         if (again.isEmpty()) {
             return outcomes;
         }
-        Map<String, CommRun> repeated = repeat(phase, again, "failed communicator(s)");
-        List<CommRun> kept = new ArrayList<>();
-        for (CommRun outcome : outcomes) {
-            CommRun repeat = repeated.get(outcome.comm().label());
-            if (repeat == null) {
-                kept.add(outcome);
-                continue;
-            }
-            recorder.keepOtherAttempt(outcome);
-            CollectiveResult first = outcome.firstFailure();
-            boolean corrupted = first != null && first.getOutcome() == CollectiveResult.Outcome.WRONG_RESULTS;
-            if (corrupted) {
-                recorder.addCheck(repeat.comm(), CheckResult.newBuilder().setId(COLLECTIVE_ID).setScope(Scope.HOST)
-                        .setStatus(CheckResult.Status.FAIL)
-                        .setSubject(repeat.comm().phase() + " " + repeat.comm().label())
-                        .setSummary(repeat.comm().label() + " returned wrong data on its first attempt (" + outcome.problem()
-                                + "); its repeat " + (repeat.ok() ? "passed" : "also failed (" + repeat.problem() + ")")
-                                + ": data corrupted once is corrupted")
-                        .setObserved("attempt 1: " + first.getOutcome().name().toLowerCase(Locale.ROOT) + "; attempt 2: "
-                                + (repeat.ok() ? "ok" : repeat.firstFailure().getOutcome().name().toLowerCase(Locale.ROOT)))
-                        .setExpected("0 wrong elements on every attempt")
-                        .setRemediation("run GPU memory and NVLink diagnostics (dcgmi diag -r 3) on these nodes and check "
-                                + "their NICs' error counters; corrupt collectives must not serve a model")
-                        .build());
-            } else if (repeat.ok() && slowNotFlaky(outcome, repeat)) {
-                Duration deadline = deadline(outcome);
-                recorder.addCheck(repeat.comm(), CheckResult.newBuilder().setId(COLLECTIVE_ID).setScope(Scope.HOST)
-                        .setStatus(CheckResult.Status.WARN)
-                        .setSubject(repeat.comm().phase() + " " + repeat.comm().label())
-                        .setSummary("slow, not flaky: " + repeat.comm().label() + " ran past its deadline of "
-                                + Estimate.format(deadline) + " on its first attempt (" + outcome.problem()
-                                + ") and took " + Estimate.format(repeat.wall()) + " when repeated with a deadline of "
-                                + Estimate.format(deadline(repeat)) + " from the slowest rate measured: it is slow "
-                                + "every time, and this phase's bandwidth findings judge how slow")
-                        .setObserved("attempt 1: timeout at " + Estimate.format(deadline) + "; attempt 2: ok in "
-                                + Estimate.format(repeat.wall()))
-                        .setExpected("every collective completes within the deadline its nominal rates give")
-                        .setRemediation("a node or link slower than the nominal rates: this phase's bandwidth findings "
-                                + "and fault isolation name which")
-                        .build());
-            } else if (repeat.ok()) {
-                recorder.addCheck(repeat.comm(), CheckResult.newBuilder().setId(COLLECTIVE_ID).setScope(Scope.HOST)
-                        .setStatus(CheckResult.Status.WARN)
-                        .setSubject(repeat.comm().phase() + " " + repeat.comm().label())
-                        .setSummary("flaky: " + repeat.comm().label() + " failed on its first attempt (" + outcome.problem()
-                                + ") and passed when repeated")
-                        .setObserved("attempt 1: " + (first == null ? "failed" : first.getOutcome().name().toLowerCase(Locale.ROOT))
-                                + "; attempt 2: ok")
-                        .setExpected("every collective completes the first time")
-                        .setRemediation("an intermittent failure: rerun the phase and watch the nodes' NCCL logs and "
-                                + "port counters")
-                        .build());
-            }
-            // a corrupted first attempt is judged above; reportFailures judges a repeat that failed again
-            kept.add(repeat);
+        return withRepeats(phase, outcomes, again, "failed communicator(s)", this::judgeRepeatedFailure);
+    }
+
+    /** Judges a failed first attempt beside its repeat; the repeat is what the phase keeps. */
+    private CommRun judgeRepeatedFailure(CommRun outcome, CommRun repeat) {
+        recorder.keepOtherAttempt(outcome);
+        CollectiveResult first = outcome.firstFailure();
+        boolean corrupted = first != null && first.getOutcome() == CollectiveResult.Outcome.WRONG_RESULTS;
+        if (corrupted) {
+            recorder.addCheck(repeat.comm(), check(repeat, CheckResult.Status.FAIL)
+                    .setSummary(repeat.comm().label() + " returned wrong data on its first attempt (" + outcome.problem()
+                            + "); its repeat " + (repeat.ok() ? "passed" : "also failed (" + repeat.problem() + ")")
+                            + ": data corrupted once is corrupted")
+                    .setObserved("attempt 1: " + first.getOutcome().name().toLowerCase(Locale.ROOT) + "; attempt 2: "
+                            + (repeat.ok() ? "ok" : repeat.firstFailure().getOutcome().name().toLowerCase(Locale.ROOT)))
+                    .setExpected("0 wrong elements on every attempt")
+                    .setRemediation("run GPU memory and NVLink diagnostics (dcgmi diag -r 3) on these nodes and check "
+                            + "their NICs' error counters; corrupt collectives must not serve a model")
+                    .build());
+        } else if (repeat.ok() && slowNotFlaky(outcome, repeat)) {
+            Duration deadline = deadline(outcome);
+            recorder.addCheck(repeat.comm(), check(repeat, CheckResult.Status.WARN)
+                    .setSummary("slow, not flaky: " + repeat.comm().label() + " ran past its deadline of "
+                            + Estimate.format(deadline) + " on its first attempt (" + outcome.problem()
+                            + ") and took " + Estimate.format(repeat.wall()) + " when repeated with a deadline of "
+                            + Estimate.format(deadline(repeat)) + " from the slowest rate measured: it is slow "
+                            + "every time, and this phase's bandwidth findings judge how slow")
+                    .setObserved("attempt 1: timeout at " + Estimate.format(deadline) + "; attempt 2: ok in "
+                            + Estimate.format(repeat.wall()))
+                    .setExpected("every collective completes within the deadline its nominal rates give")
+                    .setRemediation("a node or link slower than the nominal rates: this phase's bandwidth findings "
+                            + "and fault isolation name which")
+                    .build());
+        } else if (repeat.ok()) {
+            recorder.addCheck(repeat.comm(), check(repeat, CheckResult.Status.WARN)
+                    .setSummary("flaky: " + repeat.comm().label() + " failed on its first attempt (" + outcome.problem()
+                            + ") and passed when repeated")
+                    .setObserved("attempt 1: " + (first == null ? "failed" : first.getOutcome().name().toLowerCase(Locale.ROOT))
+                            + "; attempt 2: ok")
+                    .setExpected("every collective completes the first time")
+                    .setRemediation("an intermittent failure: rerun the phase and watch the nodes' NCCL logs and "
+                            + "port counters")
+                    .build());
         }
-        return kept;
+        // a corrupted first attempt is judged above; reportFailures judges a repeat that failed again
+        return repeat;
+    }
+
+    private static CheckResult.Builder check(CommRun repeat, CheckResult.Status status) {
+        return CheckResult.newBuilder().setId(COLLECTIVE_ID).setScope(Scope.HOST).setStatus(status)
+                .setSubject(repeat.comm().phase() + " " + repeat.comm().label());
     }
 
     /**
@@ -127,22 +122,14 @@ final class Retries {
         for (CommRun outcome : low) {
             again.add(outcome.comm().repeat());
         }
-        Map<String, CommRun> repeated = repeat(phase, again, "low measurement(s)");
-        List<CommRun> kept = new ArrayList<>();
-        for (CommRun outcome : outcomes) {
-            CommRun repeat = repeated.get(outcome.comm().label());
-            if (repeat == null) {
-                kept.add(outcome);
-                continue;
-            }
+        return withRepeats(phase, outcomes, again, "low measurement(s)", (outcome, repeat) -> {
             OptionalDouble before = outcome.busbw();
             OptionalDouble after = repeat.busbw();
             boolean repeatWorse = after.isEmpty() || (before.isPresent() && after.getAsDouble() < before.getAsDouble());
             CommRun worse = repeatWorse ? repeat : outcome;
             recorder.keepOtherAttempt(worse == repeat ? outcome : repeat);
-            kept.add(worse);
-        }
-        return kept;
+            return worse;
+        });
     }
 
     /**
@@ -161,10 +148,20 @@ final class Retries {
         return Duration.ofSeconds(timeout.getSeconds(), timeout.getNanos());
     }
 
-    /** Runs the repeats, saying so, and returns them by label. */
-    private Map<String, CommRun> repeat(String phase, List<Communicator> again, String what) {
+    /**
+     * Runs the repeats, saying so, and returns the phase's outcomes with each repeated one replaced
+     * by what {@code keep} makes of it and its repeat.
+     */
+    private List<CommRun> withRepeats(String phase, List<CommRun> outcomes, List<Communicator> again, String what,
+            BinaryOperator<CommRun> keep) {
         lines.accept(phase + ": repeating " + again.size() + " " + what + " once");
-        return byLabel(run.apply(phase, Rounds.disjoint(again)));
+        Map<String, CommRun> repeated = byLabel(run.apply(phase, Rounds.disjoint(again)));
+        List<CommRun> kept = new ArrayList<>();
+        for (CommRun outcome : outcomes) {
+            CommRun repeat = repeated.get(outcome.comm().label());
+            kept.add(repeat == null ? outcome : keep.apply(outcome, repeat));
+        }
+        return kept;
     }
 
     private static Map<String, CommRun> byLabel(List<CommRun> outcomes) {

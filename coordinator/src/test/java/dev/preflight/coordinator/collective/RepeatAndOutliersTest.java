@@ -25,8 +25,7 @@ class RepeatAndOutliersTest {
 
     @Test
     void aHangThatPassesOnItsRepeatIsAFlakyWarningQuotingBothOutcomes() {
-        FakeBench bench = new FakeBench(comm -> 40, (comm, attempt) -> attempt == 1
-                ? CollectiveResult.Outcome.TIMEOUT : CollectiveResult.Outcome.OK);
+        FakeBench bench = hangingOnce();
         try (BenchContext ctx = context(FakeBench.nodes(2, 2, 2), bench, BenchProfile.QUICK)) {
             AllNodesPhase.run(ctx);
             assertEquals(2, bench.ran.size());
@@ -47,8 +46,7 @@ class RepeatAndOutliersTest {
     void aHangWhoseRepeatTakesLongerThanTheFirstDeadlineIsSlowNotFlaky() {
         // a link shaped far below the nominal rates: the first deadline, from those rates, is too
         // short; the repeat completes, but only in more time than that deadline
-        FakeBench bench = new FakeBench(comm -> 40, (comm, attempt) -> attempt == 1
-                ? CollectiveResult.Outcome.TIMEOUT : CollectiveResult.Outcome.OK)
+        FakeBench bench = hangingOnce()
                 .taking((comm, attempt) -> attempt == 1 ? deadlineOf(comm) : deadlineOf(comm).plusSeconds(17));
         try (BenchContext ctx = context(FakeBench.nodes(2, 2, 2), bench, BenchProfile.QUICK)) {
             AllNodesPhase.run(ctx);
@@ -66,14 +64,19 @@ class RepeatAndOutliersTest {
 
     @Test
     void aHangWhoseRepeatCompletesWithinTheFirstDeadlineIsFlaky() {
-        FakeBench bench = new FakeBench(comm -> 40, (comm, attempt) -> attempt == 1
-                ? CollectiveResult.Outcome.TIMEOUT : CollectiveResult.Outcome.OK)
+        FakeBench bench = hangingOnce()
                 .taking((comm, attempt) -> attempt == 1 ? deadlineOf(comm) : deadlineOf(comm).minusSeconds(1));
         try (BenchContext ctx = context(FakeBench.nodes(2, 2, 2), bench, BenchProfile.QUICK)) {
             AllNodesPhase.run(ctx);
             CheckResult check = ctx.results().clusterChecks().get(0);
             assertTrue(check.getSummary().startsWith("flaky: "), check.getSummary());
         }
+    }
+
+    /** Every communicator hangs on its first attempt and passes on its repeat. */
+    private static FakeBench hangingOnce() {
+        return new FakeBench(comm -> 40, (comm, attempt) -> attempt == 1
+                ? CollectiveResult.Outcome.TIMEOUT : CollectiveResult.Outcome.OK);
     }
 
     private static java.time.Duration deadlineOf(Communicator comm) {
