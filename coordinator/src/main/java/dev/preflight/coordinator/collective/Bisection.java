@@ -400,13 +400,16 @@ public final class Bisection {
     }
 
     /**
-     * Whether a bad group was bad beyond doubt: it failed, or ran below twice the slow fraction
-     * (below 60% where 20% is slow). A fault seen only now and then is named on such evidence
-     * alone: a group just past the slow line in one round of several is what load noise does to a
-     * healthy group now and then, and naming it would page someone for nothing.
+     * Whether a bad group was bad beyond doubt: it failed, or ran below the slow line by the slow
+     * fraction again (below 60% of its round's reference where 20% is slow), or below half the
+     * slow line where that is higher (a fraction above a third: 20% where 60% is slow, where
+     * "again" would leave little or nothing). A fault seen only now and then is named on such
+     * evidence alone: a group just past the slow line in one round of several is what load noise
+     * does to a healthy group now and then, and naming it would page someone for nothing.
      */
     private boolean clearly(Measured m) {
-        return m.bad() && (m.result().failed() || m.share() < 1 - 2 * slowFraction);
+        double below = Math.max(1 - 2 * slowFraction, (1 - slowFraction) / 2);
+        return m.bad() && (m.result().failed() || m.share() < below);
     }
 
     /** The healthy groups of a round, measured side by side, into the noise floor's pool. */

@@ -16,7 +16,8 @@ import java.util.Set;
  * group the one flow is a small share of each NIC); a broken node makes any group with it fail;
  * an intermittent node fails a group with a given probability (seeded, so runs repeat); a node
  * failing for a while fails the first groups it is in, then no more; a scripted node fails the
- * groups it is told to. Jitter scales every group's
+ * groups it is told to; an intermittently slow node slows a group by its factor with a given
+ * probability. Jitter scales every group's
  * rate by a log-normal factor (load noise on a shared fabric).
  */
 final class ClusterModel implements Bisection.Probe {
@@ -26,6 +27,8 @@ final class ClusterModel implements Bisection.Probe {
     private final Map<Set<String>, Double> slowLinks = new HashMap<>();
     private final Set<String> broken = new java.util.HashSet<>();
     private final Map<String, Double> intermittent = new HashMap<>();
+    /** Per node, how often it runs slow, and at what fraction of its rate then. */
+    private final Map<String, double[]> intermittentlySlow = new HashMap<>();
     private final Map<String, Integer> failingFor = new HashMap<>();
     /** Per node, which of the groups it is in fail (counting from 1), and how many groups it has been in. */
     private final Map<String, Set<Integer>> failingIn = new HashMap<>();
@@ -68,6 +71,12 @@ final class ClusterModel implements Bisection.Probe {
 
     ClusterModel intermittentNode(String node, double failureProbability) {
         intermittent.put(node, failureProbability);
+        return this;
+    }
+
+    /** Slows a group it is in to {@code factor} of its rate with the given probability (seeded). */
+    ClusterModel intermittentlySlowNode(String node, double probability, double factor) {
+        intermittentlySlow.put(node, new double[] {probability, factor});
         return this;
     }
 
@@ -123,6 +132,10 @@ final class ClusterModel implements Bisection.Probe {
                 }
             }
             factor = Math.min(factor, slowNodes.getOrDefault(node, 1.0));
+            double[] sometimes = intermittentlySlow.get(node);
+            if (sometimes != null && random.nextDouble() < sometimes[0]) {
+                factor = Math.min(factor, sometimes[1]);
+            }
         }
         for (Map.Entry<Set<String>, Double> link : slowLinks.entrySet()) {
             if (group.containsAll(link.getKey())) {
